@@ -266,7 +266,7 @@ impl Statement {
         if self.effect == Effect::Deny && has_boundary {
             return Some(Grant::Direct);
         }
-        block.grant(caller).is_none().then_some(Grant::Direct)
+        (!block.covers(caller)).then_some(Grant::Direct)
     }
 
     pub(crate) fn conditions_hold(&self, context: &Context) -> bool {

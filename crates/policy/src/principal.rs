@@ -224,6 +224,41 @@ impl PrincipalBlock {
     pub fn grant(&self, caller: &Principal) -> Option<Grant> {
         self.values.iter().filter_map(|value| value.grant(caller)).max()
     }
+
+    /// For `NotPrincipal`: whether the list names every identity the caller is evaluated
+    /// as. A user is also its account; a role session is also its role and its account, so
+    /// excluding a session takes its session ARN, its role and its account (AWS's rule).
+    pub fn covers(&self, caller: &Principal) -> bool {
+        let named = |test: &dyn Fn(&PrincipalValue) -> bool| {
+            self.values
+                .iter()
+                .any(|v| *v == PrincipalValue::Everyone || test(v))
+        };
+        let own_arn = |v: &PrincipalValue| matches!(v, PrincipalValue::Arn(arn) if *arn == caller.arn);
+        let own_id = |v: &PrincipalValue| {
+            matches!(v, PrincipalValue::UniqueId(id) if Some(id.as_str()) == caller.id.as_deref())
+        };
+        let account = || named(&|v| matches!(v, PrincipalValue::Account(a) if *a == caller.account));
+        match caller.kind {
+            PrincipalKind::Root => account(),
+            PrincipalKind::User => named(&|v| own_arn(v) || own_id(v)) && account(),
+            PrincipalKind::AssumedRole => {
+                let role = |v: &PrincipalValue| {
+                    matches!(v, PrincipalValue::Arn(arn) if Some(arn.as_str()) == caller.role_arn.as_deref())
+                        || own_id(v)
+                };
+                named(&own_arn) && named(&role) && account()
+            }
+            PrincipalKind::FederatedUser => named(&own_arn) && account(),
+            PrincipalKind::Service => named(&|v| {
+                matches!(v, PrincipalValue::Service(s) if s.eq_ignore_ascii_case(&caller.arn))
+            }),
+            PrincipalKind::WebIdentity => {
+                named(&|v| matches!(v, PrincipalValue::Federated(p) if *p == caller.arn))
+            }
+            PrincipalKind::Anonymous => named(&|_| false),
+        }
+    }
 }
 
 /// Parses one value of the `AWS` principal type.
