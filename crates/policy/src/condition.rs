@@ -195,15 +195,23 @@ fn boolean(text: &str) -> Option<bool> {
 impl Condition {
     /// Whether this test holds for the request's context.
     pub(crate) fn holds(&self, context: &Context) -> bool {
+        let op = self.op;
         let values = match context.get_folded(&self.folded_key) {
             Some(ContextValue::Multi(values)) if values.is_empty() => None,
             Some(value) => Some(value.values()),
             None => None,
         };
+        // AWS: for set operators and `Null`, a key whose values are empty strings resolves to
+        // a null data set, as if absent.
+        let null_data = |values: &[String]| values.iter().all(String::is_empty);
         if let Values::Null(expect_absent) = &self.values {
-            return expect_absent.iter().any(|&absent| absent == values.is_none());
+            let absent = values.is_none_or(null_data);
+            return expect_absent.iter().any(|&a| a == absent);
         }
-        let op = self.op;
+        let values = match op.set {
+            Some(_) => values.filter(|v| !null_data(v)),
+            None => values,
+        };
         let Some(request) = values else {
             return match op.set {
                 Some(SetQualifier::ForAllValues) => true,
@@ -212,10 +220,14 @@ impl Condition {
             };
         };
         // Does one request value pass the operator (negation applied per value)?
-        let passes = |value: &str| self.any_value_matches(value, context) != op.negated;
+        let passes = |value: &String| {
+            value.is_empty() || self.any_value_matches(value, context) != op.negated
+        };
         match op.set {
-            Some(SetQualifier::ForAllValues) => request.iter().all(|value| passes(value)),
-            Some(SetQualifier::ForAnyValue) => request.iter().any(|value| passes(value)),
+            Some(SetQualifier::ForAllValues) => request.iter().all(passes),
+            Some(SetQualifier::ForAnyValue) => request
+                .iter()
+                .any(|value| !value.is_empty() && passes(value)),
             None => {
                 let any = request
                     .iter()

@@ -332,7 +332,9 @@ fn decide<'a>(
         return identity_allow.or(resource_allow).unwrap_or(ALLOWED);
     }
     let overrides_identity = !cross_account && grant >= Some(Grant::Role);
-    let direct = !cross_account && grant == Some(Grant::Direct);
+    // A trust policy naming the caller spares it the identity policy, never its boundary
+    // or session policy (AWS: "the permissions boundary must allow sts:AssumeRole").
+    let direct = !cross_account && !policies.trust && grant == Some(Grant::Direct);
     if identity_allow.is_none() && !overrides_identity {
         return implicit(PolicyKind::Identity);
     }
