@@ -1,0 +1,176 @@
+//! Accounts and authentication: creating accounts, the first-start bootstrap of the root
+//! user's access key, and resolving an access key id to its caller and secret.
+
+use crate::error::Error;
+use crate::ids::{Prefix, account_id, secret_access_key, unique_id};
+use crate::model::{AccessKey, Account, KeyStatus};
+use crate::secret::Secret;
+use crate::service::{Caller, Identity, Service};
+use crate::state::{Mutation, State};
+
+/// What the first-start bootstrap did.
+#[derive(Debug)]
+pub struct Bootstrap {
+    /// The first account.
+    pub account: String,
+    /// Whether this start created it.
+    pub created_account: bool,
+    /// A root access key generated now (no key was configured on a first start).
+    pub generated_root_key: Option<(String, Secret)>,
+}
+
+/// An authenticated access key: who it belongs to and the secret that signs with it.
+#[derive(Debug)]
+pub struct KeyOwner {
+    pub caller: Caller,
+    pub secret: Secret,
+}
+
+fn invalid_key() -> Error {
+    Error::InvalidClientTokenId("The security token included in the request is invalid.".to_owned())
+}
+
+impl State {
+    /// The account created first (the one the root-credential variables configure).
+    pub fn first_account(&self) -> Option<&Account> {
+        self.accounts
+            .values()
+            .filter_map(|a| a.account.as_ref())
+            .min_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)))
+    }
+}
+
+impl Service {
+    /// Creates an account (a random 12-digit id unless `id` is given) with its root user.
+    pub fn create_account(&self, id: Option<&str>) -> Result<String, Error> {
+        self.write(|state| {
+            let id = match id {
+                Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => id.to_owned(),
+                Some(id) => return Err(Error::InvalidInput(format!("`{id}` is not a 12-digit account id."))),
+                None => account_id(self.random())?,
+            };
+            if state.account(&id).is_some_and(|a| a.account.is_some()) {
+                return Err(Error::EntityAlreadyExists(format!("Account {id} already exists.")));
+            }
+            let account = Account {
+                id: id.clone(),
+                created: self.now(),
+                alias: None,
+            };
+            Ok((vec![Mutation::Account(account)], id))
+        })
+    }
+
+    /// Creates a new access key for the root user of `account`.
+    pub fn create_root_key(&self, account: &str) -> Result<(String, Secret), Error> {
+        let id = unique_id(self.random(), Prefix::AccessKey)?;
+        let secret = Secret::new(secret_access_key(self.random())?);
+        self.put_root_key(account, &id, &secret)?;
+        Ok((id, secret))
+    }
+
+    fn put_root_key(&self, account: &str, id: &str, secret: &Secret) -> Result<(), Error> {
+        self.write(|state| {
+            let keys = state.account(account).map_or(0, |a| a.keys_of(None).count());
+            if keys >= crate::ops::KEYS_PER_USER {
+                return Err(Error::LimitExceeded(format!(
+                    "the root user of {account} already has {keys} access keys"
+                )));
+            }
+            let key = AccessKey {
+                id: id.to_owned(),
+                account: account.to_owned(),
+                user: None,
+                status: KeyStatus::Active,
+                created: self.now(),
+                secret: secret.clone(),
+                last_used: None,
+            };
+            Ok((vec![Mutation::AccessKey(key)], ()))
+        })
+    }
+
+    /// The first start: creates the first account if there is none, and makes sure its root
+    /// user has the configured access key (or, on a first start without one, a new one).
+    pub fn bootstrap(&self, account_id: Option<&str>, root_key: Option<(&str, &Secret)>) -> Result<Bootstrap, Error> {
+        let existing = self.read(|state| Ok(state.first_account().map(|a| a.id.clone())))?;
+        let (account, created_account) = match existing {
+            Some(id) => {
+                if let Some(wanted) = account_id.filter(|wanted| *wanted != id) {
+                    return Err(Error::InvalidInput(format!(
+                        "the data folder already holds account {id}; it cannot become {wanted}"
+                    )));
+                }
+                (id, false)
+            }
+            None => (self.create_account(account_id)?, true),
+        };
+        let generated_root_key = match root_key {
+            Some((id, secret)) => {
+                let known = self.read(|state| {
+                    Ok(state.account(&account).and_then(|a| a.access_keys.get(id)).map(|k| k.secret.clone()))
+                })?;
+                match known {
+                    Some(stored) if stored == *secret => {}
+                    Some(_) => {
+                        return Err(Error::InvalidInput(format!(
+                            "access key {id} already exists with a different secret; WARDEN_ROOT_SECRET_ACCESS_KEY does not match it"
+                        )));
+                    }
+                    None => {
+                        let elsewhere = self.read(|state| Ok(state.key_accounts.contains_key(id)))?;
+                        if elsewhere {
+                            return Err(Error::InvalidInput(format!("access key {id} belongs to another principal")));
+                        }
+                        self.put_root_key(&account, id, secret)?;
+                    }
+                }
+                None
+            }
+            None if created_account => Some(self.create_root_key(&account)?),
+            None => None,
+        };
+        Ok(Bootstrap {
+            account,
+            created_account,
+            generated_root_key,
+        })
+    }
+
+    /// The caller behind an access key id, with the key's secret, if the key exists and is
+    /// active.
+    pub fn authenticate(&self, access_key_id: &str) -> Result<KeyOwner, Error> {
+        self.read(|state| {
+            let account = state.key_accounts.get(access_key_id).ok_or_else(invalid_key)?;
+            let key = state
+                .account(account)
+                .and_then(|a| a.access_keys.get(access_key_id))
+                .filter(|k| k.status == KeyStatus::Active)
+                .ok_or_else(invalid_key)?;
+            let identity = match &key.user {
+                Some(id) => Identity::User { id: id.clone() },
+                None => Identity::Root,
+            };
+            Ok(KeyOwner {
+                caller: Caller {
+                    account: key.account.clone(),
+                    identity,
+                    access_key_id: Some(key.id.clone()),
+                },
+                secret: key.secret.clone(),
+            })
+        })
+    }
+
+    /// The root caller of the first account (`--dev` mode's answer for unknown keys).
+    pub fn first_account_root(&self) -> Result<Caller, Error> {
+        self.read(|state| {
+            let account = state.first_account().ok_or_else(|| Error::Internal("no account".to_owned()))?;
+            Ok(Caller {
+                account: account.id.clone(),
+                identity: Identity::Root,
+                access_key_id: None,
+            })
+        })
+    }
+}

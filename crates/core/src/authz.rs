@@ -1,0 +1,229 @@
+//! Authorization of every operation: the caller's principal and policies from the current
+//! state, the request context AWS documents, and one decision by the policy engine.
+
+use std::sync::Arc;
+
+use warden_policy::{Context, ContextValue, Policies, PolicySet, Principal, PrincipalKind, Request};
+
+use crate::error::Error;
+use crate::model::{ManagedPolicy, Tag, User, iam_arn};
+use crate::service::{Cx, Identity};
+use crate::state::{AccountState, State};
+use crate::time::iso8601;
+
+/// The policies that apply to a caller, gathered from the state.
+pub(crate) struct CallerPolicies {
+    pub principal: Principal,
+    pub identity: PolicySet,
+    pub boundary: Option<PolicySet>,
+    pub tags: Vec<Tag>,
+    pub user_name: Option<String>,
+}
+
+impl State {
+    /// A managed policy by ARN: customer managed (`arn:aws:iam::ACCT:policy/PATH/NAME`) or
+    /// AWS managed (`arn:aws:iam::aws:policy/PATH/NAME`).
+    pub fn managed_policy(&self, arn: &str) -> Option<&ManagedPolicy> {
+        let rest = arn.strip_prefix("arn:aws:iam::")?;
+        let (account, resource) = rest.split_once(':')?;
+        let path_and_name = resource.strip_prefix("policy")?;
+        let (path, name) = path_and_name.rsplit_once('/')?;
+        let policy = self.account(account)?.policy(name)?;
+        (format!("{path}/") == policy.path).then_some(policy)
+    }
+}
+
+/// Adds the default version of each attached managed policy to `set`.
+fn add_managed(state: &State, set: &mut PolicySet, attached: &[String]) {
+    for arn in attached {
+        if let Some(document) = state.managed_policy(arn).and_then(ManagedPolicy::default_document) {
+            set.insert(arn.clone(), Arc::clone(&document.policy));
+        }
+    }
+}
+
+fn single_policy(state: &State, arn: Option<&String>) -> Option<PolicySet> {
+    let arn = arn?;
+    let mut set = PolicySet::new();
+    // A boundary whose policy is gone allows nothing, rather than lifting the ceiling.
+    add_managed(state, &mut set, std::slice::from_ref(arn));
+    Some(set)
+}
+
+pub(crate) fn user_policies(state: &State, account: &AccountState, user: &User) -> (PolicySet, Option<PolicySet>) {
+    let mut identity = PolicySet::new();
+    let user_arn = iam_arn(&user.account, "user", &user.path, &user.name);
+    for inline in &user.inline {
+        identity.insert(format!("{user_arn} inline policy {}", inline.name), Arc::clone(&inline.document.policy));
+    }
+    add_managed(state, &mut identity, &user.attached);
+    for group_id in &user.groups {
+        if let Some(group) = account.group_by_id(group_id) {
+            let group_arn = iam_arn(&group.account, "group", &group.path, &group.name);
+            for inline in &group.inline {
+                identity.insert(format!("{group_arn} inline policy {}", inline.name), Arc::clone(&inline.document.policy));
+            }
+            add_managed(state, &mut identity, &group.attached);
+        }
+    }
+    (identity, single_policy(state, user.boundary.as_ref()))
+}
+
+impl Cx<'_> {
+    pub(crate) fn caller_policies(&self, state: &State) -> Result<CallerPolicies, Error> {
+        let account_id = &self.caller.account;
+        match &self.caller.identity {
+            Identity::Root => Ok(CallerPolicies {
+                principal: Principal::root(account_id),
+                identity: PolicySet::new(),
+                boundary: None,
+                tags: Vec::new(),
+                user_name: None,
+            }),
+            Identity::User { id } => {
+                let account = state
+                    .account(account_id)
+                    .ok_or_else(|| Error::InvalidClientTokenId("The security token included in the request is invalid.".to_owned()))?;
+                let user = account
+                    .user_by_id(id)
+                    .ok_or_else(|| Error::InvalidClientTokenId("The security token included in the request is invalid.".to_owned()))?;
+                let (identity, boundary) = user_policies(state, account, user);
+                Ok(CallerPolicies {
+                    principal: Principal {
+                        kind: PrincipalKind::User,
+                        account: account_id.clone(),
+                        arn: iam_arn(account_id, "user", &user.path, &user.name),
+                        role_arn: None,
+                        id: Some(user.id.clone()),
+                    },
+                    identity,
+                    boundary,
+                    tags: user.tags.clone(),
+                    user_name: Some(user.name.clone()),
+                })
+            }
+        }
+    }
+
+    /// The request context of this caller and request, before resource-specific keys.
+    pub(crate) fn context(&self, caller: &CallerPolicies) -> Context {
+        let mut context = Context::new();
+        let principal = &caller.principal;
+        context.insert("aws:PrincipalArn", principal.principal_arn());
+        context.insert("aws:PrincipalAccount", principal.account.as_str());
+        context.insert("aws:PrincipalType", principal.kind.as_str());
+        match principal.kind {
+            PrincipalKind::Root => context.insert("aws:userid", principal.account.as_str()),
+            _ => {
+                if let Some(id) = &principal.id {
+                    context.insert("aws:userid", id.as_str());
+                }
+            }
+        }
+        if let Some(name) = &caller.user_name {
+            context.insert("aws:username", name.as_str());
+        }
+        for tag in &caller.tags {
+            context.insert(&format!("aws:PrincipalTag/{}", tag.key), tag.value.as_str());
+        }
+        let now = self.service.now();
+        context.insert("aws:CurrentTime", iso8601(now));
+        context.insert("aws:EpochTime", now.to_string());
+        context.insert("aws:SecureTransport", if self.info.secure_transport { "true" } else { "false" });
+        context.insert("aws:RequestedRegion", self.info.region.as_str());
+        context.insert("aws:ViaAWSService", "false");
+        context.insert("aws:PrincipalIsAWSService", "false");
+        if let Some(ip) = self.info.source_ip {
+            context.insert("aws:SourceIp", ip.to_string());
+        }
+        if let Some(agent) = &self.info.user_agent {
+            context.insert("aws:UserAgent", agent.as_str());
+        }
+        context
+    }
+
+    /// Authorizes `action` on `resource` (an ARN in the caller's account). `resource_tags`
+    /// are the target's tags (`aws:ResourceTag/…`); `extra` adds operation-specific keys.
+    pub(crate) fn authorize(
+        &self,
+        state: &State,
+        action: &str,
+        resource: &str,
+        resource_tags: &[Tag],
+        extra: &[(String, ContextValue)],
+    ) -> Result<(), Error> {
+        let caller = self.caller_policies(state)?;
+        let mut context = self.context(&caller);
+        for tag in resource_tags {
+            context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
+        }
+        context.insert("aws:ResourceAccount", self.caller.account.as_str());
+        for (key, value) in extra {
+            context.insert(key, value.clone());
+        }
+        let request = Request {
+            principal: &caller.principal,
+            action,
+            resource,
+            resource_account: &self.caller.account,
+            context: &context,
+        };
+        let policies = Policies {
+            identity: Some(&caller.identity),
+            boundary: caller.boundary.as_ref(),
+            ..Policies::default()
+        };
+        let decision = policies.evaluate(&request);
+        if decision.is_allowed() {
+            return Ok(());
+        }
+        let message = decision.denial_message(&caller.principal.arn, action, resource);
+        match decision.statement {
+            Some(statement) => tracing::info!(
+                request_id = %self.info.request_id,
+                principal = %caller.principal.arn,
+                action,
+                resource,
+                policy = statement.policy_id,
+                statement = statement.index,
+                sid = statement.sid.unwrap_or(""),
+                "denied by an explicit deny"
+            ),
+            None => tracing::info!(
+                request_id = %self.info.request_id,
+                principal = %caller.principal.arn,
+                action,
+                resource,
+                reason = ?decision.reason,
+                "denied: nothing allows"
+            ),
+        }
+        Err(Error::AccessDenied(message))
+    }
+}
+
+/// `aws:RequestTag/…` and `aws:TagKeys` for operations that carry tags.
+pub(crate) fn request_tag_keys(tags: &[Tag]) -> Vec<(String, ContextValue)> {
+    let mut keys: Vec<(String, ContextValue)> = tags
+        .iter()
+        .map(|t| (format!("aws:RequestTag/{}", t.key), ContextValue::Single(t.value.clone())))
+        .collect();
+    keys.push((
+        "aws:TagKeys".to_owned(),
+        ContextValue::Multi(tags.iter().map(|t| t.key.clone()).collect()),
+    ));
+    keys
+}
+
+/// A policy document parsed for `kind`, with AWS's size limit checked.
+pub(crate) fn parse_document(text: &str, kind: warden_policy::PolicyKind) -> Result<crate::model::Document, Error> {
+    let size = warden_policy::limits::size(text);
+    if size > kind.size_limit() {
+        return Err(Error::LimitExceeded(format!(
+            "Cannot exceed quota for PolicySize: {}",
+            kind.size_limit()
+        )));
+    }
+    crate::model::Document::parse(text, kind).map_err(|e| Error::MalformedPolicyDocument(e.to_string()))
+}
+

@@ -1,0 +1,111 @@
+//! Errors in AWS's vocabulary, without HTTP: the api crate maps each to its code and status.
+
+use std::fmt;
+
+/// Why an operation did not happen. Each variant is one AWS error code; the message is the
+/// one the client sees and says what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    NoSuchEntity(String),
+    EntityAlreadyExists(String),
+    DeleteConflict(String),
+    LimitExceeded(String),
+    MalformedPolicyDocument(String),
+    InvalidInput(String),
+    ValidationError(String),
+    UnmodifiableEntity(String),
+    PolicyNotAttachable(String),
+    /// The caller may not do this. The message is AWS's "User: … is not authorized …".
+    AccessDenied(String),
+    /// A required parameter is missing (beyond what the wire model checks).
+    MissingParameter(String),
+    /// The caller's credentials may not be used for this service.
+    InvalidClientTokenId(String),
+    /// The action is not one this service has.
+    InvalidAction(String),
+    /// Something broke inside Warden; the message is for logs, never for clients.
+    Internal(String),
+}
+
+impl Error {
+    /// AWS's error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NoSuchEntity(_) => "NoSuchEntity",
+            Error::EntityAlreadyExists(_) => "EntityAlreadyExists",
+            Error::DeleteConflict(_) => "DeleteConflict",
+            Error::LimitExceeded(_) => "LimitExceeded",
+            Error::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
+            Error::InvalidInput(_) => "InvalidInput",
+            Error::ValidationError(_) => "ValidationError",
+            Error::UnmodifiableEntity(_) => "UnmodifiableEntity",
+            Error::PolicyNotAttachable(_) => "PolicyNotAttachable",
+            Error::AccessDenied(_) => "AccessDenied",
+            Error::MissingParameter(_) => "MissingParameter",
+            Error::InvalidClientTokenId(_) => "InvalidClientTokenId",
+            Error::InvalidAction(_) => "InvalidAction",
+            Error::Internal(_) => "ServiceFailure",
+        }
+    }
+
+    /// The message for the client (an internal error shows a generic text).
+    pub fn message(&self) -> &str {
+        match self {
+            Error::Internal(_) => "An internal error occurred.",
+            Error::NoSuchEntity(m)
+            | Error::EntityAlreadyExists(m)
+            | Error::DeleteConflict(m)
+            | Error::LimitExceeded(m)
+            | Error::MalformedPolicyDocument(m)
+            | Error::InvalidInput(m)
+            | Error::ValidationError(m)
+            | Error::UnmodifiableEntity(m)
+            | Error::PolicyNotAttachable(m)
+            | Error::AccessDenied(m)
+            | Error::MissingParameter(m)
+            | Error::InvalidClientTokenId(m)
+            | Error::InvalidAction(m) => m,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Internal(cause) => write!(f, "ServiceFailure: {cause}"),
+            other => write!(f, "{}: {}", other.code(), other.message()),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<StoreError> for Error {
+    fn from(error: StoreError) -> Self {
+        Error::Internal(error.to_string())
+    }
+}
+
+impl From<warden_policy::PolicyError> for Error {
+    fn from(error: warden_policy::PolicyError) -> Self {
+        Error::MalformedPolicyDocument(error.to_string())
+    }
+}
+
+/// A storage failure. Opaque: no database types leak into the domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(String);
+
+impl StoreError {
+    pub fn new(message: impl Into<String>) -> Self {
+        StoreError(message.into())
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "storage failure: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}

@@ -1,0 +1,115 @@
+//! Identifiers and generated credentials: unique ids with AWS's prefixes, access key ids,
+//! secret access keys, request ids. Randomness comes from an injected [`Random`] source.
+
+use crate::error::Error;
+
+/// A source of random bytes; tests substitute a deterministic one.
+pub trait Random: Send + Sync {
+    fn fill(&self, bytes: &mut [u8]) -> Result<(), Error>;
+}
+
+/// The operating system's randomness.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OsRandom;
+
+impl Random for OsRandom {
+    fn fill(&self, bytes: &mut [u8]) -> Result<(), Error> {
+        getrandom::getrandom(bytes).map_err(|e| Error::Internal(format!("no randomness: {e}")))
+    }
+}
+
+/// The unique-id prefixes AWS uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefix {
+    User,
+    Group,
+    Role,
+    Policy,
+    InstanceProfile,
+    AccessKey,
+    TemporaryAccessKey,
+}
+
+impl Prefix {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Prefix::User => "AIDA",
+            Prefix::Group => "AGPA",
+            Prefix::Role => "AROA",
+            Prefix::Policy => "ANPA",
+            Prefix::InstanceProfile => "AIPA",
+            Prefix::AccessKey => "AKIA",
+            Prefix::TemporaryAccessKey => "ASIA",
+        }
+    }
+}
+
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const SECRET_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn draw(random: &dyn Random, alphabet: &[u8], length: usize) -> Result<String, Error> {
+    let mut bytes = vec![0u8; length];
+    random.fill(&mut bytes)?;
+    Ok(bytes
+        .iter()
+        .map(|b| {
+            let index = usize::from(*b) % alphabet.len();
+            alphabet.get(index).map_or('A', |c| char::from(*c))
+        })
+        .collect())
+}
+
+/// A unique id such as `AIDAJQABLZS4A3QDU576Q` (prefix + 17 characters; access keys: 16).
+pub fn unique_id(random: &dyn Random, prefix: Prefix) -> Result<String, Error> {
+    let length = match prefix {
+        Prefix::AccessKey | Prefix::TemporaryAccessKey => 16,
+        _ => 17,
+    };
+    Ok(format!("{}{}", prefix.as_str(), draw(random, BASE32, length)?))
+}
+
+/// A 40-character secret access key.
+pub fn secret_access_key(random: &dyn Random) -> Result<String, Error> {
+    draw(random, SECRET_ALPHABET, 40)
+}
+
+/// A random 12-digit account id that does not start with 0.
+pub fn account_id(random: &dyn Random) -> Result<String, Error> {
+    let digits = draw(random, b"0123456789", 12)?;
+    Ok(format!("{}{}", draw(random, b"123456789", 1)?, digits.get(1..).unwrap_or_default()))
+}
+
+/// A request id in AWS's UUID form.
+pub fn request_id(random: &dyn Random) -> String {
+    let mut bytes = [0u8; 16];
+    if random.fill(&mut bytes).is_err() {
+        return "00000000-0000-0000-0000-000000000000".to_owned();
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        hex.get(0..8).unwrap_or_default(),
+        hex.get(8..12).unwrap_or_default(),
+        hex.get(12..16).unwrap_or_default(),
+        hex.get(16..20).unwrap_or_default(),
+        hex.get(20..32).unwrap_or_default()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        let id = unique_id(&OsRandom, Prefix::User).unwrap();
+        assert!(id.starts_with("AIDA") && id.len() == 21);
+        let key = unique_id(&OsRandom, Prefix::AccessKey).unwrap();
+        assert!(key.starts_with("AKIA") && key.len() == 20);
+        assert_eq!(secret_access_key(&OsRandom).unwrap().len(), 40);
+        let account = account_id(&OsRandom).unwrap();
+        assert!(account.len() == 12 && !account.starts_with('0'));
+        assert_eq!(request_id(&OsRandom).len(), 36);
+    }
+}

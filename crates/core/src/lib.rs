@@ -1,0 +1,27 @@
+//! Warden's domain: accounts, users, groups, roles, managed and inline policies, access keys
+//! and instance profiles; the IAM and STS operations over them, each authorized by the
+//! policy engine before it looks anything up.
+//!
+//! [`Service`] holds the whole state in memory (reads never touch disk) over a [`Store`]
+//! that persists every change in one transaction before memory sees it. The edge calls
+//! [`Service::authenticate`] with a request's access key id, then [`Service::call`] with the
+//! action and its decoded parameters. No HTTP and no SQL here.
+
+mod accounts;
+mod authz;
+pub mod error;
+pub mod ids;
+mod managed;
+pub mod model;
+mod ops;
+pub mod secret;
+mod service;
+pub mod state;
+pub mod store;
+pub mod time;
+
+pub use accounts::{Bootstrap, KeyOwner};
+pub use error::{Error, StoreError};
+pub use secret::{MasterKey, Secret};
+pub use service::{Caller, Identity, RequestInfo, Service};
+pub use store::Store;

@@ -1,0 +1,240 @@
+//! The entities Warden keeps: accounts, users, groups, roles, managed policies, access keys,
+//! instance profiles. They serialize to the records a [`crate::store::Store`] persists.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use warden_policy::{Policy, PolicyKind};
+
+use crate::secret::Secret;
+use crate::time::Timestamp;
+
+/// A policy document kept with its text (as the client sent it) and its compiled form.
+/// Serialized as the text; deserializing parses it again.
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub text: String,
+    pub policy: Arc<Policy>,
+}
+
+impl Document {
+    pub fn parse(text: &str, kind: PolicyKind) -> Result<Document, warden_policy::PolicyError> {
+        Ok(Document {
+            text: text.to_owned(),
+            policy: Arc::new(Policy::parse(text, kind)?),
+        })
+    }
+}
+
+impl Serialize for Document {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Stored<'a> {
+            kind: &'a str,
+            text: &'a str,
+        }
+        let kind = match self.policy.kind() {
+            PolicyKind::Trust => "trust",
+            _ => "identity",
+        };
+        Stored {
+            kind,
+            text: &self.text,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Document {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Stored {
+            kind: String,
+            text: String,
+        }
+        let stored = Stored::deserialize(deserializer)?;
+        let kind = if stored.kind == "trust" {
+            PolicyKind::Trust
+        } else {
+            PolicyKind::Identity
+        };
+        Document::parse(&stored.text, kind).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+/// An inline policy embedded in a user, group or role.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InlinePolicy {
+    pub name: String,
+    pub document: Document,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub created: Timestamp,
+    #[serde(default)]
+    pub alias: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub account: String,
+    pub name: String,
+    pub path: String,
+    pub created: Timestamp,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    #[serde(default)]
+    pub inline: Vec<InlinePolicy>,
+    /// Attached managed policies, by ARN.
+    #[serde(default)]
+    pub attached: Vec<String>,
+    /// Groups, by unique id.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub boundary: Option<String>,
+    #[serde(default)]
+    pub password_last_used: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Group {
+    pub id: String,
+    pub account: String,
+    pub name: String,
+    pub path: String,
+    pub created: Timestamp,
+    #[serde(default)]
+    pub inline: Vec<InlinePolicy>,
+    #[serde(default)]
+    pub attached: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RoleLastUsed {
+    pub date: Timestamp,
+    pub region: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Role {
+    pub id: String,
+    pub account: String,
+    pub name: String,
+    pub path: String,
+    pub created: Timestamp,
+    pub trust: Document,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub max_session_duration: i64,
+    #[serde(default)]
+    pub boundary: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    #[serde(default)]
+    pub inline: Vec<InlinePolicy>,
+    #[serde(default)]
+    pub attached: Vec<String>,
+    #[serde(default)]
+    pub last_used: Option<RoleLastUsed>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PolicyVersion {
+    /// `v1`, `v2`, …
+    pub id: String,
+    pub document: Document,
+    pub created: Timestamp,
+}
+
+/// A managed policy: customer managed (in an account) or AWS managed (account `aws`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ManagedPolicy {
+    pub id: String,
+    pub account: String,
+    pub name: String,
+    pub path: String,
+    pub created: Timestamp,
+    pub updated: Timestamp,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub default_version: String,
+    pub versions: Vec<PolicyVersion>,
+    /// The number the next version gets.
+    pub next_version: u32,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+impl ManagedPolicy {
+    pub fn default_document(&self) -> Option<&Document> {
+        self.versions
+            .iter()
+            .find(|v| v.id == self.default_version)
+            .map(|v| &v.document)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyStatus {
+    Active,
+    Inactive,
+}
+
+impl KeyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStatus::Active => "Active",
+            KeyStatus::Inactive => "Inactive",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct KeyLastUsed {
+    pub date: Timestamp,
+    pub service: String,
+    pub region: String,
+}
+
+/// A long-term access key. The secret is held in memory for signature checks and sealed
+/// under the master key in storage.
+#[derive(Clone, Debug)]
+pub struct AccessKey {
+    pub id: String,
+    pub account: String,
+    /// The owning user's unique id; `None` for the root user.
+    pub user: Option<String>,
+    pub status: KeyStatus,
+    pub created: Timestamp,
+    pub secret: Secret,
+    pub last_used: Option<KeyLastUsed>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InstanceProfile {
+    pub id: String,
+    pub account: String,
+    pub name: String,
+    pub path: String,
+    pub created: Timestamp,
+    /// Roles, by unique id (at most one).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// ARN helpers for IAM entities.
+pub fn iam_arn(account: &str, kind: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account}:{kind}{path}{name}")
+}

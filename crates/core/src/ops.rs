@@ -1,0 +1,176 @@
+//! The IAM and STS operations, one module per AWS concept, and the table that routes an
+//! action name to its handler. Every handler authorizes before it looks anything up.
+
+pub(crate) mod access_keys;
+mod identity;
+mod users;
+
+use std::ops::ControlFlow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::model::Tag;
+use crate::service::Cx;
+
+pub(crate) use access_keys::KEYS_PER_USER;
+
+/// What a module's router does with an action: handles it, or hands the input on.
+pub(crate) type Routed = ControlFlow<Result<Value, Error>, Value>;
+
+/// Routes `action` to its handler.
+pub(crate) fn dispatch(cx: &Cx<'_>, action: &str, input: Value) -> Result<Value, Error> {
+    let routers: &[fn(&Cx<'_>, &str, Value) -> Routed] =
+        &[users::route, access_keys::route, identity::route];
+    let mut input = input;
+    for route in routers {
+        match route(cx, action, input) {
+            ControlFlow::Break(result) => return result,
+            ControlFlow::Continue(unhandled) => input = unhandled,
+        }
+    }
+    Err(Error::InvalidAction(format!(
+        "The action {action} is not valid for this web service."
+    )))
+}
+
+/// A tag as the wire model names its members.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct WireTag {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+impl From<&Tag> for WireTag {
+    fn from(tag: &Tag) -> Self {
+        WireTag {
+            key: tag.key.clone(),
+            value: tag.value.clone(),
+        }
+    }
+}
+
+pub(crate) fn wire_tags(tags: &[Tag]) -> Vec<WireTag> {
+    tags.iter().map(WireTag::from).collect()
+}
+
+/// Checks a set of tags as IAM does (at most 50, keys unique case-insensitively, no `aws:`
+/// prefix) and converts them.
+pub(crate) fn tags_from_wire(tags: &[WireTag]) -> Result<Vec<Tag>, Error> {
+    if tags.len() > 50 {
+        return Err(Error::LimitExceeded("Cannot exceed quota for TagsPerResource: 50".to_owned()));
+    }
+    let mut out: Vec<Tag> = Vec::with_capacity(tags.len());
+    for tag in tags {
+        if tag.key.to_ascii_lowercase().starts_with("aws:") {
+            return Err(Error::InvalidInput(format!(
+                "User-defined tag keys can't start with 'aws:'. Tag key `{}` is reserved.",
+                tag.key
+            )));
+        }
+        if out.iter().any(|t| t.key.eq_ignore_ascii_case(&tag.key)) {
+            return Err(Error::InvalidInput(format!(
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive: `{}`.",
+                tag.key
+            )));
+        }
+        out.push(Tag {
+            key: tag.key.clone(),
+            value: tag.value.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// Merges `new` into `existing` (TagUser and friends): same keys are overwritten.
+pub(crate) fn merge_tags(existing: &[Tag], new: Vec<Tag>) -> Result<Vec<Tag>, Error> {
+    let mut merged: Vec<Tag> = existing
+        .iter()
+        .filter(|t| !new.iter().any(|n| n.key.eq_ignore_ascii_case(&t.key)))
+        .cloned()
+        .collect();
+    merged.extend(new);
+    if merged.len() > 50 {
+        return Err(Error::LimitExceeded("Cannot exceed quota for TagsPerResource: 50".to_owned()));
+    }
+    Ok(merged)
+}
+
+/// One page of a list, and the marker of the next page when there is one.
+pub(crate) struct Page<T> {
+    pub items: Vec<T>,
+    pub marker: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn is_truncated(&self) -> bool {
+        self.marker.is_some()
+    }
+}
+
+/// Pages `items` (already in list order, each with a unique sort key). The marker is the
+/// key of the first item of the next page, hex-encoded so clients treat it as opaque.
+pub(crate) fn paginate<T>(
+    items: impl IntoIterator<Item = (String, T)>,
+    marker: Option<&str>,
+    max_items: Option<i64>,
+) -> Result<Page<T>, Error> {
+    let start = match marker {
+        Some(marker) => Some(decode_marker(marker)?),
+        None => None,
+    };
+    let max = usize::try_from(max_items.unwrap_or(100).clamp(1, 1000)).unwrap_or(100);
+    let mut page = Vec::new();
+    let mut next = None;
+    for (key, item) in items {
+        if start.as_ref().is_some_and(|start| key < *start) {
+            continue;
+        }
+        if page.len() == max {
+            next = Some(encode_marker(&key));
+            break;
+        }
+        page.push(item);
+    }
+    Ok(Page { items: page, marker: next })
+}
+
+fn encode_marker(key: &str) -> String {
+    key.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_marker(marker: &str) -> Result<String, Error> {
+    let invalid = || Error::InvalidInput("Invalid Marker.".to_owned());
+    if marker.len() % 2 != 0 {
+        return Err(invalid());
+    }
+    let bytes = (0..marker.len() / 2)
+        .map(|i| marker.get(i * 2..i * 2 + 2).and_then(|p| u8::from_str_radix(p, 16).ok()))
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(invalid)?;
+    String::from_utf8(bytes).map_err(|_| invalid())
+}
+
+/// Whether an entity path falls under `prefix` (ListUsers' PathPrefix).
+pub(crate) fn under_prefix(path: &str, prefix: Option<&str>) -> bool {
+    prefix.is_none_or(|p| path.starts_with(p))
+}
+
+/// Validates an entity path: `/` or `/a/b/`, printable ASCII.
+pub(crate) fn check_path(path: &str) -> Result<(), Error> {
+    let valid = path.starts_with('/')
+        && path.ends_with('/')
+        && path.len() <= 512
+        && !path.contains("//")
+        && path.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::ValidationError(format!(
+            "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters: `{path}`."
+        )))
+    }
+}

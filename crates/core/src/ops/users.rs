@@ -1,0 +1,372 @@
+//! Users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, and their permissions
+//! boundaries.
+
+use std::ops::ControlFlow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use warden_policy::ContextValue;
+
+use super::{Routed, WireTag, check_path, paginate, tags_from_wire, under_prefix, wire_tags};
+use crate::authz::request_tag_keys;
+use crate::error::Error;
+use crate::ids::{Prefix, unique_id};
+use crate::model::{User, iam_arn};
+use crate::service::{Cx, Identity, run};
+use crate::state::{AccountState, Mutation, State};
+use crate::time::iso8601;
+
+pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
+    ControlFlow::Break(match action {
+        "CreateUser" => run(cx, input, create_user),
+        "GetUser" => run(cx, input, get_user),
+        "ListUsers" => run(cx, input, list_users),
+        "UpdateUser" => run(cx, input, update_user),
+        "DeleteUser" => run(cx, input, delete_user),
+        "PutUserPermissionsBoundary" => run(cx, input, put_boundary),
+        "DeleteUserPermissionsBoundary" => run(cx, input, delete_boundary),
+        _ => return ControlFlow::Continue(input),
+    })
+}
+
+/// The `User` structure of IAM's responses.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct WireUser {
+    path: String,
+    user_name: String,
+    user_id: String,
+    arn: String,
+    create_date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password_last_used: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permissions_boundary: Option<WireBoundary>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<WireTag>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct WireBoundary {
+    permissions_boundary_type: &'static str,
+    permissions_boundary_arn: String,
+}
+
+impl WireBoundary {
+    pub(crate) fn new(arn: &Option<String>) -> Option<WireBoundary> {
+        arn.as_ref().map(|arn| WireBoundary {
+            permissions_boundary_type: "Policy",
+            permissions_boundary_arn: arn.clone(),
+        })
+    }
+}
+
+impl WireUser {
+    /// `with_details`: GetUser shows the boundary and tags; lists do not.
+    pub(crate) fn new(user: &User, with_details: bool) -> WireUser {
+        WireUser {
+            path: user.path.clone(),
+            user_name: user.name.clone(),
+            user_id: user.id.clone(),
+            arn: user_arn(user),
+            create_date: iso8601(user.created),
+            password_last_used: user.password_last_used.map(iso8601),
+            permissions_boundary: if with_details { WireBoundary::new(&user.boundary) } else { None },
+            tags: if with_details { wire_tags(&user.tags) } else { Vec::new() },
+        }
+    }
+}
+
+pub(crate) fn user_arn(user: &User) -> String {
+    iam_arn(&user.account, "user", &user.path, &user.name)
+}
+
+pub(crate) fn no_such_user(name: &str) -> Error {
+    Error::NoSuchEntity(format!("The user with name {name} cannot be found."))
+}
+
+/// The caller's account state (it exists for every authenticated caller).
+pub(crate) fn account<'s>(cx: &Cx<'_>, state: &'s State) -> Result<&'s AccountState, Error> {
+    state
+        .account(&cx.caller.account)
+        .ok_or_else(|| Error::Internal(format!("account {} is missing", cx.caller.account)))
+}
+
+/// The ARN a user operation is authorized on when the user may not exist: its path is
+/// unknown, so the existing user's ARN is used if there is one, else a path-less ARN.
+pub(crate) fn target_user_arn(cx: &Cx<'_>, account: &AccountState, name: &str) -> String {
+    match account.user(name) {
+        Some(user) => user_arn(user),
+        None => iam_arn(&cx.caller.account, "user", "/", name),
+    }
+}
+
+/// Looks a user up after authorizing `action` on it (authorization first: a denied caller
+/// learns nothing about existence).
+pub(crate) fn authorized_user<'s>(
+    cx: &Cx<'_>,
+    state: &'s State,
+    action: &str,
+    name: &str,
+    extra: &[(String, ContextValue)],
+) -> Result<&'s User, Error> {
+    let account = account(cx, state)?;
+    let user = account.user(name);
+    let arn = target_user_arn(cx, account, name);
+    let tags = user.map(|u| u.tags.as_slice()).unwrap_or_default();
+    cx.authorize(state, action, &arn, tags, extra)?;
+    user.ok_or_else(|| no_such_user(name))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateUserInput {
+    user_name: String,
+    path: Option<String>,
+    permissions_boundary: Option<String>,
+    #[serde(default)]
+    tags: Vec<WireTag>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateUserOutput {
+    user: WireUser,
+}
+
+fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateUserOutput, Error> {
+    let path = input.path.unwrap_or_else(|| "/".to_owned());
+    let tags = tags_from_wire(&input.tags)?;
+    cx.service.write(|state| {
+        let arn = iam_arn(&cx.caller.account, "user", &path, &input.user_name);
+        let mut extra = request_tag_keys(&tags);
+        if let Some(boundary) = &input.permissions_boundary {
+            extra.push(("iam:PermissionsBoundary".to_owned(), ContextValue::Single(boundary.clone())));
+        }
+        cx.authorize(state, "iam:CreateUser", &arn, &[], &extra)?;
+        check_path(&path)?;
+        let account = account(cx, state)?;
+        if account.user(&input.user_name).is_some() {
+            return Err(Error::EntityAlreadyExists(format!(
+                "User with name {} already exists.",
+                input.user_name
+            )));
+        }
+        if let Some(boundary) = &input.permissions_boundary {
+            check_boundary(state, boundary)?;
+        }
+        let user = User {
+            id: unique_id(cx.service.random(), Prefix::User)?,
+            account: cx.caller.account.clone(),
+            name: input.user_name.clone(),
+            path: path.clone(),
+            created: cx.service.now(),
+            tags,
+            inline: Vec::new(),
+            attached: Vec::new(),
+            groups: Vec::new(),
+            boundary: input.permissions_boundary.clone(),
+            password_last_used: None,
+        };
+        let output = CreateUserOutput {
+            user: WireUser::new(&user, true),
+        };
+        Ok((vec![Mutation::User(user)], output))
+    })
+}
+
+/// A boundary must be an existing managed policy.
+pub(crate) fn check_boundary(state: &State, arn: &str) -> Result<(), Error> {
+    if state.managed_policy(arn).is_some() {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!(
+            "ARN {arn} is not valid: the permissions boundary must be an existing managed policy."
+        )))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetUserInput {
+    user_name: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetUserOutput {
+    user: WireUser,
+}
+
+fn get_user(cx: &Cx<'_>, input: GetUserInput) -> Result<GetUserOutput, Error> {
+    cx.service.read(|state| {
+        let name = match (&input.user_name, &cx.caller.identity) {
+            (Some(name), _) => name.clone(),
+            (None, Identity::User { id }) => account(cx, state)?
+                .user_by_id(id)
+                .map(|u| u.name.clone())
+                .ok_or_else(|| Error::Internal("the caller's user is gone".to_owned()))?,
+            (None, Identity::Root) => {
+                // The root user: AWS answers with the account's root identity.
+                let arn = format!("arn:aws:iam::{}:root", cx.caller.account);
+                cx.authorize(state, "iam:GetUser", &arn, &[], &[])?;
+                let created = account(cx, state)?.account.as_ref().map_or(0, |a| a.created);
+                return Ok(GetUserOutput {
+                    user: WireUser {
+                        path: "/".to_owned(),
+                        user_name: String::new(),
+                        user_id: cx.caller.account.clone(),
+                        arn,
+                        create_date: iso8601(created),
+                        password_last_used: None,
+                        permissions_boundary: None,
+                        tags: Vec::new(),
+                    },
+                });
+            }
+        };
+        let user = authorized_user(cx, state, "iam:GetUser", &name, &[])?;
+        Ok(GetUserOutput {
+            user: WireUser::new(user, true),
+        })
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListUsersInput {
+    path_prefix: Option<String>,
+    marker: Option<String>,
+    max_items: Option<i64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListUsersOutput {
+    users: Vec<WireUser>,
+    is_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marker: Option<String>,
+}
+
+fn list_users(cx: &Cx<'_>, input: ListUsersInput) -> Result<ListUsersOutput, Error> {
+    cx.service.read(|state| {
+        let arn = format!("arn:aws:iam::{}:user/", cx.caller.account);
+        cx.authorize(state, "iam:ListUsers", &arn, &[], &[])?;
+        let account = account(cx, state)?;
+        let prefix = input.path_prefix.as_deref();
+        let users = account
+            .users
+            .iter()
+            .filter(|(_, u)| under_prefix(&u.path, prefix))
+            .map(|(key, u)| (key.clone(), u));
+        let page = paginate(users, input.marker.as_deref(), input.max_items)?;
+        Ok(ListUsersOutput {
+            is_truncated: page.is_truncated(),
+            users: page.items.iter().map(|u| WireUser::new(u, false)).collect(),
+            marker: page.marker,
+        })
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateUserInput {
+    user_name: String,
+    new_path: Option<String>,
+    new_user_name: Option<String>,
+}
+
+fn update_user(cx: &Cx<'_>, input: UpdateUserInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let user = authorized_user(cx, state, "iam:UpdateUser", &input.user_name, &[])?;
+        let mut updated = user.clone();
+        if let Some(path) = &input.new_path {
+            check_path(path)?;
+            updated.path = path.clone();
+        }
+        if let Some(new_name) = &input.new_user_name {
+            // Renaming needs permission on the new name too, as on AWS.
+            let new_arn = iam_arn(&cx.caller.account, "user", &updated.path, new_name);
+            cx.authorize(state, "iam:UpdateUser", &new_arn, &[], &[])?;
+            let taken = account(cx, state)?
+                .user(new_name)
+                .is_some_and(|other| other.id != user.id);
+            if taken {
+                return Err(Error::EntityAlreadyExists(format!("User with name {new_name} already exists.")));
+            }
+            updated.name = new_name.clone();
+        }
+        Ok((vec![Mutation::User(updated)], ()))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UserNameInput {
+    user_name: String,
+}
+
+fn delete_user(cx: &Cx<'_>, input: UserNameInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let user = authorized_user(cx, state, "iam:DeleteUser", &input.user_name, &[])?;
+        let account = account(cx, state)?;
+        let conflict = |what: &str| Err(Error::DeleteConflict(format!("Cannot delete entity, must {what} first.")));
+        if account.keys_of(Some(&user.id)).next().is_some() {
+            return conflict("delete access keys");
+        }
+        if !user.inline.is_empty() {
+            return conflict("delete policies");
+        }
+        if !user.attached.is_empty() {
+            return conflict("detach all policies");
+        }
+        if !user.groups.is_empty() {
+            return conflict("remove user from all groups");
+        }
+        Ok((
+            vec![Mutation::DeleteUser {
+                account: user.account.clone(),
+                id: user.id.clone(),
+            }],
+            (),
+        ))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PutBoundaryInput {
+    user_name: String,
+    permissions_boundary: String,
+}
+
+fn put_boundary(cx: &Cx<'_>, input: PutBoundaryInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let extra = [(
+            "iam:PermissionsBoundary".to_owned(),
+            ContextValue::Single(input.permissions_boundary.clone()),
+        )];
+        let user = authorized_user(cx, state, "iam:PutUserPermissionsBoundary", &input.user_name, &extra)?;
+        check_boundary(state, &input.permissions_boundary)?;
+        let mut updated = user.clone();
+        updated.boundary = Some(input.permissions_boundary.clone());
+        Ok((vec![Mutation::User(updated)], ()))
+    })
+}
+
+fn delete_boundary(cx: &Cx<'_>, input: UserNameInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let user = authorized_user(cx, state, "iam:DeleteUserPermissionsBoundary", &input.user_name, &[])?;
+        if user.boundary.is_none() {
+            return Err(Error::NoSuchEntity(format!(
+                "The user {} has no permissions boundary.",
+                input.user_name
+            )));
+        }
+        let mut updated = user.clone();
+        updated.boundary = None;
+        Ok((vec![Mutation::User(updated)], ()))
+    })
+}

@@ -1,0 +1,173 @@
+//! [`Service`]: the state in memory, the store behind it, and how operations read and write.
+//!
+//! Reads take the state's read lock. Writes are serialized by a writer lock: the operation
+//! reads the state and returns mutations; they are committed to the store in one
+//! transaction and only then applied to memory, so a failed commit changes nothing and the
+//! next request after an acknowledged write sees it.
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::ids::Random;
+use crate::secret::MasterKey;
+use crate::state::{Mutation, State};
+use crate::store::Store;
+use crate::time::{Clock, Timestamp};
+
+/// Who made a request, as authentication established it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub account: String,
+    pub identity: Identity,
+    /// The access key that signed the request.
+    pub access_key_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// The account's root user.
+    Root,
+    /// An IAM user, by unique id (its name may change while the key stays valid).
+    User { id: String },
+}
+
+/// What the edge knows about a request besides its parameters.
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    pub source_ip: Option<IpAddr>,
+    pub secure_transport: bool,
+    pub user_agent: Option<String>,
+    /// The region of the credential scope.
+    pub region: String,
+    pub request_id: String,
+}
+
+/// The IAM and STS service over one store.
+pub struct Service {
+    state: RwLock<State>,
+    writer: Mutex<()>,
+    store: Arc<dyn Store>,
+    master: MasterKey,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").field("store", &self.store).finish_non_exhaustive()
+    }
+}
+
+fn poisoned() -> Error {
+    Error::Internal("a lock was poisoned by a panic".to_owned())
+}
+
+impl Service {
+    /// Loads every record of `store` into memory.
+    pub fn open(
+        store: Arc<dyn Store>,
+        master: MasterKey,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+    ) -> Result<Service, Error> {
+        let mut state = State::default();
+        crate::managed::install(&mut state);
+        for record in store.load()? {
+            state.apply(Mutation::from_record(&record, &master)?);
+        }
+        Ok(Service {
+            state: RwLock::new(state),
+            writer: Mutex::new(()),
+            store,
+            master,
+            clock,
+            random,
+        })
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub(crate) fn random(&self) -> &dyn Random {
+        self.random.as_ref()
+    }
+
+    pub fn new_request_id(&self) -> String {
+        crate::ids::request_id(self.random.as_ref())
+    }
+
+    /// Runs `f` on the current state.
+    pub fn read<T>(&self, f: impl FnOnce(&State) -> Result<T, Error>) -> Result<T, Error> {
+        let state = self.state.read().map_err(|_| poisoned())?;
+        f(&state)
+    }
+
+    /// Runs a write: `f` decides on the state and returns mutations, which are committed
+    /// and then applied. Writes run one at a time.
+    pub fn write<T>(&self, f: impl FnOnce(&State) -> Result<(Vec<Mutation>, T), Error>) -> Result<T, Error> {
+        let _writer = self.writer.lock().map_err(|_| poisoned())?;
+        let (mutations, output) = {
+            let state = self.state.read().map_err(|_| poisoned())?;
+            f(&state)?
+        };
+        if mutations.is_empty() {
+            return Ok(output);
+        }
+        let changes = mutations
+            .iter()
+            .map(|m| m.to_change(&self.master))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.store.commit(&changes)?;
+        let mut state = self.state.write().map_err(|_| poisoned())?;
+        for mutation in mutations {
+            state.apply(mutation);
+        }
+        Ok(output)
+    }
+
+    /// Wipes everything (the `--dev` reset): store and memory.
+    pub fn reset(&self) -> Result<(), Error> {
+        let _writer = self.writer.lock().map_err(|_| poisoned())?;
+        self.store.clear()?;
+        let mut state = self.state.write().map_err(|_| poisoned())?;
+        *state = State::default();
+        crate::managed::install(&mut state);
+        Ok(())
+    }
+
+    /// Performs one IAM or STS action for `caller`. `input` holds the request's parameters
+    /// as the wire model decoded them (member names as keys); the result uses the same
+    /// names for the response.
+    pub fn call(&self, caller: &Caller, info: &RequestInfo, action: &str, input: Value) -> Result<Value, Error> {
+        let cx = Cx {
+            service: self,
+            caller,
+            info,
+        };
+        crate::ops::dispatch(&cx, action, input)
+    }
+}
+
+/// What every operation receives.
+pub(crate) struct Cx<'a> {
+    pub service: &'a Service,
+    pub caller: &'a Caller,
+    pub info: &'a RequestInfo,
+}
+
+/// Decodes `input`, runs `op`, encodes its output.
+pub(crate) fn run<I, O>(cx: &Cx<'_>, input: Value, op: fn(&Cx<'_>, I) -> Result<O, Error>) -> Result<Value, Error>
+where
+    I: DeserializeOwned,
+    O: Serialize,
+{
+    let input: I = serde_json::from_value(input).map_err(|e| Error::ValidationError(format!("invalid request: {e}")))?;
+    let output = op(cx, input)?;
+    serde_json::to_value(output).map_err(|e| Error::Internal(format!("encoding a response: {e}")))
+}

@@ -1,0 +1,308 @@
+//! The in-memory state every request reads: all accounts and their entities, indexed by
+//! name (case-insensitively, as IAM's uniqueness rules) and by unique id, and every access
+//! key by id. Built from the store at start; changed only by applying committed
+//! [`Mutation`]s, so memory and storage never disagree.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, StoreError};
+use crate::model::{AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyStatus, ManagedPolicy, Role, User};
+use crate::secret::{MasterKey, Secret};
+use crate::store::{Change, Kind, Record};
+use crate::time::Timestamp;
+
+/// Everything Warden knows.
+#[derive(Debug, Default)]
+pub struct State {
+    pub accounts: BTreeMap<String, AccountState>,
+    /// Access key id → account id, for authentication.
+    pub key_accounts: HashMap<String, String>,
+}
+
+/// One account's entities. Maps are keyed by lower-cased name (so iteration is in IAM's
+/// case-insensitive name order) with unique-id indexes beside them.
+#[derive(Debug, Default)]
+pub struct AccountState {
+    pub account: Option<Account>,
+    pub users: BTreeMap<String, User>,
+    pub user_ids: HashMap<String, String>,
+    pub groups: BTreeMap<String, Group>,
+    pub group_ids: HashMap<String, String>,
+    pub roles: BTreeMap<String, Role>,
+    pub role_ids: HashMap<String, String>,
+    pub policies: BTreeMap<String, ManagedPolicy>,
+    pub policy_ids: HashMap<String, String>,
+    pub instance_profiles: BTreeMap<String, InstanceProfile>,
+    pub instance_profile_ids: HashMap<String, String>,
+    pub access_keys: BTreeMap<String, AccessKey>,
+}
+
+/// A change to one entity, applied to the store and then to memory.
+#[derive(Debug, Clone)]
+pub enum Mutation {
+    Account(Account),
+    User(User),
+    DeleteUser { account: String, id: String },
+    Group(Group),
+    DeleteGroup { account: String, id: String },
+    Role(Role),
+    DeleteRole { account: String, id: String },
+    Policy(ManagedPolicy),
+    DeletePolicy { account: String, id: String },
+    AccessKey(AccessKey),
+    DeleteAccessKey { account: String, id: String },
+    InstanceProfile(InstanceProfile),
+    DeleteInstanceProfile { account: String, id: String },
+}
+
+/// How an access key is stored: its secret sealed under the master key.
+#[derive(Serialize, Deserialize)]
+struct StoredAccessKey {
+    id: String,
+    account: String,
+    user: Option<String>,
+    status: KeyStatus,
+    created: Timestamp,
+    sealed_secret: String,
+    last_used: Option<KeyLastUsed>,
+}
+
+fn body<T: Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(|e| Error::Internal(format!("serializing a record: {e}")))
+}
+
+fn record<T: Serialize>(kind: Kind, id: &str, account: &str, value: &T) -> Result<Change, Error> {
+    Ok(Change::Put(Record {
+        kind,
+        id: id.to_owned(),
+        account: account.to_owned(),
+        body: body(value)?,
+    }))
+}
+
+fn delete(kind: Kind, id: &str) -> Change {
+    Change::Delete {
+        kind,
+        id: id.to_owned(),
+    }
+}
+
+impl Mutation {
+    /// The store change that persists this mutation.
+    pub fn to_change(&self, master: &MasterKey) -> Result<Change, Error> {
+        match self {
+            Mutation::Account(a) => record(Kind::Account, &a.id, &a.id, a),
+            Mutation::User(u) => record(Kind::User, &u.id, &u.account, u),
+            Mutation::Group(g) => record(Kind::Group, &g.id, &g.account, g),
+            Mutation::Role(r) => record(Kind::Role, &r.id, &r.account, r),
+            Mutation::Policy(p) => record(Kind::Policy, &p.id, &p.account, p),
+            Mutation::InstanceProfile(p) => record(Kind::InstanceProfile, &p.id, &p.account, p),
+            Mutation::AccessKey(k) => {
+                let stored = StoredAccessKey {
+                    id: k.id.clone(),
+                    account: k.account.clone(),
+                    user: k.user.clone(),
+                    status: k.status,
+                    created: k.created,
+                    sealed_secret: master.seal(&k.secret, &k.id)?,
+                    last_used: k.last_used.clone(),
+                };
+                record(Kind::AccessKey, &k.id, &k.account, &stored)
+            }
+            Mutation::DeleteUser { id, .. } => Ok(delete(Kind::User, id)),
+            Mutation::DeleteGroup { id, .. } => Ok(delete(Kind::Group, id)),
+            Mutation::DeleteRole { id, .. } => Ok(delete(Kind::Role, id)),
+            Mutation::DeletePolicy { id, .. } => Ok(delete(Kind::Policy, id)),
+            Mutation::DeleteAccessKey { id, .. } => Ok(delete(Kind::AccessKey, id)),
+            Mutation::DeleteInstanceProfile { id, .. } => Ok(delete(Kind::InstanceProfile, id)),
+        }
+    }
+
+    /// Reads a stored record back.
+    pub fn from_record(record: &Record, master: &MasterKey) -> Result<Mutation, StoreError> {
+        fn parse<'a, T: Deserialize<'a>>(record: &'a Record) -> Result<T, StoreError> {
+            serde_json::from_str(&record.body).map_err(|e| {
+                StoreError::new(format!("record {} {} does not read: {e}", record.kind.as_str(), record.id))
+            })
+        }
+        Ok(match record.kind {
+            Kind::Account => Mutation::Account(parse(record)?),
+            Kind::User => Mutation::User(parse(record)?),
+            Kind::Group => Mutation::Group(parse(record)?),
+            Kind::Role => Mutation::Role(parse(record)?),
+            Kind::Policy => Mutation::Policy(parse(record)?),
+            Kind::InstanceProfile => Mutation::InstanceProfile(parse(record)?),
+            Kind::AccessKey => {
+                let stored: StoredAccessKey = parse(record)?;
+                let secret: Secret = master.open(&stored.sealed_secret, &stored.id).map_err(|_| {
+                    StoreError::new(format!(
+                        "the secret of access key {} does not open with this master key",
+                        stored.id
+                    ))
+                })?;
+                Mutation::AccessKey(AccessKey {
+                    id: stored.id,
+                    account: stored.account,
+                    user: stored.user,
+                    status: stored.status,
+                    created: stored.created,
+                    secret,
+                    last_used: stored.last_used,
+                })
+            }
+        })
+    }
+}
+
+fn fold(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// Inserts `entity` keyed by its folded name, replacing its previous name if it was renamed.
+fn upsert<T>(map: &mut BTreeMap<String, T>, ids: &mut HashMap<String, String>, id: &str, name: &str, entity: T) {
+    let key = fold(name);
+    if let Some(previous) = ids.insert(id.to_owned(), key.clone()) {
+        if previous != key {
+            map.remove(&previous);
+        }
+    }
+    map.insert(key, entity);
+}
+
+fn remove<T>(map: &mut BTreeMap<String, T>, ids: &mut HashMap<String, String>, id: &str) {
+    if let Some(key) = ids.remove(id) {
+        map.remove(&key);
+    }
+}
+
+impl State {
+    pub fn account(&self, id: &str) -> Option<&AccountState> {
+        self.accounts.get(id)
+    }
+
+    fn account_mut(&mut self, id: &str) -> &mut AccountState {
+        self.accounts.entry(id.to_owned()).or_default()
+    }
+
+    /// Applies a committed mutation.
+    pub fn apply(&mut self, mutation: Mutation) {
+        match mutation {
+            Mutation::Account(account) => {
+                let id = account.id.clone();
+                self.account_mut(&id).account = Some(account);
+            }
+            Mutation::User(user) => {
+                let a = self.account_mut(&user.account);
+                let (id, name) = (user.id.clone(), user.name.clone());
+                upsert(&mut a.users, &mut a.user_ids, &id, &name, user);
+            }
+            Mutation::DeleteUser { account, id } => {
+                let a = self.account_mut(&account);
+                remove(&mut a.users, &mut a.user_ids, &id);
+            }
+            Mutation::Group(group) => {
+                let a = self.account_mut(&group.account);
+                let (id, name) = (group.id.clone(), group.name.clone());
+                upsert(&mut a.groups, &mut a.group_ids, &id, &name, group);
+            }
+            Mutation::DeleteGroup { account, id } => {
+                let a = self.account_mut(&account);
+                remove(&mut a.groups, &mut a.group_ids, &id);
+            }
+            Mutation::Role(role) => {
+                let a = self.account_mut(&role.account);
+                let (id, name) = (role.id.clone(), role.name.clone());
+                upsert(&mut a.roles, &mut a.role_ids, &id, &name, role);
+            }
+            Mutation::DeleteRole { account, id } => {
+                let a = self.account_mut(&account);
+                remove(&mut a.roles, &mut a.role_ids, &id);
+            }
+            Mutation::Policy(policy) => {
+                let a = self.account_mut(&policy.account);
+                let (id, name) = (policy.id.clone(), policy.name.clone());
+                upsert(&mut a.policies, &mut a.policy_ids, &id, &name, policy);
+            }
+            Mutation::DeletePolicy { account, id } => {
+                let a = self.account_mut(&account);
+                remove(&mut a.policies, &mut a.policy_ids, &id);
+            }
+            Mutation::InstanceProfile(profile) => {
+                let a = self.account_mut(&profile.account);
+                let (id, name) = (profile.id.clone(), profile.name.clone());
+                upsert(&mut a.instance_profiles, &mut a.instance_profile_ids, &id, &name, profile);
+            }
+            Mutation::DeleteInstanceProfile { account, id } => {
+                let a = self.account_mut(&account);
+                remove(&mut a.instance_profiles, &mut a.instance_profile_ids, &id);
+            }
+            Mutation::AccessKey(key) => {
+                self.key_accounts.insert(key.id.clone(), key.account.clone());
+                let a = self.account_mut(&key.account);
+                a.access_keys.insert(key.id.clone(), key);
+            }
+            Mutation::DeleteAccessKey { account, id } => {
+                self.key_accounts.remove(&id);
+                self.account_mut(&account).access_keys.remove(&id);
+            }
+        }
+    }
+}
+
+impl AccountState {
+    pub fn user(&self, name: &str) -> Option<&User> {
+        self.users.get(&fold(name))
+    }
+
+    pub fn user_by_id(&self, id: &str) -> Option<&User> {
+        self.users.get(self.user_ids.get(id)?)
+    }
+
+    pub fn group(&self, name: &str) -> Option<&Group> {
+        self.groups.get(&fold(name))
+    }
+
+    pub fn group_by_id(&self, id: &str) -> Option<&Group> {
+        self.groups.get(self.group_ids.get(id)?)
+    }
+
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.roles.get(&fold(name))
+    }
+
+    pub fn role_by_id(&self, id: &str) -> Option<&Role> {
+        self.roles.get(self.role_ids.get(id)?)
+    }
+
+    pub fn policy(&self, name: &str) -> Option<&ManagedPolicy> {
+        self.policies.get(&fold(name))
+    }
+
+    pub fn instance_profile(&self, name: &str) -> Option<&InstanceProfile> {
+        self.instance_profiles.get(&fold(name))
+    }
+
+    pub fn instance_profile_by_id(&self, id: &str) -> Option<&InstanceProfile> {
+        self.instance_profiles.get(self.instance_profile_ids.get(id)?)
+    }
+
+    /// The members of a group, by unique id, in name order.
+    pub fn group_members<'a>(&'a self, group_id: &'a str) -> impl Iterator<Item = &'a User> + 'a {
+        self.users
+            .values()
+            .filter(move |u| u.groups.iter().any(|g| g == group_id))
+    }
+
+    /// The access keys of a user (`None`: the root user), oldest first.
+    pub fn keys_of<'a>(&'a self, user: Option<&'a str>) -> impl Iterator<Item = &'a AccessKey> + 'a {
+        let mut keys: Vec<&AccessKey> = self
+            .access_keys
+            .values()
+            .filter(|k| k.user.as_deref() == user)
+            .collect();
+        keys.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
+        keys.into_iter()
+    }
+}
