@@ -96,11 +96,14 @@ pub struct MemoryStore {
 
 impl Store for MemoryStore {
     fn load(&self) -> Result<Vec<Record>, StoreError> {
-        Ok(self
+        let mut records = self
             .records
             .lock()
             .map_err(|_| StoreError::new("poisoned"))?
-            .clone())
+            .clone();
+        // The order every engine loads in: by kind, then id.
+        records.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+        Ok(records)
     }
 
     fn commit(&self, changes: &[Change]) -> Result<(), StoreError> {

@@ -1,0 +1,86 @@
+//! The Store conformance suite run against every engine: `MemoryStore` and `SqliteStore`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests"
+)]
+
+mod support;
+
+use warden_core::error::StoreError;
+use warden_core::store::{Change, Kind, MemoryStore, Record, Store};
+use warden_store::SqliteStore;
+use warden_store::conformance::{Engine, Failure, run_all};
+
+use support::TempDb;
+
+#[test]
+fn memory_store_conforms() {
+    let make = || -> Result<Box<dyn Store>, StoreError> { Ok(Box::new(MemoryStore::default())) };
+    // MemoryStore cannot fail once a commit has started, so there is no refused change.
+    let engine = Engine {
+        make: &make,
+        rejected: None,
+    };
+    assert_conforms("MemoryStore", &run_all(&engine));
+}
+
+#[test]
+fn sqlite_store_conforms() {
+    let make = || -> Result<Box<dyn Store>, StoreError> { Ok(Box::new(ScratchSqlite::open()?)) };
+    let engine = Engine {
+        make: &make,
+        // The schema requires bodies to be JSON.
+        rejected: Some(Record {
+            kind: Kind::Role,
+            id: "AROAREJECTED".into(),
+            account: "111122223333".into(),
+            body: "not json: sealed-secret-5f1c9e".into(),
+        }),
+    };
+    assert_conforms("SqliteStore", &run_all(&engine));
+}
+
+fn assert_conforms(engine: &str, failures: &[Failure]) {
+    let report: Vec<String> = failures.iter().map(ToString::to_string).collect();
+    assert!(
+        failures.is_empty(),
+        "{engine} failed {} case(s):\n{}",
+        failures.len(),
+        report.join("\n")
+    );
+}
+
+/// A `SqliteStore` in a scratch file that is removed once the store is closed.
+#[derive(Debug)]
+struct ScratchSqlite {
+    store: SqliteStore,
+    // Declared after `store`, so the file is removed after the connection is closed.
+    _file: TempDb,
+}
+
+impl ScratchSqlite {
+    fn open() -> Result<ScratchSqlite, StoreError> {
+        let file = TempDb::new();
+        Ok(ScratchSqlite {
+            store: SqliteStore::open(file.path())?,
+            _file: file,
+        })
+    }
+}
+
+impl Store for ScratchSqlite {
+    fn load(&self) -> Result<Vec<Record>, StoreError> {
+        self.store.load()
+    }
+
+    fn commit(&self, changes: &[Change]) -> Result<(), StoreError> {
+        self.store.commit(changes)
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        self.store.clear()
+    }
+}
