@@ -1,0 +1,4 @@
+//! placeholder
+pub mod model;
+pub mod query;
+pub mod xml;
