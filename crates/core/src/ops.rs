@@ -2,7 +2,16 @@
 //! action name to its handler. Every handler authorizes before it looks anything up.
 
 pub(crate) mod access_keys;
+mod account;
+mod attachments;
+mod groups;
 mod identity;
+mod inline_policies;
+mod instance_profiles;
+mod policies;
+mod policy_versions;
+mod roles;
+mod tags;
 mod users;
 
 use std::ops::ControlFlow;
@@ -21,8 +30,20 @@ pub(crate) type Routed = ControlFlow<Result<Value, Error>, Value>;
 
 /// Routes `action` to its handler.
 pub(crate) fn dispatch(cx: &Cx<'_>, action: &str, input: Value) -> Result<Value, Error> {
-    let routers: &[fn(&Cx<'_>, &str, Value) -> Routed] =
-        &[users::route, access_keys::route, identity::route];
+    let routers: &[fn(&Cx<'_>, &str, Value) -> Routed] = &[
+        users::route,
+        access_keys::route,
+        identity::route,
+        groups::route,
+        inline_policies::route,
+        policies::route,
+        policy_versions::route,
+        attachments::route,
+        roles::route,
+        instance_profiles::route,
+        tags::route,
+        account::route,
+    ];
     let mut input = input;
     for route in routers {
         match route(cx, action, input) {

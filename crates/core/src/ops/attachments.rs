@@ -1,0 +1,359 @@
+//! Managed policy attachments: Attach/Detach/ListAttached for users, groups and roles.
+//! Attach and detach carry `iam:PolicyARN` in the request context. Authorization reads the
+//! state on every request, so an attachment is in force for the principal's very next call.
+
+use std::ops::ControlFlow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use warden_policy::ContextValue;
+
+use super::groups::authorized_group;
+use super::policies::{not_found, policy_arn, visible_policy};
+use super::users::{account, authorized_user};
+use super::{Routed, paginate, under_prefix};
+use crate::error::Error;
+use crate::model::{Group, Role, User, iam_arn};
+use crate::service::{Cx, run};
+use crate::state::{Mutation, State};
+
+/// AWS's default quota of managed policies per user, group and role.
+pub(crate) const POLICIES_PER_ENTITY: usize = 10;
+
+pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
+    ControlFlow::Break(match action {
+        "AttachUserPolicy" => run(cx, input, attach_user_policy),
+        "DetachUserPolicy" => run(cx, input, detach_user_policy),
+        "ListAttachedUserPolicies" => run(cx, input, list_attached_user_policies),
+        "AttachGroupPolicy" => run(cx, input, attach_group_policy),
+        "DetachGroupPolicy" => run(cx, input, detach_group_policy),
+        "ListAttachedGroupPolicies" => run(cx, input, list_attached_group_policies),
+        "AttachRolePolicy" => run(cx, input, attach_role_policy),
+        "DetachRolePolicy" => run(cx, input, detach_role_policy),
+        "ListAttachedRolePolicies" => run(cx, input, list_attached_role_policies),
+        _ => return ControlFlow::Continue(input),
+    })
+}
+
+/// An entity managed policies attach to.
+trait Holder: Clone {
+    /// The quota's name in LimitExceeded messages: `PoliciesPerUser`, ….
+    const QUOTA: &'static str;
+    fn attached(&self) -> &[String];
+    fn attached_mut(&mut self) -> &mut Vec<String>;
+    fn into_mutation(self) -> Mutation;
+}
+
+macro_rules! holder {
+    ($type:ty, $quota:literal, $mutation:path) => {
+        impl Holder for $type {
+            const QUOTA: &'static str = $quota;
+
+            fn attached(&self) -> &[String] {
+                &self.attached
+            }
+
+            fn attached_mut(&mut self) -> &mut Vec<String> {
+                &mut self.attached
+            }
+
+            fn into_mutation(self) -> Mutation {
+                $mutation(self)
+            }
+        }
+    };
+}
+
+holder!(User, "PoliciesPerUser", Mutation::User);
+holder!(Group, "PoliciesPerGroup", Mutation::Group);
+holder!(Role, "PoliciesPerRole", Mutation::Role);
+
+/// The `iam:PolicyARN` context key of attach and detach requests.
+fn policy_key(arn: &str) -> [(String, ContextValue); 1] {
+    [(
+        "iam:PolicyARN".to_owned(),
+        ContextValue::Single(arn.to_owned()),
+    )]
+}
+
+/// Attaches policy `arn` to `holder` (already authorized). Attaching again changes nothing.
+fn attach<H: Holder>(
+    cx: &Cx<'_>,
+    state: &State,
+    holder: &H,
+    arn: &str,
+) -> Result<Vec<Mutation>, Error> {
+    // The holder's action was authorized; the policy is only looked up.
+    let policy = visible_policy(cx, state, arn)?.ok_or_else(|| {
+        Error::NoSuchEntity(format!("Policy {arn} does not exist or is not attachable."))
+    })?;
+    let arn = policy_arn(policy);
+    if holder.attached().contains(&arn) {
+        return Ok(Vec::new());
+    }
+    if holder.attached().len() >= POLICIES_PER_ENTITY {
+        return Err(Error::LimitExceeded(format!(
+            "Cannot exceed quota for {}: {POLICIES_PER_ENTITY}",
+            H::QUOTA
+        )));
+    }
+    let mut updated = holder.clone();
+    updated.attached_mut().push(arn);
+    Ok(vec![updated.into_mutation()])
+}
+
+/// Detaches policy `arn` from `holder`; NoSuchEntity if it is not attached.
+fn detach<H: Holder>(
+    cx: &Cx<'_>,
+    state: &State,
+    holder: &H,
+    arn: &str,
+) -> Result<Vec<Mutation>, Error> {
+    visible_policy(cx, state, arn)?;
+    if !holder.attached().iter().any(|a| a == arn) {
+        return Err(not_found(arn));
+    }
+    let mut updated = holder.clone();
+    updated.attached_mut().retain(|a| a != arn);
+    Ok(vec![updated.into_mutation()])
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AttachedPolicy {
+    policy_name: String,
+    policy_arn: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListAttachedOutput {
+    attached_policies: Vec<AttachedPolicy>,
+    is_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marker: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListAttachedInput {
+    path_prefix: Option<String>,
+    marker: Option<String>,
+    max_items: Option<i64>,
+}
+
+/// One page of `holder`'s attached policies, in attachment order, under the path prefix.
+fn list_attached<H: Holder>(
+    state: &State,
+    holder: &H,
+    input: &ListAttachedInput,
+) -> Result<ListAttachedOutput, Error> {
+    let policies = holder
+        .attached()
+        .iter()
+        .filter_map(|arn| state.managed_policy(arn))
+        .filter(|p| under_prefix(&p.path, input.path_prefix.as_deref()))
+        .enumerate()
+        .map(|(i, p)| (format!("{i:010}"), p));
+    let page = paginate(policies, input.marker.as_deref(), input.max_items)?;
+    Ok(ListAttachedOutput {
+        is_truncated: page.is_truncated(),
+        attached_policies: page
+            .items
+            .iter()
+            .map(|p| AttachedPolicy {
+                policy_name: p.name.clone(),
+                policy_arn: policy_arn(p),
+            })
+            .collect(),
+        marker: page.marker,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UserPolicyInput {
+    user_name: String,
+    policy_arn: String,
+}
+
+fn attach_user_policy(cx: &Cx<'_>, input: UserPolicyInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let extra = policy_key(&input.policy_arn);
+        let user = authorized_user(cx, state, "iam:AttachUserPolicy", &input.user_name, &extra)?;
+        Ok((attach(cx, state, user, &input.policy_arn)?, ()))
+    })
+}
+
+fn detach_user_policy(cx: &Cx<'_>, input: UserPolicyInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let extra = policy_key(&input.policy_arn);
+        let user = authorized_user(cx, state, "iam:DetachUserPolicy", &input.user_name, &extra)?;
+        Ok((detach(cx, state, user, &input.policy_arn)?, ()))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListAttachedUserInput {
+    user_name: String,
+    #[serde(flatten)]
+    page: ListAttachedInput,
+}
+
+fn list_attached_user_policies(
+    cx: &Cx<'_>,
+    input: ListAttachedUserInput,
+) -> Result<ListAttachedOutput, Error> {
+    cx.service.read(|state| {
+        let user = authorized_user(
+            cx,
+            state,
+            "iam:ListAttachedUserPolicies",
+            &input.user_name,
+            &[],
+        )?;
+        list_attached(state, user, &input.page)
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupPolicyInput {
+    group_name: String,
+    policy_arn: String,
+}
+
+fn attach_group_policy(cx: &Cx<'_>, input: GroupPolicyInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let extra = policy_key(&input.policy_arn);
+        let group = authorized_group(
+            cx,
+            state,
+            "iam:AttachGroupPolicy",
+            &input.group_name,
+            &extra,
+        )?;
+        Ok((attach(cx, state, group, &input.policy_arn)?, ()))
+    })
+}
+
+fn detach_group_policy(cx: &Cx<'_>, input: GroupPolicyInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let extra = policy_key(&input.policy_arn);
+        let group = authorized_group(
+            cx,
+            state,
+            "iam:DetachGroupPolicy",
+            &input.group_name,
+            &extra,
+        )?;
+        Ok((detach(cx, state, group, &input.policy_arn)?, ()))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListAttachedGroupInput {
+    group_name: String,
+    #[serde(flatten)]
+    page: ListAttachedInput,
+}
+
+fn list_attached_group_policies(
+    cx: &Cx<'_>,
+    input: ListAttachedGroupInput,
+) -> Result<ListAttachedOutput, Error> {
+    cx.service.read(|state| {
+        let group = authorized_group(
+            cx,
+            state,
+            "iam:ListAttachedGroupPolicies",
+            &input.group_name,
+            &[],
+        )?;
+        list_attached(state, group, &input.page)
+    })
+}
+
+fn role_arn(role: &Role) -> String {
+    iam_arn(&role.account, "role", &role.path, &role.name)
+}
+
+/// Looks a role up after authorizing `action` on it (on a path-less ARN if it does not exist).
+fn authorized_role<'s>(
+    cx: &Cx<'_>,
+    state: &'s State,
+    action: &str,
+    name: &str,
+    extra: &[(String, ContextValue)],
+) -> Result<&'s Role, Error> {
+    let role = account(cx, state)?.role(name);
+    let arn = match role {
+        Some(role) => role_arn(role),
+        None => iam_arn(&cx.caller.account, "role", "/", name),
+    };
+    let tags = role.map(|r| r.tags.as_slice()).unwrap_or_default();
+    cx.authorize(state, action, &arn, tags, extra)?;
+    role.ok_or_else(|| Error::NoSuchEntity(format!("The role with name {name} cannot be found.")))
+}
+
+/// Service-linked roles are AWS's to change.
+fn check_role_modifiable(role: &Role) -> Result<(), Error> {
+    if role.path.starts_with("/aws-service-role/") {
+        return Err(Error::UnmodifiableEntity(format!(
+            "Cannot perform the operation on the protected role '{}' - this role is only modifiable by AWS",
+            role.name
+        )));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RolePolicyInput {
+    role_name: String,
+    policy_arn: String,
+}
+
+fn attach_role_policy(cx: &Cx<'_>, input: RolePolicyInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let extra = policy_key(&input.policy_arn);
+        let role = authorized_role(cx, state, "iam:AttachRolePolicy", &input.role_name, &extra)?;
+        check_role_modifiable(role)?;
+        Ok((attach(cx, state, role, &input.policy_arn)?, ()))
+    })
+}
+
+fn detach_role_policy(cx: &Cx<'_>, input: RolePolicyInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let extra = policy_key(&input.policy_arn);
+        let role = authorized_role(cx, state, "iam:DetachRolePolicy", &input.role_name, &extra)?;
+        check_role_modifiable(role)?;
+        Ok((detach(cx, state, role, &input.policy_arn)?, ()))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListAttachedRoleInput {
+    role_name: String,
+    #[serde(flatten)]
+    page: ListAttachedInput,
+}
+
+fn list_attached_role_policies(
+    cx: &Cx<'_>,
+    input: ListAttachedRoleInput,
+) -> Result<ListAttachedOutput, Error> {
+    cx.service.read(|state| {
+        let role = authorized_role(
+            cx,
+            state,
+            "iam:ListAttachedRolePolicies",
+            &input.role_name,
+            &[],
+        )?;
+        list_attached(state, role, &input.page)
+    })
+}

@@ -1,0 +1,353 @@
+//! Groups: CreateGroup, GetGroup, ListGroups, UpdateGroup, DeleteGroup, and membership
+//! (AddUserToGroup, RemoveUserFromGroup, ListGroupsForUser). Users hold their groups by
+//! unique id, so a renamed group keeps its members.
+
+use std::ops::ControlFlow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use warden_policy::ContextValue;
+
+use super::users::{WireUser, account, authorized_user};
+use super::{Routed, check_path, paginate, under_prefix};
+use crate::error::Error;
+use crate::ids::{Prefix, unique_id};
+use crate::model::{Group, User, iam_arn};
+use crate::service::{Cx, run};
+use crate::state::{Mutation, State};
+use crate::time::iso8601;
+
+/// AWS's quota of groups a user can be a member of.
+pub(crate) const GROUPS_PER_USER: usize = 10;
+
+pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
+    ControlFlow::Break(match action {
+        "CreateGroup" => run(cx, input, create_group),
+        "GetGroup" => run(cx, input, get_group),
+        "ListGroups" => run(cx, input, list_groups),
+        "UpdateGroup" => run(cx, input, update_group),
+        "DeleteGroup" => run(cx, input, delete_group),
+        "AddUserToGroup" => run(cx, input, add_user_to_group),
+        "RemoveUserFromGroup" => run(cx, input, remove_user_from_group),
+        "ListGroupsForUser" => run(cx, input, list_groups_for_user),
+        _ => return ControlFlow::Continue(input),
+    })
+}
+
+/// The `Group` structure of IAM's responses.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireGroup {
+    path: String,
+    group_name: String,
+    group_id: String,
+    arn: String,
+    create_date: String,
+}
+
+impl WireGroup {
+    fn new(group: &Group) -> WireGroup {
+        WireGroup {
+            path: group.path.clone(),
+            group_name: group.name.clone(),
+            group_id: group.id.clone(),
+            arn: group_arn(group),
+            create_date: iso8601(group.created),
+        }
+    }
+}
+
+pub(crate) fn group_arn(group: &Group) -> String {
+    iam_arn(&group.account, "group", &group.path, &group.name)
+}
+
+pub(crate) fn no_such_group(name: &str) -> Error {
+    Error::NoSuchEntity(format!("The group with name {name} cannot be found."))
+}
+
+/// Looks a group up after authorizing `action` on it. A group that does not exist is
+/// authorized on its path-less ARN, so a denied caller learns nothing about existence.
+pub(crate) fn authorized_group<'s>(
+    cx: &Cx<'_>,
+    state: &'s State,
+    action: &str,
+    name: &str,
+    extra: &[(String, ContextValue)],
+) -> Result<&'s Group, Error> {
+    let account = account(cx, state)?;
+    let group = account.group(name);
+    let arn = match group {
+        Some(group) => group_arn(group),
+        None => iam_arn(&cx.caller.account, "group", "/", name),
+    };
+    cx.authorize(state, action, &arn, &[], extra)?;
+    group.ok_or_else(|| no_such_group(name))
+}
+
+fn already_exists(name: &str) -> Error {
+    Error::EntityAlreadyExists(format!("Group with name {name} already exists."))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateGroupInput {
+    group_name: String,
+    path: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateGroupOutput {
+    group: WireGroup,
+}
+
+fn create_group(cx: &Cx<'_>, input: CreateGroupInput) -> Result<CreateGroupOutput, Error> {
+    let path = input.path.unwrap_or_else(|| "/".to_owned());
+    cx.service.write(|state| {
+        let arn = iam_arn(&cx.caller.account, "group", &path, &input.group_name);
+        cx.authorize(state, "iam:CreateGroup", &arn, &[], &[])?;
+        check_path(&path)?;
+        if account(cx, state)?.group(&input.group_name).is_some() {
+            return Err(already_exists(&input.group_name));
+        }
+        let group = Group {
+            id: unique_id(cx.service.random(), Prefix::Group)?,
+            account: cx.caller.account.clone(),
+            name: input.group_name.clone(),
+            path: path.clone(),
+            created: cx.service.now(),
+            inline: Vec::new(),
+            attached: Vec::new(),
+        };
+        let output = CreateGroupOutput {
+            group: WireGroup::new(&group),
+        };
+        Ok((vec![Mutation::Group(group)], output))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetGroupInput {
+    group_name: String,
+    marker: Option<String>,
+    max_items: Option<i64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetGroupOutput {
+    group: WireGroup,
+    users: Vec<WireUser>,
+    is_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marker: Option<String>,
+}
+
+fn get_group(cx: &Cx<'_>, input: GetGroupInput) -> Result<GetGroupOutput, Error> {
+    cx.service.read(|state| {
+        let group = authorized_group(cx, state, "iam:GetGroup", &input.group_name, &[])?;
+        let members = account(cx, state)?
+            .users
+            .iter()
+            .filter(|(_, u)| u.groups.contains(&group.id))
+            .map(|(key, u)| (key.clone(), u));
+        let page = paginate(members, input.marker.as_deref(), input.max_items)?;
+        Ok(GetGroupOutput {
+            group: WireGroup::new(group),
+            is_truncated: page.is_truncated(),
+            users: page.items.iter().map(|u| WireUser::new(u, false)).collect(),
+            marker: page.marker,
+        })
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListGroupsInput {
+    path_prefix: Option<String>,
+    marker: Option<String>,
+    max_items: Option<i64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListGroupsOutput {
+    groups: Vec<WireGroup>,
+    is_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marker: Option<String>,
+}
+
+fn list_groups(cx: &Cx<'_>, input: ListGroupsInput) -> Result<ListGroupsOutput, Error> {
+    cx.service.read(|state| {
+        let arn = format!("arn:aws:iam::{}:group/", cx.caller.account);
+        cx.authorize(state, "iam:ListGroups", &arn, &[], &[])?;
+        let prefix = input.path_prefix.as_deref();
+        let groups = account(cx, state)?
+            .groups
+            .iter()
+            .filter(|(_, g)| under_prefix(&g.path, prefix))
+            .map(|(key, g)| (key.clone(), g));
+        let page = paginate(groups, input.marker.as_deref(), input.max_items)?;
+        Ok(ListGroupsOutput {
+            is_truncated: page.is_truncated(),
+            groups: page.items.iter().map(|g| WireGroup::new(g)).collect(),
+            marker: page.marker,
+        })
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateGroupInput {
+    group_name: String,
+    new_path: Option<String>,
+    new_group_name: Option<String>,
+}
+
+fn update_group(cx: &Cx<'_>, input: UpdateGroupInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let group = authorized_group(cx, state, "iam:UpdateGroup", &input.group_name, &[])?;
+        let mut updated = group.clone();
+        if let Some(path) = &input.new_path {
+            check_path(path)?;
+            updated.path = path.clone();
+        }
+        // Permission is needed on the group as it will be too (its new name and path).
+        let new_name = input.new_group_name.as_deref().unwrap_or(&group.name);
+        let new_arn = iam_arn(&group.account, "group", &updated.path, new_name);
+        if new_arn != group_arn(group) {
+            cx.authorize(state, "iam:UpdateGroup", &new_arn, &[], &[])?;
+        }
+        if let Some(new_name) = &input.new_group_name {
+            let taken = account(cx, state)?
+                .group(new_name)
+                .is_some_and(|other| other.id != group.id);
+            if taken {
+                return Err(already_exists(new_name));
+            }
+            updated.name = new_name.clone();
+        }
+        Ok((vec![Mutation::Group(updated)], ()))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupNameInput {
+    group_name: String,
+}
+
+fn delete_group(cx: &Cx<'_>, input: GroupNameInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let group = authorized_group(cx, state, "iam:DeleteGroup", &input.group_name, &[])?;
+        let conflict = |what: &str| {
+            Err(Error::DeleteConflict(format!(
+                "Cannot delete entity, must {what} first."
+            )))
+        };
+        if account(cx, state)?
+            .group_members(&group.id)
+            .next()
+            .is_some()
+        {
+            return conflict("remove users from group");
+        }
+        if !group.inline.is_empty() {
+            return conflict("delete policies");
+        }
+        if !group.attached.is_empty() {
+            return conflict("detach all policies");
+        }
+        Ok((
+            vec![Mutation::DeleteGroup {
+                account: group.account.clone(),
+                id: group.id.clone(),
+            }],
+            (),
+        ))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct MembershipInput {
+    group_name: String,
+    user_name: String,
+}
+
+/// Membership changes are authorized on the group, as AWS does; then the user must exist.
+fn member<'s>(
+    cx: &Cx<'_>,
+    state: &'s State,
+    action: &str,
+    input: &MembershipInput,
+) -> Result<(&'s Group, &'s User), Error> {
+    let group = authorized_group(cx, state, action, &input.group_name, &[])?;
+    let user = account(cx, state)?
+        .user(&input.user_name)
+        .ok_or_else(|| super::users::no_such_user(&input.user_name))?;
+    Ok((group, user))
+}
+
+fn add_user_to_group(cx: &Cx<'_>, input: MembershipInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let (group, user) = member(cx, state, "iam:AddUserToGroup", &input)?;
+        if user.groups.contains(&group.id) {
+            return Ok((Vec::new(), ()));
+        }
+        if user.groups.len() >= GROUPS_PER_USER {
+            return Err(Error::LimitExceeded(format!(
+                "Cannot exceed quota for GroupsPerUser: {GROUPS_PER_USER}"
+            )));
+        }
+        let mut updated = user.clone();
+        updated.groups.push(group.id.clone());
+        Ok((vec![Mutation::User(updated)], ()))
+    })
+}
+
+fn remove_user_from_group(cx: &Cx<'_>, input: MembershipInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let (group, user) = member(cx, state, "iam:RemoveUserFromGroup", &input)?;
+        // Removing a user who is not a member succeeds without a change, as on AWS.
+        if !user.groups.contains(&group.id) {
+            return Ok((Vec::new(), ()));
+        }
+        let mut updated = user.clone();
+        updated.groups.retain(|id| *id != group.id);
+        Ok((vec![Mutation::User(updated)], ()))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListGroupsForUserInput {
+    user_name: String,
+    marker: Option<String>,
+    max_items: Option<i64>,
+}
+
+fn list_groups_for_user(
+    cx: &Cx<'_>,
+    input: ListGroupsForUserInput,
+) -> Result<ListGroupsOutput, Error> {
+    cx.service.read(|state| {
+        let user = authorized_user(cx, state, "iam:ListGroupsForUser", &input.user_name, &[])?;
+        let account = account(cx, state)?;
+        let mut groups: Vec<(String, &Group)> = user
+            .groups
+            .iter()
+            .filter_map(|id| account.group_by_id(id))
+            .map(|g| (g.name.to_lowercase(), g))
+            .collect();
+        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        let page = paginate(groups, input.marker.as_deref(), input.max_items)?;
+        Ok(ListGroupsOutput {
+            is_truncated: page.is_truncated(),
+            groups: page.items.iter().map(|g| WireGroup::new(g)).collect(),
+            marker: page.marker,
+        })
+    })
+}

@@ -1,0 +1,398 @@
+//! Managed policies: CreatePolicy, GetPolicy, ListPolicies, DeletePolicy, and what the
+//! version and attachment operations share: resolving a policy ARN the caller may see,
+//! authorizing on it, and counting where it is used.
+//!
+//! A caller sees its own account's policies and AWS's (account `aws`); AWS managed
+//! policies are readable by anyone allowed the action and never modifiable.
+
+mod usage;
+
+use std::ops::ControlFlow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use warden_policy::{ContextValue, PolicyKind, Version};
+
+use super::users::account;
+use super::{Routed, WireTag, paginate, tags_from_wire, under_prefix, wire_tags};
+use crate::authz::{parse_document, request_tag_keys};
+use crate::error::Error;
+use crate::ids::{Prefix, unique_id};
+use crate::managed::AWS_ACCOUNT;
+use crate::model::{Document, ManagedPolicy, PolicyVersion, iam_arn};
+use crate::service::{Cx, run};
+use crate::state::{Mutation, State};
+use crate::time::iso8601;
+
+use usage::{Usage, UsageFilter, usages};
+
+pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
+    ControlFlow::Break(match action {
+        "CreatePolicy" => run(cx, input, create_policy),
+        "GetPolicy" => run(cx, input, get_policy),
+        "ListPolicies" => run(cx, input, list_policies),
+        "DeletePolicy" => run(cx, input, delete_policy),
+        _ => return usage::route(cx, action, input),
+    })
+}
+
+pub(crate) fn policy_arn(policy: &ManagedPolicy) -> String {
+    iam_arn(&policy.account, "policy", &policy.path, &policy.name)
+}
+
+/// The managed policy `arn` names, if the caller may see it (its own account's or AWS's).
+/// The ARN must name it exactly: path and name as they were created.
+fn visible<'s>(cx: &Cx<'_>, state: &'s State, arn: &str) -> Option<&'s ManagedPolicy> {
+    state
+        .managed_policy(arn)
+        .filter(|p| p.account == cx.caller.account || p.account == AWS_ACCOUNT)
+        .filter(|p| policy_arn(p) == arn)
+}
+
+/// The managed policy `arn` names, if the caller may see it; InvalidInput if `arn` is not a
+/// policy ARN at all. For operations authorized on something else (attaching it to a user).
+pub(crate) fn visible_policy<'s>(
+    cx: &Cx<'_>,
+    state: &'s State,
+    arn: &str,
+) -> Result<Option<&'s ManagedPolicy>, Error> {
+    check_policy_arn(arn)?;
+    Ok(visible(cx, state, arn))
+}
+
+/// Authorizes `action` on policy `arn`, then resolves it: `None` when there is no such
+/// policy for this caller. Authorization comes first, so a denied caller learns nothing.
+pub(crate) fn authorized_policy<'s>(
+    cx: &Cx<'_>,
+    state: &'s State,
+    action: &str,
+    arn: &str,
+    extra: &[(String, ContextValue)],
+) -> Result<Option<&'s ManagedPolicy>, Error> {
+    let policy = visible(cx, state, arn);
+    let tags = policy.map(|p| p.tags.as_slice()).unwrap_or_default();
+    authorize_on_policy(cx, state, action, arn, tags, extra)?;
+    check_policy_arn(arn)?;
+    Ok(policy)
+}
+
+/// [`Cx::authorize`] on a policy ARN; AWS's denials name such a resource `policy ARN`.
+fn authorize_on_policy(
+    cx: &Cx<'_>,
+    state: &State,
+    action: &str,
+    arn: &str,
+    tags: &[crate::model::Tag],
+    extra: &[(String, ContextValue)],
+) -> Result<(), Error> {
+    cx.authorize(state, action, arn, tags, extra)
+        .map_err(|e| shown_as(e, arn, &format!("policy {arn}")))
+}
+
+/// An AccessDenied that names `resource` as AWS's message shows it.
+fn shown_as(error: Error, resource: &str, shown: &str) -> Error {
+    match error {
+        Error::AccessDenied(message) => Error::AccessDenied(message.replacen(
+            &format!("on resource: {resource}"),
+            &format!("on resource: {shown}"),
+            1,
+        )),
+        other => other,
+    }
+}
+
+/// A policy ARN must have IAM's shape: `arn:aws:iam::ACCOUNT:policy/…/NAME`.
+fn check_policy_arn(arn: &str) -> Result<(), Error> {
+    let valid = arn
+        .strip_prefix("arn:aws:iam::")
+        .and_then(|rest| rest.split_once(":policy/"))
+        .is_some_and(|(account, rest)| {
+            (account == AWS_ACCOUNT
+                || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())))
+                && !rest.is_empty()
+                && !rest.ends_with('/')
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!("ARN {arn} is not valid.")))
+    }
+}
+
+/// GetPolicy's and DeletePolicy's answer for a policy that is not there.
+pub(crate) fn not_found(arn: &str) -> Error {
+    Error::NoSuchEntity(format!("Policy {arn} was not found."))
+}
+
+/// Changes are refused for AWS managed policies: they belong to another account, and no
+/// resource policy lets anyone change them.
+pub(crate) fn check_modifiable(
+    cx: &Cx<'_>,
+    state: &State,
+    action: &str,
+    policy: &ManagedPolicy,
+) -> Result<(), Error> {
+    if policy.account != AWS_ACCOUNT {
+        return Ok(());
+    }
+    let caller = cx.caller_policies(state)?.principal.arn;
+    Err(Error::AccessDenied(format!(
+        "User: {caller} is not authorized to perform: {action} on resource: policy {} because no resource-based policy allows the {action} action",
+        policy_arn(policy)
+    )))
+}
+
+/// A managed policy document: it must parse, fit 6,144 characters, and use the current
+/// policy language version.
+pub(crate) fn managed_document(text: &str) -> Result<Document, Error> {
+    let document = parse_document(text, PolicyKind::Identity)?;
+    if document.policy.version() != Version::V2012 {
+        return Err(Error::MalformedPolicyDocument(
+            "Policy document must be version 2012-10-17 or greater.".to_owned(),
+        ));
+    }
+    Ok(document)
+}
+
+/// The `Policy` structure of IAM's responses.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct WirePolicy {
+    policy_name: String,
+    policy_id: String,
+    arn: String,
+    path: String,
+    default_version_id: String,
+    attachment_count: usize,
+    permissions_boundary_usage_count: usize,
+    is_attachable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    create_date: String,
+    update_date: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<WireTag>,
+}
+
+impl WirePolicy {
+    /// `with_details`: GetPolicy and CreatePolicy show the description and tags; lists do not.
+    fn new(policy: &ManagedPolicy, usage: Usage, with_details: bool) -> WirePolicy {
+        WirePolicy {
+            policy_name: policy.name.clone(),
+            policy_id: policy.id.clone(),
+            arn: policy_arn(policy),
+            path: policy.path.clone(),
+            default_version_id: policy.default_version.clone(),
+            attachment_count: usage.attachments,
+            permissions_boundary_usage_count: usage.boundaries,
+            is_attachable: true,
+            description: with_details.then(|| policy.description.clone()).flatten(),
+            create_date: iso8601(policy.created),
+            update_date: iso8601(policy.updated),
+            tags: if with_details {
+                wire_tags(&policy.tags)
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreatePolicyInput {
+    policy_name: String,
+    path: Option<String>,
+    policy_document: String,
+    description: Option<String>,
+    #[serde(default)]
+    tags: Vec<WireTag>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyOutput {
+    policy: WirePolicy,
+}
+
+fn create_policy(cx: &Cx<'_>, input: CreatePolicyInput) -> Result<PolicyOutput, Error> {
+    let path = input.path.unwrap_or_else(|| "/".to_owned());
+    let tags = tags_from_wire(&input.tags)?;
+    cx.service.write(|state| {
+        let arn = iam_arn(&cx.caller.account, "policy", &path, &input.policy_name);
+        authorize_on_policy(
+            cx,
+            state,
+            "iam:CreatePolicy",
+            &arn,
+            &[],
+            &request_tag_keys(&tags),
+        )?;
+        check_policy_path(&path)?;
+        if account(cx, state)?.policy(&input.policy_name).is_some() {
+            return Err(Error::EntityAlreadyExists(format!(
+                "A policy called {} already exists. Duplicate names are not allowed.",
+                input.policy_name
+            )));
+        }
+        let document = managed_document(&input.policy_document)?;
+        let now = cx.service.now();
+        let policy = ManagedPolicy {
+            id: unique_id(cx.service.random(), Prefix::Policy)?,
+            account: cx.caller.account.clone(),
+            name: input.policy_name.clone(),
+            path: path.clone(),
+            created: now,
+            updated: now,
+            description: input.description.clone().filter(|d| !d.is_empty()),
+            default_version: "v1".to_owned(),
+            versions: vec![PolicyVersion {
+                id: "v1".to_owned(),
+                document,
+                created: now,
+            }],
+            next_version: 2,
+            tags,
+        };
+        let output = PolicyOutput {
+            policy: WirePolicy::new(&policy, Usage::default(), true),
+        };
+        Ok((vec![Mutation::Policy(policy)], output))
+    })
+}
+
+/// A policy path: `/` or `/a/b/`, each segment of `[A-Za-z0-9.,+@=_-]`.
+fn check_policy_path(path: &str) -> Result<(), Error> {
+    let segment = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".,+@=_-".contains(&b))
+    };
+    let valid = path == "/"
+        || (path.len() <= 512
+            && path
+                .strip_prefix('/')
+                .and_then(|p| p.strip_suffix('/'))
+                .is_some_and(|inner| inner.split('/').all(segment)));
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::ValidationError(format!(
+            "1 validation error detected: Value '{path}' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"
+        )))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyArnInput {
+    policy_arn: String,
+}
+
+fn get_policy(cx: &Cx<'_>, input: PolicyArnInput) -> Result<PolicyOutput, Error> {
+    cx.service.read(|state| {
+        let policy = authorized_policy(cx, state, "iam:GetPolicy", &input.policy_arn, &[])?
+            .ok_or_else(|| not_found(&input.policy_arn))?;
+        let usages = usages(account(cx, state)?);
+        let usage = usages
+            .get(input.policy_arn.as_str())
+            .copied()
+            .unwrap_or_default();
+        Ok(PolicyOutput {
+            policy: WirePolicy::new(policy, usage, true),
+        })
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListPoliciesInput {
+    scope: Option<String>,
+    only_attached: Option<bool>,
+    path_prefix: Option<String>,
+    policy_usage_filter: Option<String>,
+    marker: Option<String>,
+    max_items: Option<i64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListPoliciesOutput {
+    policies: Vec<WirePolicy>,
+    is_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marker: Option<String>,
+}
+
+fn list_policies(cx: &Cx<'_>, input: ListPoliciesInput) -> Result<ListPoliciesOutput, Error> {
+    cx.service.read(|state| {
+        // AWS's denial names the path listed: "policy path /".
+        let arn = format!("arn:aws:iam::{}:policy/", cx.caller.account);
+        let shown = format!("policy path {}", input.path_prefix.as_deref().unwrap_or("/"));
+        cx.authorize(state, "iam:ListPolicies", &arn, &[], &[])
+            .map_err(|e| shown_as(e, &arn, &shown))?;
+        let accounts: &[&str] = match input.scope.as_deref() {
+            None | Some("All") => &[AWS_ACCOUNT, &cx.caller.account],
+            Some("AWS") => &[AWS_ACCOUNT],
+            Some("Local") => &[&cx.caller.account],
+            Some(other) => {
+                return Err(Error::ValidationError(format!(
+                    "1 validation error detected: Value '{other}' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]"
+                )));
+            }
+        };
+        let usages = usages(account(cx, state)?);
+        let filter = UsageFilter::parse(input.policy_usage_filter.as_deref())?;
+        let mut policies = Vec::new();
+        for policy in accounts
+            .iter()
+            .filter_map(|a| state.account(a))
+            .flat_map(|a| a.policies.values())
+        {
+            let arn = policy_arn(policy);
+            let usage = usages.get(arn.as_str()).copied().unwrap_or_default();
+            if !under_prefix(&policy.path, input.path_prefix.as_deref())
+                || (input.only_attached == Some(true) && !filter.in_use(usage))
+            {
+                continue;
+            }
+            // AWS's and the account's policies may share a name; the account breaks the tie.
+            let key = format!("{}\u{1}{}", policy.name.to_lowercase(), policy.account);
+            policies.push((key, WirePolicy::new(policy, usage, false)));
+        }
+        policies.sort_by(|a, b| a.0.cmp(&b.0));
+        let page = paginate(policies, input.marker.as_deref(), input.max_items)?;
+        Ok(ListPoliciesOutput {
+            is_truncated: page.is_truncated(),
+            policies: page.items,
+            marker: page.marker,
+        })
+    })
+}
+
+fn delete_policy(cx: &Cx<'_>, input: PolicyArnInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let policy = authorized_policy(cx, state, "iam:DeletePolicy", &input.policy_arn, &[])?
+            .ok_or_else(|| not_found(&input.policy_arn))?;
+        check_modifiable(cx, state, "iam:DeletePolicy", policy)?;
+        let usage = usages(account(cx, state)?)
+            .get(input.policy_arn.as_str())
+            .copied()
+            .unwrap_or_default();
+        if usage.attachments > 0 || usage.boundaries > 0 {
+            return Err(Error::DeleteConflict("Cannot delete a policy attached to entities.".to_owned()));
+        }
+        if policy.versions.len() > 1 {
+            return Err(Error::DeleteConflict(
+                "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.".to_owned(),
+            ));
+        }
+        Ok((
+            vec![Mutation::DeletePolicy {
+                account: policy.account.clone(),
+                id: policy.id.clone(),
+            }],
+            (),
+        ))
+    })
+}
