@@ -1,0 +1,361 @@
+//! The HTTP edge: one endpoint for IAM and STS in AWS's query protocol, plus `/healthz`,
+//! `/metrics` and the `--dev` reset. Each API request is size-checked, authenticated
+//! (SigV4), decoded against the service model, performed by the core and encoded as AWS's
+//! XML.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::Value;
+use warden_core::{Caller, RequestInfo, Service};
+
+use crate::errors::ApiError;
+use crate::metrics::Metrics;
+use crate::model::Model;
+use crate::sigv4::{self, SigningKeyCache};
+
+/// Requests larger than this are refused before their body is read.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// Settings of the edge.
+#[derive(Debug, Clone, Default)]
+pub struct EdgeConfig {
+    /// `--dev`: unknown access keys act as the first account's root user; reset allowed.
+    pub dev: bool,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Whether the listener speaks TLS (aws:SecureTransport).
+    pub tls: bool,
+    /// What a `--dev` reset restores: the first account's id and the configured root key.
+    pub reset_to: Option<(String, Option<(String, warden_core::Secret)>)>,
+}
+
+/// Everything request handlers share.
+#[derive(Debug)]
+pub struct Edge {
+    pub service: Arc<Service>,
+    pub config: EdgeConfig,
+    keys: SigningKeyCache,
+    metrics: Metrics,
+}
+
+impl Edge {
+    pub fn new(service: Arc<Service>, config: EdgeConfig) -> Edge {
+        Edge {
+            service,
+            config,
+            keys: SigningKeyCache::default(),
+            metrics: Metrics::default(),
+        }
+    }
+}
+
+/// The application's routes.
+pub fn router(edge: Arc<Edge>) -> Router {
+    Router::new()
+        .route("/", get(api).post(api))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
+        .route("/_warden/reset", post(reset))
+        .with_state(edge)
+}
+
+async fn metrics(State(edge): State<Arc<Edge>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        edge.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn reset(State(edge): State<Arc<Edge>>) -> Response {
+    if !edge.config.dev {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let service = Arc::clone(&edge.service);
+    let reset_to = edge.config.reset_to.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        service.reset()?;
+        let (account, root_key) = match &reset_to {
+            Some((account, key)) => (Some(account.as_str()), key.as_ref().map(|(id, secret)| (id.as_str(), secret))),
+            None => (None, None),
+        };
+        service.bootstrap(account, root_key).map(|_| ())
+    })
+    .await;
+    match result {
+        Ok(Ok(())) => (StatusCode::OK, "reset\n").into_response(),
+        Ok(Err(error)) => {
+            tracing::error!(%error, "reset failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// Which API a request is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Api {
+    Iam,
+    Sts,
+}
+
+impl Api {
+    fn model(self) -> &'static Model {
+        match self {
+            Api::Iam => Model::iam(),
+            Api::Sts => Model::sts(),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Api::Iam => "iam",
+            Api::Sts => "sts",
+        }
+    }
+}
+
+/// Who a request comes from, once authenticated.
+struct Authenticated {
+    caller: Caller,
+    api: Api,
+    region: String,
+}
+
+async fn api(
+    State(edge): State<Arc<Edge>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let request_id = edge.service.new_request_id();
+    let mut api_name = "unknown";
+    let mut action = String::new();
+    let result = async {
+        let body = read_body(&headers, body).await?;
+        let params = parameters(&uri, &headers, &body)?;
+        action = params
+            .iter()
+            .find(|(k, _)| k == "Action")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let authenticated = authenticate(&edge, &method, &uri, &headers, &body)?;
+        api_name = authenticated.api.name();
+        if action.is_empty() {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "MissingAction", "Missing Action"));
+        }
+        let info = RequestInfo {
+            source_ip: Some(source_ip(&edge.config, peer, &headers)),
+            secure_transport: edge.config.tls,
+            user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
+            region: authenticated.region.clone(),
+            request_id: request_id.clone(),
+        };
+        perform(&edge, authenticated, info, &action, params).await
+    }
+    .await;
+    let namespace = match api_name {
+        "sts" => Model::sts().namespace(),
+        _ => Model::iam().namespace(),
+    };
+    let (response, code) = match result {
+        Ok(xml) => (xml_response(StatusCode::OK, xml), "OK".to_owned()),
+        Err(error) => {
+            let xml = crate::xml::error_xml(namespace, error.fault(), &error.code, &error.message, &request_id);
+            let code = error.code.clone();
+            (xml_response(error.status, xml), code)
+        }
+    };
+    edge.metrics.record(api_name, &action, &code, started.elapsed());
+    response
+}
+
+fn xml_response(status: StatusCode, xml: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/xml")], xml).into_response()
+}
+
+/// Reads the body, refusing more than [`MAX_BODY`] (by its declared length before reading).
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            format!("Request body is larger than the limit of {MAX_BODY} bytes."),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| too_large())
+}
+
+/// The request's parameters: the query string, then a form-encoded body.
+fn parameters(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
+    let mut params: Vec<(String, String)> = uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let form = content_type.is_empty() || content_type.starts_with("application/x-www-form-urlencoded");
+    if !body.is_empty() {
+        if !form {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidParameterValue",
+                format!("Unsupported content type `{content_type}`: send application/x-www-form-urlencoded."),
+            ));
+        }
+        params.extend(form_urlencoded::parse(body).into_owned());
+    }
+    Ok(params)
+}
+
+fn source_ip(config: &EdgeConfig, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    let peer_ip = peer.ip();
+    if !config.trusted_proxies.contains(&peer_ip) {
+        return peer_ip;
+    }
+    // The right-most address not added by a trusted proxy.
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+        .rev()
+        .find(|ip| !config.trusted_proxies.contains(ip))
+        .unwrap_or(peer_ip)
+}
+
+fn authenticate(
+    edge: &Edge,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Authenticated, ApiError> {
+    let header_pairs: Vec<(&str, &str)> = headers
+        .iter()
+        .filter_map(|(name, value)| value.to_str().ok().map(|v| (name.as_str(), v)))
+        .collect();
+    let request = sigv4::HttpRequest {
+        method: method.as_str(),
+        path: uri.path(),
+        query: uri.query().unwrap_or(""),
+        headers: &header_pairs,
+        body,
+    };
+    let signed = sigv4::parse(&request).map_err(sigv4_error)?;
+    let Some(signed) = signed else {
+        return Err(ApiError::missing_authentication());
+    };
+    let api = match signed.service.as_str() {
+        "iam" => Api::Iam,
+        "sts" => Api::Sts,
+        other => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "SignatureDoesNotMatch",
+                format!("Credential should be scoped to correct service: 'iam' or 'sts', not '{other}'."),
+            ));
+        }
+    };
+    let now = edge.service.now();
+    // A stale signature is reported before an unknown key, as AWS does.
+    signed.check_time(now).map_err(sigv4_error)?;
+    let caller = match edge.service.authenticate(&signed.access_key_id) {
+        Ok(owner) => {
+            sigv4::verify(&request, &signed, owner.secret.expose(), now, &edge.keys).map_err(sigv4_error)?;
+            owner.caller
+        }
+        Err(warden_core::Error::InvalidClientTokenId(_)) if edge.config.dev => {
+            edge.service.first_account_root().map_err(ApiError::from)?
+        }
+        Err(error) => return Err(error.into()),
+    };
+    Ok(Authenticated {
+        caller,
+        api,
+        region: signed.region.clone(),
+    })
+}
+
+fn sigv4_error(error: sigv4::SigV4Error) -> ApiError {
+    let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::FORBIDDEN);
+    ApiError::new(status, error.code(), error.message())
+}
+
+/// Whether an action only reads (and may run on the async worker).
+fn read_only(action: &str) -> bool {
+    ["Get", "List", "Simulate", "Decode"].iter().any(|p| action.starts_with(p))
+}
+
+async fn perform(
+    edge: &Arc<Edge>,
+    authenticated: Authenticated,
+    info: RequestInfo,
+    action: &str,
+    params: Vec<(String, String)>,
+) -> Result<String, ApiError> {
+    let api = authenticated.api;
+    let model = api.model();
+    let version = params.iter().find(|(k, _)| k == "Version").map(|(_, v)| v.as_str());
+    match version {
+        Some(v) if v == model.version() => {}
+        Some(v) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidAction",
+                format!("Could not find operation {action} for version {v}"),
+            ));
+        }
+        None => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "MissingParameter",
+                "The request must contain the parameter Version",
+            ));
+        }
+    }
+    let operation = model.operation(action).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidAction",
+            format!("Could not find operation {action} for version {}", model.version()),
+        )
+    })?;
+    let input = crate::query::decode(model, operation, &params).map_err(|e| ApiError::validation(e.message))?;
+    let output: Value = if read_only(action) {
+        edge.service
+            .call(&authenticated.caller, &info, action, input)
+            .map_err(ApiError::from)?
+    } else {
+        let edge = Arc::clone(edge);
+        let action = action.to_owned();
+        let caller = authenticated.caller;
+        let info = info.clone();
+        tokio::task::spawn_blocking(move || edge.service.call(&caller, &info, &action, input))
+            .await
+            .map_err(|_| ApiError::from(warden_core::Error::Internal("a worker failed".to_owned())))?
+            .map_err(ApiError::from)?
+    };
+    Ok(crate::xml::encode(model, operation, &output, &info.request_id))
+}
