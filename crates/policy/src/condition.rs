@@ -6,7 +6,7 @@
 //! `ForAllValues:` / `ForAnyValue:` quantify over the request's values, applying a negated
 //! operator to each request value before quantifying (never negating the quantified result).
 
-mod scalar;
+pub(crate) mod scalar;
 
 use std::net::IpAddr;
 

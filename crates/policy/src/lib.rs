@@ -46,6 +46,7 @@ pub mod limits;
 mod policy;
 mod principal;
 mod set;
+pub mod simulate;
 mod template;
 mod wildcard;
 

@@ -1,1 +1,33 @@
-fn main() {}
+//! The `warden` binary: its command line and what each command runs.
+
+mod policy_cli;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Warden: a self-hosted IAM and STS service that speaks AWS's APIs.
+#[derive(Debug, Parser)]
+#[command(name = "warden", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Offline tools for policy documents.
+    #[command(subcommand)]
+    Policy(policy_cli::PolicyCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Policy(command) => policy_cli::run(command),
+    };
+    outcome.unwrap_or_else(|error| {
+        eprintln!("error: {error:#}");
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,158 @@
+//! The SimulateCustomPolicy response, with the members, order and spellings of botocore's
+//! model, so that `warden policy simulate` prints what `aws iam simulate-custom-policy` prints.
+//!
+//! AWS now answers each action once, its top-level decision the most restrictive over the
+//! resources and `ResourceSpecificResults` holding each resource's (the IAM API reference's
+//! EvaluationResult page). AWS does not say which resource the top level then names: Warden
+//! names the first one asked about, which is the only one when a single resource is simulated.
+//! `ResourceSpecificResults` appear when the request names a resource other than `*`, as in
+//! AWS's sample responses; the top-level `MissingContextValues` is then the union of theirs.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use warden_policy::simulate::{ActionResult, ResourceResult, source_type};
+use warden_policy::{MatchedStatement, Outcome, PolicyKind, Position};
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Response {
+    evaluation_results: Vec<EvaluationResult>,
+    is_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marker: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct EvaluationResult {
+    eval_action_name: String,
+    eval_resource_name: String,
+    eval_decision: &'static str,
+    matched_statements: Vec<Statement>,
+    missing_context_values: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permissions_boundary_decision_detail: Option<BoundaryDetail>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    eval_decision_details: Option<BTreeMap<&'static str, &'static str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_specific_results: Option<Vec<ResourceSpecificResult>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ResourceSpecificResult {
+    eval_resource_name: String,
+    eval_resource_decision: &'static str,
+    matched_statements: Vec<Statement>,
+    missing_context_values: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    eval_decision_details: Option<BTreeMap<&'static str, &'static str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permissions_boundary_decision_detail: Option<BoundaryDetail>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Statement {
+    source_policy_id: String,
+    source_policy_type: &'static str,
+    start_position: Line,
+    end_position: Line,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Line {
+    line: u32,
+    column: u32,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct BoundaryDetail {
+    allowed_by_permissions_boundary: bool,
+}
+
+/// The page of `results` that starts at `start` and holds at most `max_items`.
+pub(crate) fn response(results: &[ActionResult], start: usize, max_items: usize) -> Response {
+    let end = start.saturating_add(max_items).min(results.len());
+    let page = results.get(start..end).unwrap_or_default();
+    let is_truncated = end < results.len();
+    Response {
+        evaluation_results: page.iter().map(evaluation_result).collect(),
+        is_truncated,
+        marker: is_truncated.then(|| end.to_string()),
+    }
+}
+
+/// `response` as the aws CLI prints JSON: indented by four spaces.
+pub(crate) fn to_text(response: &Response) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    response.serialize(&mut serializer)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+fn evaluation_result(result: &ActionResult) -> EvaluationResult {
+    let names_resources = result.resources.iter().any(|r| r.resource != "*");
+    EvaluationResult {
+        eval_action_name: result.action.clone(),
+        eval_resource_name: result
+            .resources
+            .first()
+            .map_or_else(|| "*".to_owned(), |r| r.resource.clone()),
+        eval_decision: result.outcome.as_str(),
+        matched_statements: statements(&result.matched),
+        missing_context_values: result.missing_context.clone(),
+        permissions_boundary_decision_detail: boundary(result.boundary_allows),
+        eval_decision_details: details(result.decision_details.as_deref()),
+        resource_specific_results: names_resources
+            .then(|| result.resources.iter().map(resource_result).collect()),
+    }
+}
+
+fn resource_result(result: &ResourceResult) -> ResourceSpecificResult {
+    ResourceSpecificResult {
+        eval_resource_name: result.resource.clone(),
+        eval_resource_decision: result.outcome.as_str(),
+        matched_statements: statements(&result.matched),
+        missing_context_values: result.missing_context.clone(),
+        eval_decision_details: details(result.decision_details.as_deref()),
+        permissions_boundary_decision_detail: boundary(result.boundary_allows),
+    }
+}
+
+fn statements(matched: &[MatchedStatement]) -> Vec<Statement> {
+    let line = |p: Position| Line {
+        line: p.line,
+        column: p.column,
+    };
+    matched
+        .iter()
+        .map(|m| Statement {
+            source_policy_id: m.policy_id.clone(),
+            source_policy_type: source_type(m.kind),
+            start_position: line(m.start),
+            end_position: line(m.end),
+        })
+        .collect()
+}
+
+fn boundary(allows: Option<bool>) -> Option<BoundaryDetail> {
+    allows.map(|allowed| BoundaryDetail {
+        allowed_by_permissions_boundary: allowed,
+    })
+}
+
+fn details(
+    details: Option<&[(PolicyKind, Outcome)]>,
+) -> Option<BTreeMap<&'static str, &'static str>> {
+    details.map(|details| {
+        details
+            .iter()
+            .map(|&(kind, outcome)| (source_type(kind), outcome.as_str()))
+            .collect()
+    })
+}
