@@ -1,6 +1,7 @@
 //! The `warden` binary: its command line and what each command runs.
 
 mod policy_cli;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -16,6 +17,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Runs the IAM and STS API server.
+    Serve(serve::ServeArgs),
     /// Offline tools for policy documents.
     #[command(subcommand)]
     Policy(policy_cli::PolicyCommand),
@@ -24,6 +27,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Policy(command) => policy_cli::run(command),
     };
     outcome.unwrap_or_else(|error| {

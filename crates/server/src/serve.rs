@@ -1,0 +1,237 @@
+//! `warden serve`: configuration, the data folder, the first-start bootstrap, and the HTTP
+//! server with graceful shutdown.
+
+use std::fs;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Deserialize;
+use warden_api::edge::{Edge, EdgeConfig, router};
+use warden_core::ids::OsRandom;
+use warden_core::time::SystemClock;
+use warden_core::{MasterKey, Secret, Service};
+use warden_store::SqliteStore;
+
+/// Flags of `warden serve`. Each may also come from a `WARDEN_*` environment variable or
+/// the TOML file given with `--config`, in that order of precedence.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8910].
+    #[arg(long, env = "WARDEN_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Folder for the database, the master key and the generated root credentials
+    /// [default: ./warden-data].
+    #[arg(long, env = "WARDEN_DATA")]
+    data: Option<PathBuf>,
+    /// The first account's id, on a first start (default: random).
+    #[arg(long, env = "WARDEN_ACCOUNT_ID")]
+    account_id: Option<String>,
+    /// Local-testing mode: unknown access keys act as the first account's root user, and
+    /// `POST /_warden/reset` wipes all state. Never use it for real data.
+    #[arg(long, env = "WARDEN_DEV")]
+    dev: bool,
+    /// Log format: `human` or `json` [default: human].
+    #[arg(long, env = "WARDEN_LOG_FORMAT")]
+    log_format: Option<String>,
+    /// A proxy whose X-Forwarded-For header is believed (repeatable).
+    #[arg(long = "trusted-proxy", env = "WARDEN_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<IpAddr>,
+    /// A TOML file with any of the settings above (`listen`, `data`, `account_id`, `dev`,
+    /// `log_format`, `trusted_proxies`).
+    #[arg(long, env = "WARDEN_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data: Option<PathBuf>,
+    account_id: Option<String>,
+    dev: Option<bool>,
+    log_format: Option<String>,
+    trusted_proxies: Option<Vec<IpAddr>>,
+}
+
+/// The settings in force after flags, environment and file are merged.
+#[derive(Debug)]
+struct Settings {
+    listen: SocketAddr,
+    data: PathBuf,
+    account_id: Option<String>,
+    dev: bool,
+    json_logs: bool,
+    trusted_proxies: Vec<IpAddr>,
+}
+
+impl ServeArgs {
+    fn settings(self) -> anyhow::Result<Settings> {
+        let file: FileConfig = match &self.config {
+            Some(path) => {
+                let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("reading {}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let log_format = self.log_format.or(file.log_format).unwrap_or_else(|| "human".to_owned());
+        let json_logs = match log_format.as_str() {
+            "human" => false,
+            "json" => true,
+            other => bail!("unknown log format `{other}`: use `human` or `json`"),
+        };
+        Ok(Settings {
+            listen: self
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8910))),
+            data: self.data.or(file.data).unwrap_or_else(|| PathBuf::from("./warden-data")),
+            account_id: self.account_id.or(file.account_id),
+            dev: self.dev || file.dev.unwrap_or(false),
+            json_logs,
+            trusted_proxies: if self.trusted_proxies.is_empty() {
+                file.trusted_proxies.unwrap_or_default()
+            } else {
+                self.trusted_proxies
+            },
+        })
+    }
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let settings = args.settings()?;
+    init_logging(settings.json_logs);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve(settings))
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WARDEN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let data = &settings.data;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(data)
+        .with_context(|| format!("creating the data folder {}", data.display()))?;
+    let master = master_key(data)?;
+    let store = SqliteStore::open(&data.join("warden.db")).context("opening the database")?;
+    let service = Service::open(Arc::new(store), master, Arc::new(SystemClock), Arc::new(OsRandom))
+        .context("loading the state")?;
+    let root_key = root_key_from_env()?;
+    let bootstrap = service
+        .bootstrap(settings.account_id.as_deref(), root_key.as_ref().map(|(id, secret)| (id.as_str(), secret)))
+        .context("preparing the first account")?;
+    if bootstrap.created_account {
+        tracing::info!(account = %bootstrap.account, "created the first account");
+    }
+    if let Some((key_id, secret)) = &bootstrap.generated_root_key {
+        let path = data.join("root-credentials");
+        write_private(&path, &format!(
+            "[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {}\n",
+            secret.expose()
+        ))?;
+        eprintln!(
+            "warden: generated root credentials for account {} and wrote them to {} (mode 0600); they are not shown again",
+            bootstrap.account,
+            path.display()
+        );
+    }
+    if settings.dev {
+        tracing::warn!("DEV MODE: unknown access keys act as the root user of account {} and POST /_warden/reset wipes all state; never use this for real data", bootstrap.account);
+        eprintln!("warden: WARNING: --dev mode: unknown access keys are accepted as the root user; state can be wiped by POST /_warden/reset");
+    }
+    let edge = Arc::new(Edge::new(
+        Arc::new(service),
+        EdgeConfig {
+            dev: settings.dev,
+            trusted_proxies: settings.trusted_proxies.clone(),
+            tls: false,
+            reset_to: Some((bootstrap.account.clone(), root_key.clone())),
+        },
+    ));
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.listen))?;
+    tracing::info!(address = %listener.local_addr()?, account = %bootstrap.account, "warden is ready");
+    axum::serve(listener, router(edge).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C; in-flight requests then finish before the server stops.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// The master key: `WARDEN_MASTER_KEY` (64 hex digits), or `DATA/master.key`, created on
+/// first start with mode 0600.
+fn master_key(data: &Path) -> anyhow::Result<MasterKey> {
+    if let Ok(hex) = std::env::var("WARDEN_MASTER_KEY") {
+        return MasterKey::from_hex(&hex).context("WARDEN_MASTER_KEY must be 64 hexadecimal digits");
+    }
+    let path = data.join("master.key");
+    match fs::read_to_string(&path) {
+        Ok(text) => MasterKey::from_hex(&text).with_context(|| format!("{} does not hold a master key", path.display())),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let key = MasterKey::generate()?;
+            write_private(&path, &format!("{}\n", key.to_hex().as_str()))?;
+            Ok(key)
+        }
+        Err(error) => Err(error).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+fn root_key_from_env() -> anyhow::Result<Option<(String, Secret)>> {
+    let id = std::env::var("WARDEN_ROOT_ACCESS_KEY_ID").ok().filter(|v| !v.is_empty());
+    let secret = std::env::var("WARDEN_ROOT_SECRET_ACCESS_KEY").ok().filter(|v| !v.is_empty());
+    match (id, secret) {
+        (Some(id), Some(secret)) => Ok(Some((id, Secret::new(secret)))),
+        (None, None) => Ok(None),
+        _ => bail!("set both WARDEN_ROOT_ACCESS_KEY_ID and WARDEN_ROOT_SECRET_ACCESS_KEY, or neither"),
+    }
+}
+
+/// Writes a new file readable by its owner only; never overwrites.
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(contents.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", path.display()))
+}
