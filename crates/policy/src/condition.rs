@@ -206,7 +206,7 @@ impl Condition {
         let null_data = |values: &[String]| values.iter().all(String::is_empty);
         if let Values::Null(expect_absent) = &self.values {
             let absent = values.is_none_or(null_data);
-            return expect_absent.iter().any(|&a| a == absent);
+            return expect_absent.contains(&absent);
         }
         let values = match op.set {
             Some(_) => values.filter(|v| !null_data(v)),

@@ -206,16 +206,20 @@ impl Observer for Collector {
         };
         let policy_id = set.id(slot);
         let index = slot.statement as usize;
+        let kind = self.kind.unwrap_or(PolicyKind::Identity);
+        // A statement listed under several actions of the set's index is scanned more than
+        // once; one managed policy can also be attached and be the boundary (same id, another
+        // kind), and then it matched twice.
         if self
             .matched
             .iter()
-            .any(|m| m.policy_id == policy_id && m.index == index)
+            .any(|m| m.policy_id == policy_id && m.index == index && m.kind == kind)
         {
             return;
         }
         self.matched.push(MatchedStatement {
             policy_id: policy_id.to_owned(),
-            kind: self.kind.unwrap_or(PolicyKind::Identity),
+            kind,
             index,
             sid: statement.sid.clone(),
             effect: statement.effect,
@@ -290,13 +294,13 @@ fn decide<'a>(
         (&boundary, PolicyKind::Boundary),
         (&session, PolicyKind::Session),
     ] {
-        if let Some(decision) = explicit(verdict.0, verdict.1) {
-            if decision.outcome == Outcome::ExplicitDeny {
-                // Keep scanning organization policies only to explain; the answer is known.
-                scan_levels(policies.service_control, PolicyKind::ServiceControl, &mut scan, &mut scps);
-                scan_levels(policies.resource_control, PolicyKind::ResourceControl, &mut scan, &mut rcps);
-                return decision;
-            }
+        if let Some(decision) = explicit(verdict.0, verdict.1)
+            && decision.outcome == Outcome::ExplicitDeny
+        {
+            // Keep scanning organization policies only to explain; the answer is known.
+            scan_levels(policies.service_control, PolicyKind::ServiceControl, &mut scan, &mut scps);
+            scan_levels(policies.resource_control, PolicyKind::ResourceControl, &mut scan, &mut rcps);
+            return decision;
         }
     }
     scan_levels(policies.service_control, PolicyKind::ServiceControl, &mut scan, &mut scps);
@@ -338,10 +342,11 @@ fn decide<'a>(
     if identity_allow.is_none() && !overrides_identity {
         return implicit(PolicyKind::Identity);
     }
-    if let Some((verdict, _)) = &boundary {
-        if verdict.allow.is_none() && !direct {
-            return implicit(PolicyKind::Boundary);
-        }
+    if let Some((verdict, _)) = &boundary
+        && verdict.allow.is_none()
+        && !direct
+    {
+        return implicit(PolicyKind::Boundary);
     }
     if caller.kind.is_session() && !direct {
         match &session {

@@ -257,7 +257,7 @@ mod tests {
         assert_eq!(timestamp("2019-07-16T12:00Z"), Some(1_563_278_400 * NS));
         assert_eq!(timestamp("1563278400"), Some(1_563_278_400 * NS));
         assert_eq!(timestamp("2019-07-16T12:00:00.5Z"), Some(1_563_278_400 * NS + NS / 2));
-        assert_eq!(timestamp("2024-02-29T00:00:00Z").is_some(), true);
+        assert!(timestamp("2024-02-29T00:00:00Z").is_some());
         assert_eq!(timestamp("2023-02-29T00:00:00Z"), None);
         assert_eq!(timestamp("yesterday"), None);
         assert_eq!(timestamp("2019-13-01"), None);

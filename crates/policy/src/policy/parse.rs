@@ -66,15 +66,15 @@ pub(super) fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError>
             let sid = sid_of(item);
             e.in_statement(index, sid.as_deref()).at(item.start)
         })?;
-        if let Some(sid) = &statement.sid {
-            if statements.iter().any(|s: &Statement| s.sid.as_deref() == Some(sid)) {
-                return Err(PolicyError::new(format!(
-                    "Statement IDs (SID) in a single policy must be unique. `{sid}` is repeated."
-                ))
-                .in_statement(index, Some(sid))
-                .in_element("Sid")
-                .at(item.start));
-            }
+        if let Some(sid) = &statement.sid
+            && statements.iter().any(|s: &Statement| s.sid.as_deref() == Some(sid))
+        {
+            return Err(PolicyError::new(format!(
+                "Statement IDs (SID) in a single policy must be unique. `{sid}` is repeated."
+            ))
+            .in_statement(index, Some(sid))
+            .in_element("Sid")
+            .at(item.start));
         }
         statements.push(statement);
     }
