@@ -87,3 +87,15 @@ def test_dev_mode_accepts_unknown_keys_and_resets(tmp_path, name):
             assert error.response["Error"]["Code"] == "NoSuchEntity"
     finally:
         server.stop()
+
+
+def test_access_key_last_used_survives_restart(fresh_server, name):
+    fresh_server.start()
+    iam = fresh_server.client()
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    fresh_server.client("sts", key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()
+    assert fresh_server.stop() == 0
+    fresh_server.start()
+    used = fresh_server.client().get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
+    assert used["ServiceName"] == "sts"

@@ -101,3 +101,17 @@ def test_aws_cli_round_trip(server, name):
     missing = server.cli("iam", "get-user", "--user-name", name + "nope", check=False)
     assert missing.returncode != 0 and "NoSuchEntity" in missing.stderr
     assert server.cli("sts", "get-caller-identity")["Arn"].endswith(":root")
+
+
+def test_access_key_last_used_is_visible_at_once(server, iam, name):
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    before = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
+    assert before["UserName"] == name
+    assert before["AccessKeyLastUsed"]["ServiceName"] == "N/A"
+    assert "LastUsedDate" not in before["AccessKeyLastUsed"]
+    server.client("sts", key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()
+    after = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
+    assert after["ServiceName"] == "sts"
+    assert after["Region"] == "us-east-1"
+    assert "LastUsedDate" in after

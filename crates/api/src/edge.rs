@@ -284,6 +284,7 @@ fn authenticate(
     let caller = match edge.service.authenticate(&signed.access_key_id) {
         Ok(owner) => {
             sigv4::verify(&request, &signed, owner.secret.expose(), now, &edge.keys).map_err(sigv4_error)?;
+            edge.service.record_key_use(&signed.access_key_id, &signed.service, &signed.region);
             owner.caller
         }
         Err(warden_core::Error::InvalidClientTokenId(_)) if edge.config.dev => {

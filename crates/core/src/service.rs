@@ -6,6 +6,7 @@
 //! next request after an acknowledged write sees it.
 
 use std::net::IpAddr;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde::Serialize;
@@ -14,6 +15,7 @@ use serde_json::Value;
 
 use crate::error::Error;
 use crate::ids::Random;
+use crate::model::KeyLastUsed;
 use crate::secret::MasterKey;
 use crate::state::{Mutation, State};
 use crate::store::Store;
@@ -50,6 +52,8 @@ pub struct RequestInfo {
 /// The IAM and STS service over one store.
 pub struct Service {
     state: RwLock<State>,
+    /// Access-key uses not yet written to the store, by key id.
+    key_use: Mutex<HashMap<String, KeyLastUsed>>,
     writer: Mutex<()>,
     store: Arc<dyn Store>,
     master: MasterKey,
@@ -82,6 +86,7 @@ impl Service {
         }
         Ok(Service {
             state: RwLock::new(state),
+            key_use: Mutex::new(HashMap::new()),
             writer: Mutex::new(()),
             store,
             master,
@@ -131,6 +136,45 @@ impl Service {
         Ok(output)
     }
 
+    /// Notes that `key_id` signed a request for `service` in `region`. Visible at once to
+    /// GetAccessKeyLastUsed; written to the store by [`Service::flush_key_use`], so a request
+    /// costs no disk write.
+    pub fn record_key_use(&self, key_id: &str, service: &str, region: &str) {
+        let used = KeyLastUsed {
+            date: self.now(),
+            service: service.to_owned(),
+            region: region.to_owned(),
+        };
+        if let Ok(mut pending) = self.key_use.lock() {
+            pending.insert(key_id.to_owned(), used);
+        }
+    }
+
+    /// The latest use of `key_id` not yet written to the store.
+    pub(crate) fn pending_key_use(&self, key_id: &str) -> Option<KeyLastUsed> {
+        self.key_use.lock().ok()?.get(key_id).cloned()
+    }
+
+    /// Writes recorded key uses to the store (called periodically and at shutdown).
+    pub fn flush_key_use(&self) -> Result<(), Error> {
+        let pending = std::mem::take(&mut *self.key_use.lock().map_err(|_| poisoned())?);
+        if pending.is_empty() {
+            return Ok(());
+        }
+        self.write(|state| {
+            let mutations = pending
+                .into_iter()
+                .filter_map(|(id, used)| {
+                    let account = state.key_accounts.get(&id)?;
+                    let mut key = state.account(account)?.access_keys.get(&id)?.clone();
+                    key.last_used = Some(used);
+                    Some(Mutation::AccessKey(key))
+                })
+                .collect();
+            Ok((mutations, ()))
+        })
+    }
+
     /// Wipes everything (the `--dev` reset): store and memory.
     pub fn reset(&self) -> Result<(), Error> {
         let _writer = self.writer.lock().map_err(|_| poisoned())?;
@@ -138,6 +182,9 @@ impl Service {
         let mut state = self.state.write().map_err(|_| poisoned())?;
         *state = State::default();
         crate::managed::install(&mut state);
+        if let Ok(mut pending) = self.key_use.lock() {
+            pending.clear();
+        }
         Ok(())
     }
 

@@ -157,8 +157,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::warn!("DEV MODE: unknown access keys act as the root user of account {} and POST /_warden/reset wipes all state; never use this for real data", bootstrap.account);
         eprintln!("warden: WARNING: --dev mode: unknown access keys are accepted as the root user; state can be wiped by POST /_warden/reset");
     }
+    let service = Arc::new(service);
+    let flusher = tokio::spawn(flush_key_use_periodically(Arc::clone(&service)));
     let edge = Arc::new(Edge::new(
-        Arc::new(service),
+        Arc::clone(&service),
         EdgeConfig {
             dev: settings.dev,
             trusted_proxies: settings.trusted_proxies.clone(),
@@ -174,8 +176,27 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving")?;
+    flusher.abort();
+    let flushed = tokio::task::spawn_blocking(move || service.flush_key_use()).await;
+    if !matches!(flushed, Ok(Ok(()))) {
+        tracing::error!("could not record the last use of access keys at shutdown");
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Writes access-key last-use data every 30 seconds.
+async fn flush_key_use_periodically(service: Arc<Service>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        let service = Arc::clone(&service);
+        match tokio::task::spawn_blocking(move || service.flush_key_use()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, "recording the last use of access keys"),
+            Err(_) => tracing::error!("recording the last use of access keys: the task failed"),
+        }
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C; in-flight requests then finish before the server stops.

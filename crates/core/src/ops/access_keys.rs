@@ -270,7 +270,8 @@ fn get_access_key_last_used(cx: &Cx<'_>, input: LastUsedInput) -> Result<LastUse
         };
         cx.authorize(state, "iam:GetAccessKeyLastUsed", &arn, user.map(|u| u.tags.as_slice()).unwrap_or_default(), &[])?;
         let key = key.ok_or_else(|| no_such_key(&input.access_key_id))?;
-        let last = key.last_used.as_ref();
+        let last = cx.service.pending_key_use(&key.id).or_else(|| key.last_used.clone());
+        let last = last.as_ref();
         Ok(LastUsedOutput {
             user_name: user.map(|u| u.name.clone()),
             access_key_last_used: WireLastUsed {
