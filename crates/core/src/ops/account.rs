@@ -1,0 +1,225 @@
+//! The account as a whole: its alias (CreateAccountAlias, DeleteAccountAlias,
+//! ListAccountAliases), GetAccountSummary, and GetAccountAuthorizationDetails.
+//!
+//! These act on the account rather than on an entity, so they are authorized on `*`.
+
+mod details;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::ControlFlow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use warden_policy::limits;
+
+use super::users::account;
+use super::{KEYS_PER_USER, Routed, paginate};
+use crate::error::Error;
+use crate::managed::AWS_ACCOUNT;
+use crate::service::{Cx, run};
+use crate::state::{AccountState, Mutation, State};
+
+pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
+    ControlFlow::Break(match action {
+        "CreateAccountAlias" => run(cx, input, create_account_alias),
+        "DeleteAccountAlias" => run(cx, input, delete_account_alias),
+        "ListAccountAliases" => run(cx, input, list_account_aliases),
+        "GetAccountSummary" => run(cx, input, get_account_summary),
+        "GetAccountAuthorizationDetails" => {
+            run(cx, input, details::get_account_authorization_details)
+        }
+        _ => return ControlFlow::Continue(input),
+    })
+}
+
+const ALIAS_PATTERN: &str = "^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$";
+
+/// Checks an alias against AWS's pattern: 3–63 lowercase letters, digits and single dashes,
+/// starting and ending with a letter or digit.
+fn check_alias(alias: &str) -> Result<(), Error> {
+    let valid = (3..=63).contains(&alias.len())
+        && alias
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !alias.starts_with('-')
+        && !alias.ends_with('-')
+        && !alias.contains("--");
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::ValidationError(format!(
+            "1 validation error detected: Value '{alias}' at 'accountAlias' failed to satisfy constraint: Member must satisfy regular expression pattern: {ALIAS_PATTERN}"
+        )))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AliasInput {
+    account_alias: String,
+}
+
+/// The caller's account record, which every account state created by Warden has.
+fn account_record<'s>(cx: &Cx<'_>, state: &'s State) -> Result<&'s crate::model::Account, Error> {
+    account(cx, state)?
+        .account
+        .as_ref()
+        .ok_or_else(|| Error::Internal(format!("account {} has no record", cx.caller.account)))
+}
+
+fn create_account_alias(cx: &Cx<'_>, input: AliasInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        cx.authorize(state, "iam:CreateAccountAlias", "*", &[], &[])?;
+        check_alias(&input.account_alias)?;
+        let taken = state
+            .accounts
+            .values()
+            .filter_map(|a| a.account.as_ref())
+            .any(|a| {
+                a.id != cx.caller.account
+                    && a.alias.as_deref() == Some(input.account_alias.as_str())
+            });
+        if taken {
+            return Err(Error::EntityAlreadyExists(format!(
+                "The account alias {} already exists.",
+                input.account_alias
+            )));
+        }
+        // An account has one alias: a new one replaces the old, as on AWS.
+        let mut updated = account_record(cx, state)?.clone();
+        updated.alias = Some(input.account_alias.clone());
+        Ok((vec![Mutation::Account(updated)], ()))
+    })
+}
+
+fn delete_account_alias(cx: &Cx<'_>, input: AliasInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        cx.authorize(state, "iam:DeleteAccountAlias", "*", &[], &[])?;
+        let record = account_record(cx, state)?;
+        if record.alias.as_deref() != Some(input.account_alias.as_str()) {
+            return Err(Error::NoSuchEntity(format!(
+                "The account alias {} cannot be found.",
+                input.account_alias
+            )));
+        }
+        let mut updated = record.clone();
+        updated.alias = None;
+        Ok((vec![Mutation::Account(updated)], ()))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListAliasesInput {
+    marker: Option<String>,
+    max_items: Option<i64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListAliasesOutput {
+    account_aliases: Vec<String>,
+    is_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marker: Option<String>,
+}
+
+fn list_account_aliases(cx: &Cx<'_>, input: ListAliasesInput) -> Result<ListAliasesOutput, Error> {
+    cx.service.read(|state| {
+        cx.authorize(state, "iam:ListAccountAliases", "*", &[], &[])?;
+        let aliases = account_record(cx, state)?
+            .alias
+            .iter()
+            .map(|a| (a.clone(), a.clone()));
+        let page = paginate(aliases, input.marker.as_deref(), input.max_items)?;
+        Ok(ListAliasesOutput {
+            is_truncated: page.is_truncated(),
+            account_aliases: page.items,
+            marker: page.marker,
+        })
+    })
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SummaryOutput {
+    summary_map: BTreeMap<&'static str, u64>,
+}
+
+/// AWS's default quotas, as GetAccountSummary reports them.
+const QUOTAS: &[(&str, usize)] = &[
+    ("UsersQuota", 5000),
+    ("GroupsQuota", 300),
+    ("RolesQuota", 1000),
+    ("PoliciesQuota", 1500),
+    ("InstanceProfilesQuota", 1000),
+    ("ServerCertificatesQuota", 20),
+    ("GroupsPerUserQuota", 10),
+    ("AttachedPoliciesPerUserQuota", 10),
+    ("AttachedPoliciesPerGroupQuota", 10),
+    ("AttachedPoliciesPerRoleQuota", 10),
+    ("AccessKeysPerUserQuota", KEYS_PER_USER),
+    ("SigningCertificatesPerUserQuota", 2),
+    ("VersionsPerPolicyQuota", 5),
+    ("PolicyVersionsInUseQuota", 10_000),
+    ("PolicySizeQuota", limits::MANAGED_POLICY),
+    ("UserPolicySizeQuota", limits::USER_INLINE_POLICIES),
+    ("GroupPolicySizeQuota", limits::GROUP_INLINE_POLICIES),
+    ("RolePolicySizeQuota", limits::ROLE_INLINE_POLICIES),
+    ("AssumeRolePolicySizeQuota", limits::TRUST_POLICY),
+    ("GlobalEndpointTokenVersion", 1),
+];
+
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+/// Versions of the account's own policies, plus the AWS managed policies it uses.
+fn policy_versions_in_use(account: &AccountState) -> usize {
+    let own: usize = account.policies.values().map(|p| p.versions.len()).sum();
+    let aws_prefix = format!("arn:aws:iam::{AWS_ACCOUNT}:policy/");
+    let attached = account.users.values().map(|u| &u.attached);
+    let attached = attached
+        .chain(account.groups.values().map(|g| &g.attached))
+        .chain(account.roles.values().map(|r| &r.attached));
+    let aws: BTreeSet<&String> = attached
+        .flatten()
+        .filter(|arn| arn.starts_with(&aws_prefix))
+        .collect();
+    own + aws.len()
+}
+
+fn get_account_summary(cx: &Cx<'_>, _: Empty) -> Result<SummaryOutput, Error> {
+    cx.service.read(|state| {
+        cx.authorize(state, "iam:GetAccountSummary", "*", &[], &[])?;
+        let account = account(cx, state)?;
+        let mut map: BTreeMap<&'static str, u64> =
+            QUOTAS.iter().map(|(k, v)| (*k, count(*v))).collect();
+        map.extend([
+            ("Users", count(account.users.len())),
+            ("Groups", count(account.groups.len())),
+            ("Roles", count(account.roles.len())),
+            ("Policies", count(account.policies.len())),
+            ("InstanceProfiles", count(account.instance_profiles.len())),
+            (
+                "PolicyVersionsInUse",
+                count(policy_versions_in_use(account)),
+            ),
+            (
+                "AccountAccessKeysPresent",
+                u64::from(account.keys_of(None).next().is_some()),
+            ),
+            ("AccountMFAEnabled", 0),
+            ("AccountPasswordPresent", 0),
+            ("AccountSigningCertificatesPresent", 0),
+            ("MFADevices", 0),
+            ("MFADevicesInUse", 0),
+            ("ServerCertificates", 0),
+            ("Providers", 0),
+        ]);
+        Ok(SummaryOutput { summary_map: map })
+    })
+}

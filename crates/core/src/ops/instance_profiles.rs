@@ -1,0 +1,409 @@
+//! Instance profiles: CreateInstanceProfile, GetInstanceProfile, ListInstanceProfiles,
+//! ListInstanceProfilesForRole, DeleteInstanceProfile, AddRoleToInstanceProfile,
+//! RemoveRoleFromInstanceProfile, and instance profile tags.
+
+use std::ops::ControlFlow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use warden_policy::ContextValue;
+
+use super::roles::{RoleView, WireRole, authorized_role, no_such_role, target_role_arn};
+use super::tags::{ListTagsOutput, list_tags, remove_tags, untag_context};
+use super::users::account;
+use super::{
+    Routed, WireTag, check_path, merge_tags, paginate, tags_from_wire, under_prefix, wire_tags,
+};
+use crate::authz::request_tag_keys;
+use crate::error::Error;
+use crate::ids::{Prefix, unique_id};
+use crate::model::{InstanceProfile, iam_arn};
+use crate::service::{Cx, run};
+use crate::state::{AccountState, Mutation, State};
+use crate::time::iso8601;
+
+/// AWS's quota of roles per instance profile (it cannot be raised).
+const ROLES_PER_PROFILE: usize = 1;
+
+pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
+    ControlFlow::Break(match action {
+        "CreateInstanceProfile" => run(cx, input, create_instance_profile),
+        "GetInstanceProfile" => run(cx, input, get_instance_profile),
+        "ListInstanceProfiles" => run(cx, input, list_instance_profiles),
+        "ListInstanceProfilesForRole" => run(cx, input, list_instance_profiles_for_role),
+        "DeleteInstanceProfile" => run(cx, input, delete_instance_profile),
+        "AddRoleToInstanceProfile" => run(cx, input, add_role),
+        "RemoveRoleFromInstanceProfile" => run(cx, input, remove_role),
+        "TagInstanceProfile" => run(cx, input, tag_instance_profile),
+        "UntagInstanceProfile" => run(cx, input, untag_instance_profile),
+        "ListInstanceProfileTags" => run(cx, input, list_instance_profile_tags),
+        _ => return ControlFlow::Continue(input),
+    })
+}
+
+/// The `InstanceProfile` structure of IAM's responses, with its roles.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct WireInstanceProfile {
+    path: String,
+    instance_profile_name: String,
+    instance_profile_id: String,
+    arn: String,
+    create_date: String,
+    roles: Vec<WireRole>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<WireTag>,
+}
+
+impl WireInstanceProfile {
+    /// `with_tags`: GetInstanceProfile shows tags; lists do not.
+    pub(crate) fn new(
+        account: &AccountState,
+        profile: &InstanceProfile,
+        with_tags: bool,
+    ) -> WireInstanceProfile {
+        WireInstanceProfile {
+            path: profile.path.clone(),
+            instance_profile_name: profile.name.clone(),
+            instance_profile_id: profile.id.clone(),
+            arn: profile_arn(profile),
+            create_date: iso8601(profile.created),
+            roles: profile
+                .roles
+                .iter()
+                .filter_map(|id| account.role_by_id(id))
+                .map(|r| WireRole::new(r, RoleView::Embedded))
+                .collect(),
+            tags: if with_tags {
+                wire_tags(&profile.tags)
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+fn profile_arn(profile: &InstanceProfile) -> String {
+    iam_arn(
+        &profile.account,
+        "instance-profile",
+        &profile.path,
+        &profile.name,
+    )
+}
+
+fn no_such_profile(name: &str) -> Error {
+    Error::NoSuchEntity(format!("Instance Profile {name} cannot be found."))
+}
+
+/// Looks an instance profile up after authorizing `action` on it.
+fn authorized_profile<'s>(
+    cx: &Cx<'_>,
+    state: &'s State,
+    action: &str,
+    name: &str,
+    extra: &[(String, ContextValue)],
+) -> Result<&'s InstanceProfile, Error> {
+    let profile = account(cx, state)?.instance_profile(name);
+    let arn = match profile {
+        Some(profile) => profile_arn(profile),
+        None => iam_arn(&cx.caller.account, "instance-profile", "/", name),
+    };
+    let tags = profile.map(|p| p.tags.as_slice()).unwrap_or_default();
+    cx.authorize(state, action, &arn, tags, extra)?;
+    profile.ok_or_else(|| no_such_profile(name))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateInput {
+    instance_profile_name: String,
+    path: Option<String>,
+    #[serde(default)]
+    tags: Vec<WireTag>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ProfileOutput {
+    instance_profile: WireInstanceProfile,
+}
+
+fn create_instance_profile(cx: &Cx<'_>, input: CreateInput) -> Result<ProfileOutput, Error> {
+    let path = input.path.unwrap_or_else(|| "/".to_owned());
+    let tags = tags_from_wire(&input.tags)?;
+    cx.service.write(|state| {
+        let arn = iam_arn(
+            &cx.caller.account,
+            "instance-profile",
+            &path,
+            &input.instance_profile_name,
+        );
+        cx.authorize(
+            state,
+            "iam:CreateInstanceProfile",
+            &arn,
+            &[],
+            &request_tag_keys(&tags),
+        )?;
+        check_path(&path)?;
+        let account = account(cx, state)?;
+        if account
+            .instance_profile(&input.instance_profile_name)
+            .is_some()
+        {
+            return Err(Error::EntityAlreadyExists(format!(
+                "Instance Profile {} already exists.",
+                input.instance_profile_name
+            )));
+        }
+        let profile = InstanceProfile {
+            id: unique_id(cx.service.random(), Prefix::InstanceProfile)?,
+            account: cx.caller.account.clone(),
+            name: input.instance_profile_name.clone(),
+            path: path.clone(),
+            created: cx.service.now(),
+            roles: Vec::new(),
+            tags,
+        };
+        let output = ProfileOutput {
+            instance_profile: WireInstanceProfile::new(account, &profile, true),
+        };
+        Ok((vec![Mutation::InstanceProfile(profile)], output))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ProfileNameInput {
+    instance_profile_name: String,
+}
+
+fn get_instance_profile(cx: &Cx<'_>, input: ProfileNameInput) -> Result<ProfileOutput, Error> {
+    cx.service.read(|state| {
+        let profile = authorized_profile(
+            cx,
+            state,
+            "iam:GetInstanceProfile",
+            &input.instance_profile_name,
+            &[],
+        )?;
+        Ok(ProfileOutput {
+            instance_profile: WireInstanceProfile::new(account(cx, state)?, profile, true),
+        })
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListInput {
+    path_prefix: Option<String>,
+    marker: Option<String>,
+    max_items: Option<i64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListOutput {
+    instance_profiles: Vec<WireInstanceProfile>,
+    is_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marker: Option<String>,
+}
+
+/// One page of `profiles` (already filtered, in name order).
+fn list_page<'a>(
+    account: &AccountState,
+    profiles: impl Iterator<Item = (&'a String, &'a InstanceProfile)>,
+    marker: Option<&str>,
+    max_items: Option<i64>,
+) -> Result<ListOutput, Error> {
+    let page = paginate(profiles.map(|(key, p)| (key.clone(), p)), marker, max_items)?;
+    Ok(ListOutput {
+        is_truncated: page.is_truncated(),
+        instance_profiles: page
+            .items
+            .iter()
+            .map(|p| WireInstanceProfile::new(account, p, false))
+            .collect(),
+        marker: page.marker,
+    })
+}
+
+fn list_instance_profiles(cx: &Cx<'_>, input: ListInput) -> Result<ListOutput, Error> {
+    cx.service.read(|state| {
+        let arn = format!("arn:aws:iam::{}:instance-profile/", cx.caller.account);
+        cx.authorize(state, "iam:ListInstanceProfiles", &arn, &[], &[])?;
+        let account = account(cx, state)?;
+        let prefix = input.path_prefix.as_deref();
+        let profiles = account
+            .instance_profiles
+            .iter()
+            .filter(|(_, p)| under_prefix(&p.path, prefix));
+        list_page(account, profiles, input.marker.as_deref(), input.max_items)
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ForRoleInput {
+    role_name: String,
+    marker: Option<String>,
+    max_items: Option<i64>,
+}
+
+fn list_instance_profiles_for_role(cx: &Cx<'_>, input: ForRoleInput) -> Result<ListOutput, Error> {
+    cx.service.read(|state| {
+        let role = authorized_role(
+            cx,
+            state,
+            "iam:ListInstanceProfilesForRole",
+            &input.role_name,
+            &[],
+        )?;
+        let account = account(cx, state)?;
+        let profiles = account
+            .instance_profiles
+            .iter()
+            .filter(|(_, p)| p.roles.contains(&role.id));
+        list_page(account, profiles, input.marker.as_deref(), input.max_items)
+    })
+}
+
+fn delete_instance_profile(cx: &Cx<'_>, input: ProfileNameInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let profile = authorized_profile(
+            cx,
+            state,
+            "iam:DeleteInstanceProfile",
+            &input.instance_profile_name,
+            &[],
+        )?;
+        if !profile.roles.is_empty() {
+            return Err(Error::DeleteConflict(
+                "Cannot delete entity, must remove roles from instance profile first.".to_owned(),
+            ));
+        }
+        Ok((
+            vec![Mutation::DeleteInstanceProfile {
+                account: profile.account.clone(),
+                id: profile.id.clone(),
+            }],
+            (),
+        ))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ProfileRoleInput {
+    instance_profile_name: String,
+    role_name: String,
+}
+
+fn add_role(cx: &Cx<'_>, input: ProfileRoleInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let account = account(cx, state)?;
+        // Putting a role in an instance profile passes it to EC2: the caller needs
+        // iam:PassRole on the role besides the action itself, both before existence checks.
+        let role = account.role(&input.role_name);
+        let role_tags = role.map(|r| r.tags.as_slice()).unwrap_or_default();
+        cx.authorize(
+            state,
+            "iam:PassRole",
+            &target_role_arn(cx, account, &input.role_name),
+            role_tags,
+            &[],
+        )?;
+        let action = "iam:AddRoleToInstanceProfile";
+        let profile = authorized_profile(cx, state, action, &input.instance_profile_name, &[])?;
+        let role = role.ok_or_else(|| no_such_role(&input.role_name))?;
+        if profile.roles.len() >= ROLES_PER_PROFILE {
+            return Err(Error::LimitExceeded(format!(
+                "Cannot exceed quota for InstanceSessionsPerInstanceProfile: {ROLES_PER_PROFILE}"
+            )));
+        }
+        let mut updated = profile.clone();
+        updated.roles.push(role.id.clone());
+        Ok((vec![Mutation::InstanceProfile(updated)], ()))
+    })
+}
+
+fn remove_role(cx: &Cx<'_>, input: ProfileRoleInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let action = "iam:RemoveRoleFromInstanceProfile";
+        let profile = authorized_profile(cx, state, action, &input.instance_profile_name, &[])?;
+        let role = account(cx, state)?
+            .role(&input.role_name)
+            .ok_or_else(|| no_such_role(&input.role_name))?;
+        if !profile.roles.contains(&role.id) {
+            return Err(Error::NoSuchEntity(format!(
+                "The role with name {} is not in instance profile {}.",
+                input.role_name, input.instance_profile_name
+            )));
+        }
+        let mut updated = profile.clone();
+        updated.roles.retain(|id| *id != role.id);
+        Ok((vec![Mutation::InstanceProfile(updated)], ()))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TagInput {
+    instance_profile_name: String,
+    #[serde(default)]
+    tags: Vec<WireTag>,
+}
+
+fn tag_instance_profile(cx: &Cx<'_>, input: TagInput) -> Result<(), Error> {
+    let tags = tags_from_wire(&input.tags)?;
+    cx.service.write(|state| {
+        let extra = request_tag_keys(&tags);
+        let profile = authorized_profile(
+            cx,
+            state,
+            "iam:TagInstanceProfile",
+            &input.instance_profile_name,
+            &extra,
+        )?;
+        let mut updated = profile.clone();
+        updated.tags = merge_tags(&profile.tags, tags)?;
+        Ok((vec![Mutation::InstanceProfile(updated)], ()))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UntagInput {
+    instance_profile_name: String,
+    #[serde(default)]
+    tag_keys: Vec<String>,
+}
+
+fn untag_instance_profile(cx: &Cx<'_>, input: UntagInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let extra = untag_context(&input.tag_keys);
+        let action = "iam:UntagInstanceProfile";
+        let profile = authorized_profile(cx, state, action, &input.instance_profile_name, &extra)?;
+        let mut updated = profile.clone();
+        updated.tags = remove_tags(&profile.tags, &input.tag_keys);
+        Ok((vec![Mutation::InstanceProfile(updated)], ()))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListTagsInput {
+    instance_profile_name: String,
+    marker: Option<String>,
+    max_items: Option<i64>,
+}
+
+fn list_instance_profile_tags(cx: &Cx<'_>, input: ListTagsInput) -> Result<ListTagsOutput, Error> {
+    cx.service.read(|state| {
+        let action = "iam:ListInstanceProfileTags";
+        let profile = authorized_profile(cx, state, action, &input.instance_profile_name, &[])?;
+        list_tags(&profile.tags, input.marker.as_deref(), input.max_items)
+    })
+}

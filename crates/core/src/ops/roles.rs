@@ -1,0 +1,416 @@
+//! Roles: CreateRole, GetRole, ListRoles, UpdateRole, UpdateRoleDescription,
+//! UpdateAssumeRolePolicy, DeleteRole, role permissions boundaries and role tags.
+
+mod tags;
+mod trust;
+mod wire;
+
+use std::ops::ControlFlow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use warden_policy::ContextValue;
+
+use super::users::{account, check_boundary};
+use super::{Routed, WireTag, check_path, paginate, tags_from_wire, under_prefix};
+use crate::authz::request_tag_keys;
+use crate::error::Error;
+use crate::ids::{Prefix, unique_id};
+use crate::model::{Role, iam_arn};
+use crate::service::{Cx, run};
+use crate::state::{AccountState, Mutation, State};
+
+pub(crate) use wire::{RoleView, WireRole, WireRoleLastUsed};
+
+pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
+    ControlFlow::Break(match action {
+        "CreateRole" => run(cx, input, create_role),
+        "GetRole" => run(cx, input, get_role),
+        "ListRoles" => run(cx, input, list_roles),
+        "UpdateRole" => run(cx, input, update_role),
+        "UpdateRoleDescription" => run(cx, input, update_role_description),
+        "UpdateAssumeRolePolicy" => run(cx, input, update_assume_role_policy),
+        "DeleteRole" => run(cx, input, delete_role),
+        "PutRolePermissionsBoundary" => run(cx, input, put_boundary),
+        "DeleteRolePermissionsBoundary" => run(cx, input, delete_boundary),
+        "TagRole" => run(cx, input, tags::tag_role),
+        "UntagRole" => run(cx, input, tags::untag_role),
+        "ListRoleTags" => run(cx, input, tags::list_role_tags),
+        _ => return ControlFlow::Continue(input),
+    })
+}
+
+/// AWS's default and bounds for a role's MaxSessionDuration, in seconds.
+const DEFAULT_SESSION: i64 = 3600;
+const MAX_SESSION: i64 = 43_200;
+const MAX_DESCRIPTION: usize = 1000;
+
+pub(crate) fn role_arn(role: &Role) -> String {
+    iam_arn(&role.account, "role", &role.path, &role.name)
+}
+
+pub(crate) fn no_such_role(name: &str) -> Error {
+    Error::NoSuchEntity(format!("The role with name {name} cannot be found."))
+}
+
+/// The ARN a role operation is authorized on: the existing role's, else a path-less one.
+pub(crate) fn target_role_arn(cx: &Cx<'_>, account: &AccountState, name: &str) -> String {
+    match account.role(name) {
+        Some(role) => role_arn(role),
+        None => iam_arn(&cx.caller.account, "role", "/", name),
+    }
+}
+
+/// Looks a role up after authorizing `action` on it (authorization first: a denied caller
+/// learns nothing about existence).
+pub(crate) fn authorized_role<'s>(
+    cx: &Cx<'_>,
+    state: &'s State,
+    action: &str,
+    name: &str,
+    extra: &[(String, ContextValue)],
+) -> Result<&'s Role, Error> {
+    let account = account(cx, state)?;
+    let role = account.role(name);
+    let arn = target_role_arn(cx, account, name);
+    let tags = role.map(|r| r.tags.as_slice()).unwrap_or_default();
+    cx.authorize(state, action, &arn, tags, extra)?;
+    role.ok_or_else(|| no_such_role(name))
+}
+
+/// Where service-linked roles live; AWS alone creates and changes them.
+const SERVICE_ROLE_PATH: &str = "/aws-service-role/";
+
+/// Refuses to change a service-linked role, as AWS does.
+fn check_modifiable(role: &Role) -> Result<(), Error> {
+    if role.path.starts_with(SERVICE_ROLE_PATH) {
+        return Err(Error::UnmodifiableEntity(format!(
+            "Cannot perform the operation on the protected role '{}' - this role is only modifiable by AWS",
+            role.name
+        )));
+    }
+    Ok(())
+}
+
+fn check_description(description: Option<&str>) -> Result<(), Error> {
+    match description {
+        Some(text) if text.chars().count() > MAX_DESCRIPTION => {
+            Err(Error::ValidationError(format!(
+                "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to {MAX_DESCRIPTION}"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_session_duration(seconds: i64) -> Result<i64, Error> {
+    let constraint = if seconds < DEFAULT_SESSION {
+        format!("greater than or equal to {DEFAULT_SESSION}")
+    } else if seconds > MAX_SESSION {
+        format!("less than or equal to {MAX_SESSION}")
+    } else {
+        return Ok(seconds);
+    };
+    Err(Error::ValidationError(format!(
+        "1 validation error detected: Value '{seconds}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value {constraint}"
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateRoleInput {
+    role_name: String,
+    path: Option<String>,
+    assume_role_policy_document: String,
+    description: Option<String>,
+    max_session_duration: Option<i64>,
+    permissions_boundary: Option<String>,
+    #[serde(default)]
+    tags: Vec<WireTag>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RoleOutput {
+    role: WireRole,
+}
+
+fn create_role(cx: &Cx<'_>, input: CreateRoleInput) -> Result<RoleOutput, Error> {
+    let path = input.path.unwrap_or_else(|| "/".to_owned());
+    let tags = tags_from_wire(&input.tags)?;
+    cx.service.write(|state| {
+        let arn = iam_arn(&cx.caller.account, "role", &path, &input.role_name);
+        let mut extra = request_tag_keys(&tags);
+        if let Some(boundary) = &input.permissions_boundary {
+            extra.push((
+                "iam:PermissionsBoundary".to_owned(),
+                ContextValue::Single(boundary.clone()),
+            ));
+        }
+        cx.authorize(state, "iam:CreateRole", &arn, &[], &extra)?;
+        check_path(&path)?;
+        if path.starts_with(SERVICE_ROLE_PATH) {
+            return Err(Error::InvalidInput(format!(
+                "The path {SERVICE_ROLE_PATH} is reserved for service-linked roles."
+            )));
+        }
+        check_description(input.description.as_deref())?;
+        let max_session_duration =
+            check_session_duration(input.max_session_duration.unwrap_or(DEFAULT_SESSION))?;
+        if account(cx, state)?.role(&input.role_name).is_some() {
+            return Err(Error::EntityAlreadyExists(format!(
+                "Role with name {} already exists.",
+                input.role_name
+            )));
+        }
+        if let Some(boundary) = &input.permissions_boundary {
+            check_boundary(state, boundary)?;
+        }
+        let role = Role {
+            id: unique_id(cx.service.random(), Prefix::Role)?,
+            account: cx.caller.account.clone(),
+            name: input.role_name.clone(),
+            path: path.clone(),
+            created: cx.service.now(),
+            trust: trust::parse(state, &input.assume_role_policy_document)?,
+            description: input.description.clone().filter(|d| !d.is_empty()),
+            max_session_duration,
+            boundary: input.permissions_boundary.clone(),
+            tags,
+            inline: Vec::new(),
+            attached: Vec::new(),
+            last_used: None,
+        };
+        let output = RoleOutput {
+            role: WireRole::new(&role, RoleView::Written),
+        };
+        Ok((vec![Mutation::Role(role)], output))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RoleNameInput {
+    role_name: String,
+}
+
+fn get_role(cx: &Cx<'_>, input: RoleNameInput) -> Result<RoleOutput, Error> {
+    cx.service.read(|state| {
+        let role = authorized_role(cx, state, "iam:GetRole", &input.role_name, &[])?;
+        Ok(RoleOutput {
+            role: WireRole::new(role, RoleView::Full),
+        })
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListRolesInput {
+    path_prefix: Option<String>,
+    marker: Option<String>,
+    max_items: Option<i64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListRolesOutput {
+    roles: Vec<WireRole>,
+    is_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marker: Option<String>,
+}
+
+fn list_roles(cx: &Cx<'_>, input: ListRolesInput) -> Result<ListRolesOutput, Error> {
+    cx.service.read(|state| {
+        let arn = format!("arn:aws:iam::{}:role/", cx.caller.account);
+        cx.authorize(state, "iam:ListRoles", &arn, &[], &[])?;
+        let prefix = input.path_prefix.as_deref();
+        let roles = account(cx, state)?
+            .roles
+            .iter()
+            .filter(|(_, r)| under_prefix(&r.path, prefix))
+            .map(|(key, r)| (key.clone(), r));
+        let page = paginate(roles, input.marker.as_deref(), input.max_items)?;
+        Ok(ListRolesOutput {
+            is_truncated: page.is_truncated(),
+            roles: page
+                .items
+                .iter()
+                .map(|r| WireRole::new(r, RoleView::Listed))
+                .collect(),
+            marker: page.marker,
+        })
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateRoleInput {
+    role_name: String,
+    description: Option<String>,
+    max_session_duration: Option<i64>,
+}
+
+fn update_role(cx: &Cx<'_>, input: UpdateRoleInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let role = authorized_role(cx, state, "iam:UpdateRole", &input.role_name, &[])?;
+        check_modifiable(role)?;
+        check_description(input.description.as_deref())?;
+        let mut updated = role.clone();
+        if let Some(description) = &input.description {
+            updated.description = Some(description.clone()).filter(|d| !d.is_empty());
+        }
+        if let Some(seconds) = input.max_session_duration {
+            updated.max_session_duration = check_session_duration(seconds)?;
+        }
+        Ok((vec![Mutation::Role(updated)], ()))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateDescriptionInput {
+    role_name: String,
+    description: String,
+}
+
+fn update_role_description(
+    cx: &Cx<'_>,
+    input: UpdateDescriptionInput,
+) -> Result<RoleOutput, Error> {
+    cx.service.write(|state| {
+        let role = authorized_role(
+            cx,
+            state,
+            "iam:UpdateRoleDescription",
+            &input.role_name,
+            &[],
+        )?;
+        check_modifiable(role)?;
+        check_description(Some(&input.description))?;
+        let mut updated = role.clone();
+        updated.description = Some(input.description.clone()).filter(|d| !d.is_empty());
+        let output = RoleOutput {
+            role: WireRole::new(&updated, RoleView::Written),
+        };
+        Ok((vec![Mutation::Role(updated)], output))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateTrustInput {
+    role_name: String,
+    policy_document: String,
+}
+
+fn update_assume_role_policy(cx: &Cx<'_>, input: UpdateTrustInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let role = authorized_role(
+            cx,
+            state,
+            "iam:UpdateAssumeRolePolicy",
+            &input.role_name,
+            &[],
+        )?;
+        check_modifiable(role)?;
+        let mut updated = role.clone();
+        updated.trust = trust::parse(state, &input.policy_document)?;
+        Ok((vec![Mutation::Role(updated)], ()))
+    })
+}
+
+fn delete_role(cx: &Cx<'_>, input: RoleNameInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let role = authorized_role(cx, state, "iam:DeleteRole", &input.role_name, &[])?;
+        check_modifiable(role)?;
+        let conflict = |what: &str| {
+            Err(Error::DeleteConflict(format!(
+                "Cannot delete entity, must {what} first."
+            )))
+        };
+        if !role.inline.is_empty() {
+            return conflict("delete policies");
+        }
+        if !role.attached.is_empty() {
+            return conflict("detach all policies");
+        }
+        let in_profile = account(cx, state)?
+            .instance_profiles
+            .values()
+            .any(|p| p.roles.contains(&role.id));
+        if in_profile {
+            return conflict("remove roles from instance profile");
+        }
+        Ok((
+            vec![Mutation::DeleteRole {
+                account: role.account.clone(),
+                id: role.id.clone(),
+            }],
+            (),
+        ))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PutBoundaryInput {
+    role_name: String,
+    permissions_boundary: String,
+}
+
+fn put_boundary(cx: &Cx<'_>, input: PutBoundaryInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let extra = [(
+            "iam:PermissionsBoundary".to_owned(),
+            ContextValue::Single(input.permissions_boundary.clone()),
+        )];
+        let role = authorized_role(
+            cx,
+            state,
+            "iam:PutRolePermissionsBoundary",
+            &input.role_name,
+            &extra,
+        )?;
+        check_modifiable(role)?;
+        check_boundary(state, &input.permissions_boundary)?;
+        let mut updated = role.clone();
+        updated.boundary = Some(input.permissions_boundary.clone());
+        Ok((vec![Mutation::Role(updated)], ()))
+    })
+}
+
+fn delete_boundary(cx: &Cx<'_>, input: RoleNameInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        // The boundary being removed is the request's `iam:PermissionsBoundary`.
+        let current = account(cx, state)?
+            .role(&input.role_name)
+            .and_then(|r| r.boundary.clone());
+        let extra: Vec<_> = current
+            .map(|arn| {
+                (
+                    "iam:PermissionsBoundary".to_owned(),
+                    ContextValue::Single(arn),
+                )
+            })
+            .into_iter()
+            .collect();
+        let role = authorized_role(
+            cx,
+            state,
+            "iam:DeleteRolePermissionsBoundary",
+            &input.role_name,
+            &extra,
+        )?;
+        check_modifiable(role)?;
+        if role.boundary.is_none() {
+            return Err(Error::NoSuchEntity(format!(
+                "The role {} has no permissions boundary.",
+                input.role_name
+            )));
+        }
+        let mut updated = role.clone();
+        updated.boundary = None;
+        Ok((vec![Mutation::Role(updated)], ()))
+    })
+}

@@ -1,0 +1,116 @@
+//! A role's trust policy (its AssumeRolePolicyDocument): parsed as a trust policy, and refused
+//! when it names an IAM principal that does not exist.
+//!
+//! AWS resolves every user and role a trust policy names to the entity's unique id when the
+//! policy is saved, so naming one that does not exist fails with MalformedPolicyDocument
+//! `Invalid principal in policy: "AWS":"…"`. Warden checks the principals of the accounts it
+//! holds the same way; principals of accounts it does not know are accepted as written.
+
+use serde_json::Value;
+use warden_policy::PolicyKind;
+
+use crate::authz::parse_document;
+use crate::error::Error;
+use crate::model::Document;
+use crate::state::{AccountState, State};
+
+/// Parses `text` as a trust policy and checks that the users and roles it names exist.
+pub(super) fn parse(state: &State, text: &str) -> Result<Document, Error> {
+    let document = parse_document(text, PolicyKind::Trust)?;
+    let json: Value = serde_json::from_str(text)
+        .map_err(|e| Error::MalformedPolicyDocument(format!("Syntax errors in policy: {e}")))?;
+    let statements = match json.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(item) => vec![item],
+        None => Vec::new(),
+    };
+    for statement in statements {
+        for element in ["Principal", "NotPrincipal"] {
+            let Some(aws) = statement.get(element).and_then(|p| p.get("AWS")) else {
+                continue;
+            };
+            let values = match aws {
+                Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+                other => other.as_str().into_iter().collect::<Vec<_>>(),
+            };
+            for value in values {
+                if !exists(state, value) {
+                    return Err(Error::MalformedPolicyDocument(format!(
+                        "Invalid principal in policy: \"AWS\":\"{value}\""
+                    )));
+                }
+            }
+        }
+    }
+    Ok(document)
+}
+
+/// Whether an `AWS` principal value names something that exists, as far as Warden knows.
+fn exists(state: &State, value: &str) -> bool {
+    if value == "*" || (value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())) {
+        return true;
+    }
+    let Some(rest) = value.strip_prefix("arn:") else {
+        return unique_id_exists(state, value);
+    };
+    let mut parts = rest.splitn(5, ':');
+    let (Some(_partition), Some(service), Some(_region), Some(account_id), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return false;
+    };
+    let Some(account) = known_account(state, account_id) else {
+        return true;
+    };
+    match service {
+        "iam" => match resource.split_once('/') {
+            Some(("user", rest)) => {
+                let (path, name) = path_and_name(rest);
+                account
+                    .user(name)
+                    .is_some_and(|u| u.path == path && u.name == name)
+            }
+            Some(("role", rest)) => {
+                let (path, name) = path_and_name(rest);
+                account
+                    .role(name)
+                    .is_some_and(|r| r.path == path && r.name == name)
+            }
+            _ => true,
+        },
+        "sts" => match resource
+            .strip_prefix("assumed-role/")
+            .and_then(|r| r.split_once('/'))
+        {
+            // A role session: the role must exist (the session name is the caller's choice).
+            Some((role, _session)) => account.role(role).is_some_and(|r| r.name == role),
+            None => true,
+        },
+        _ => true,
+    }
+}
+
+/// The state of an account Warden holds (not merely the AWS managed policies' pseudo-account).
+fn known_account<'s>(state: &'s State, id: &str) -> Option<&'s AccountState> {
+    state.account(id).filter(|a| a.account.is_some())
+}
+
+/// `team/app/name` → (`/team/app/`, `name`).
+fn path_and_name(rest: &str) -> (String, &str) {
+    match rest.rsplit_once('/') {
+        Some((path, name)) => (format!("/{path}/"), name),
+        None => ("/".to_owned(), rest),
+    }
+}
+
+/// A bare unique id (`AIDA…`, `AROA…`) must be a user or role of some account.
+fn unique_id_exists(state: &State, id: &str) -> bool {
+    state
+        .accounts
+        .values()
+        .any(|a| a.user_by_id(id).is_some() || a.role_by_id(id).is_some())
+}
