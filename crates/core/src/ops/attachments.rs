@@ -9,11 +9,12 @@ use serde_json::Value;
 use warden_policy::ContextValue;
 
 use super::groups::authorized_group;
+use super::roles::{authorized_role, check_modifiable};
 use super::policies::{not_found, policy_arn, visible_policy};
-use super::users::{account, authorized_user};
+use super::users::authorized_user;
 use super::{Routed, paginate, under_prefix};
 use crate::error::Error;
-use crate::model::{Group, Role, User, iam_arn};
+use crate::model::{Group, Role, User};
 use crate::service::{Cx, run};
 use crate::state::{Mutation, State};
 
@@ -276,38 +277,6 @@ fn list_attached_group_policies(
     })
 }
 
-fn role_arn(role: &Role) -> String {
-    iam_arn(&role.account, "role", &role.path, &role.name)
-}
-
-/// Looks a role up after authorizing `action` on it (on a path-less ARN if it does not exist).
-fn authorized_role<'s>(
-    cx: &Cx<'_>,
-    state: &'s State,
-    action: &str,
-    name: &str,
-    extra: &[(String, ContextValue)],
-) -> Result<&'s Role, Error> {
-    let role = account(cx, state)?.role(name);
-    let arn = match role {
-        Some(role) => role_arn(role),
-        None => iam_arn(&cx.caller.account, "role", "/", name),
-    };
-    let tags = role.map(|r| r.tags.as_slice()).unwrap_or_default();
-    cx.authorize(state, action, &arn, tags, extra)?;
-    role.ok_or_else(|| Error::NoSuchEntity(format!("The role with name {name} cannot be found.")))
-}
-
-/// Service-linked roles are AWS's to change.
-fn check_role_modifiable(role: &Role) -> Result<(), Error> {
-    if role.path.starts_with("/aws-service-role/") {
-        return Err(Error::UnmodifiableEntity(format!(
-            "Cannot perform the operation on the protected role '{}' - this role is only modifiable by AWS",
-            role.name
-        )));
-    }
-    Ok(())
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -320,7 +289,7 @@ fn attach_role_policy(cx: &Cx<'_>, input: RolePolicyInput) -> Result<(), Error> 
     cx.service.write(|state| {
         let extra = policy_key(&input.policy_arn);
         let role = authorized_role(cx, state, "iam:AttachRolePolicy", &input.role_name, &extra)?;
-        check_role_modifiable(role)?;
+        check_modifiable(role)?;
         Ok((attach(cx, state, role, &input.policy_arn)?, ()))
     })
 }
@@ -329,7 +298,7 @@ fn detach_role_policy(cx: &Cx<'_>, input: RolePolicyInput) -> Result<(), Error> 
     cx.service.write(|state| {
         let extra = policy_key(&input.policy_arn);
         let role = authorized_role(cx, state, "iam:DetachRolePolicy", &input.role_name, &extra)?;
-        check_role_modifiable(role)?;
+        check_modifiable(role)?;
         Ok((detach(cx, state, role, &input.policy_arn)?, ()))
     })
 }

@@ -2,10 +2,9 @@
 //! their group equivalents, over one implementation shared by every entity that embeds
 //! inline policies.
 //!
-//! The role operations (PutRolePolicy, …) reuse it: look the role up after authorizing,
-//! then call [`put`] or [`delete`] (each returns the [`Mutation`] to commit), [`get_output`]
-//! or [`list`] on it. [`InlineHolder`] is implemented for `User`, `Group`
-//! and `Role`; it carries the holder's aggregate size limit and the words AWS's messages use.
+//! [`InlineHolder`] is implemented for `User`, `Group` and `Role`; it carries the holder's
+//! aggregate size limit and the words AWS's messages use, and [`Lookup`] says how each is
+//! found once the action is authorized on it.
 
 use std::ops::ControlFlow;
 
@@ -17,23 +16,28 @@ use warden_policy::limits::{
 };
 
 use super::groups::authorized_group;
+use super::roles::{authorized_role, check_modifiable};
 use super::users::authorized_user;
 use super::{Routed, paginate};
 use crate::error::Error;
 use crate::model::{Document, Group, InlinePolicy, Role, User};
 use crate::service::{Cx, run};
-use crate::state::Mutation;
+use crate::state::{Mutation, State};
 
 pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
     ControlFlow::Break(match action {
-        "PutUserPolicy" => run(cx, input, put_user_policy),
-        "GetUserPolicy" => run(cx, input, get_user_policy),
-        "DeleteUserPolicy" => run(cx, input, delete_user_policy),
-        "ListUserPolicies" => run(cx, input, list_user_policies),
-        "PutGroupPolicy" => run(cx, input, put_group_policy),
-        "GetGroupPolicy" => run(cx, input, get_group_policy),
-        "DeleteGroupPolicy" => run(cx, input, delete_group_policy),
-        "ListGroupPolicies" => run(cx, input, list_group_policies),
+        "PutUserPolicy" => run(cx, input, |cx, i| put_policy::<User>(cx, "iam:PutUserPolicy", i)),
+        "GetUserPolicy" => run(cx, input, |cx, i| get_policy::<User>(cx, "iam:GetUserPolicy", i)),
+        "DeleteUserPolicy" => run(cx, input, |cx, i| delete_policy::<User>(cx, "iam:DeleteUserPolicy", i)),
+        "ListUserPolicies" => run(cx, input, |cx, i| list_policies::<User>(cx, "iam:ListUserPolicies", i)),
+        "PutGroupPolicy" => run(cx, input, |cx, i| put_policy::<Group>(cx, "iam:PutGroupPolicy", i)),
+        "GetGroupPolicy" => run(cx, input, |cx, i| get_policy::<Group>(cx, "iam:GetGroupPolicy", i)),
+        "DeleteGroupPolicy" => run(cx, input, |cx, i| delete_policy::<Group>(cx, "iam:DeleteGroupPolicy", i)),
+        "ListGroupPolicies" => run(cx, input, |cx, i| list_policies::<Group>(cx, "iam:ListGroupPolicies", i)),
+        "PutRolePolicy" => run(cx, input, |cx, i| put_policy::<Role>(cx, "iam:PutRolePolicy", i)),
+        "GetRolePolicy" => run(cx, input, |cx, i| get_policy::<Role>(cx, "iam:GetRolePolicy", i)),
+        "DeleteRolePolicy" => run(cx, input, |cx, i| delete_policy::<Role>(cx, "iam:DeleteRolePolicy", i)),
+        "ListRolePolicies" => run(cx, input, |cx, i| list_policies::<Role>(cx, "iam:ListRolePolicies", i)),
         _ => return ControlFlow::Continue(input),
     })
 }
@@ -197,110 +201,84 @@ pub(crate) fn list<H: InlineHolder>(
     })
 }
 
+/// Put…Policy's parameters, whichever holder they name.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PutUserPolicyInput {
-    user_name: String,
+struct PutInput {
+    #[serde(alias = "UserName", alias = "GroupName", alias = "RoleName")]
+    holder: String,
     policy_name: String,
     policy_document: String,
 }
 
+/// Get…Policy's and Delete…Policy's parameters.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UserPolicyInput {
-    user_name: String,
+struct NameInput {
+    #[serde(alias = "UserName", alias = "GroupName", alias = "RoleName")]
+    holder: String,
     policy_name: String,
 }
 
+/// List…Policies' parameters.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListUserPoliciesInput {
-    user_name: String,
+struct ListInput {
+    #[serde(alias = "UserName", alias = "GroupName", alias = "RoleName")]
+    holder: String,
     marker: Option<String>,
     max_items: Option<i64>,
 }
 
-fn put_user_policy(cx: &Cx<'_>, input: PutUserPolicyInput) -> Result<(), Error> {
+/// How each holder is found once `action` is authorized on it.
+pub(crate) trait Lookup: InlineHolder + Sized {
+    fn authorized<'s>(cx: &Cx<'_>, state: &'s State, action: &str, name: &str) -> Result<&'s Self, Error>;
+}
+
+impl Lookup for User {
+    fn authorized<'s>(cx: &Cx<'_>, state: &'s State, action: &str, name: &str) -> Result<&'s Self, Error> {
+        authorized_user(cx, state, action, name, &[])
+    }
+}
+
+impl Lookup for Group {
+    fn authorized<'s>(cx: &Cx<'_>, state: &'s State, action: &str, name: &str) -> Result<&'s Self, Error> {
+        authorized_group(cx, state, action, name, &[])
+    }
+}
+
+impl Lookup for Role {
+    fn authorized<'s>(cx: &Cx<'_>, state: &'s State, action: &str, name: &str) -> Result<&'s Self, Error> {
+        let role = authorized_role(cx, state, action, name, &[])?;
+        check_modifiable(role)?;
+        Ok(role)
+    }
+}
+
+fn put_policy<H: Lookup>(cx: &Cx<'_>, action: &str, input: PutInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let user = authorized_user(cx, state, "iam:PutUserPolicy", &input.user_name, &[])?;
-        Ok((
-            vec![put(user, &input.policy_name, &input.policy_document)?],
-            (),
-        ))
+        let holder = H::authorized(cx, state, action, &input.holder)?;
+        Ok((vec![put(holder, &input.policy_name, &input.policy_document)?], ()))
     })
 }
 
-fn get_user_policy(cx: &Cx<'_>, input: UserPolicyInput) -> Result<Value, Error> {
+fn get_policy<H: Lookup>(cx: &Cx<'_>, action: &str, input: NameInput) -> Result<Value, Error> {
     cx.service.read(|state| {
-        let user = authorized_user(cx, state, "iam:GetUserPolicy", &input.user_name, &[])?;
-        get_output(user, &input.policy_name)
+        let holder = H::authorized(cx, state, action, &input.holder)?;
+        get_output(holder, &input.policy_name)
     })
 }
 
-fn delete_user_policy(cx: &Cx<'_>, input: UserPolicyInput) -> Result<(), Error> {
+fn delete_policy<H: Lookup>(cx: &Cx<'_>, action: &str, input: NameInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let user = authorized_user(cx, state, "iam:DeleteUserPolicy", &input.user_name, &[])?;
-        Ok((vec![delete(user, &input.policy_name)?], ()))
+        let holder = H::authorized(cx, state, action, &input.holder)?;
+        Ok((vec![delete(holder, &input.policy_name)?], ()))
     })
 }
 
-fn list_user_policies(cx: &Cx<'_>, input: ListUserPoliciesInput) -> Result<PolicyNames, Error> {
+fn list_policies<H: Lookup>(cx: &Cx<'_>, action: &str, input: ListInput) -> Result<PolicyNames, Error> {
     cx.service.read(|state| {
-        let user = authorized_user(cx, state, "iam:ListUserPolicies", &input.user_name, &[])?;
-        list(user, input.marker.as_deref(), input.max_items)
-    })
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct PutGroupPolicyInput {
-    group_name: String,
-    policy_name: String,
-    policy_document: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct GroupPolicyInput {
-    group_name: String,
-    policy_name: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListGroupPoliciesInput {
-    group_name: String,
-    marker: Option<String>,
-    max_items: Option<i64>,
-}
-
-fn put_group_policy(cx: &Cx<'_>, input: PutGroupPolicyInput) -> Result<(), Error> {
-    cx.service.write(|state| {
-        let group = authorized_group(cx, state, "iam:PutGroupPolicy", &input.group_name, &[])?;
-        Ok((
-            vec![put(group, &input.policy_name, &input.policy_document)?],
-            (),
-        ))
-    })
-}
-
-fn get_group_policy(cx: &Cx<'_>, input: GroupPolicyInput) -> Result<Value, Error> {
-    cx.service.read(|state| {
-        let group = authorized_group(cx, state, "iam:GetGroupPolicy", &input.group_name, &[])?;
-        get_output(group, &input.policy_name)
-    })
-}
-
-fn delete_group_policy(cx: &Cx<'_>, input: GroupPolicyInput) -> Result<(), Error> {
-    cx.service.write(|state| {
-        let group = authorized_group(cx, state, "iam:DeleteGroupPolicy", &input.group_name, &[])?;
-        Ok((vec![delete(group, &input.policy_name)?], ()))
-    })
-}
-
-fn list_group_policies(cx: &Cx<'_>, input: ListGroupPoliciesInput) -> Result<PolicyNames, Error> {
-    cx.service.read(|state| {
-        let group = authorized_group(cx, state, "iam:ListGroupPolicies", &input.group_name, &[])?;
-        list(group, input.marker.as_deref(), input.max_items)
+        let holder = H::authorized(cx, state, action, &input.holder)?;
+        list(holder, input.marker.as_deref(), input.max_items)
     })
 }

@@ -82,7 +82,7 @@ pub(crate) fn authorized_role<'s>(
 const SERVICE_ROLE_PATH: &str = "/aws-service-role/";
 
 /// Refuses to change a service-linked role, as AWS does.
-fn check_modifiable(role: &Role) -> Result<(), Error> {
+pub(crate) fn check_modifiable(role: &Role) -> Result<(), Error> {
     if role.path.starts_with(SERVICE_ROLE_PATH) {
         return Err(Error::UnmodifiableEntity(format!(
             "Cannot perform the operation on the protected role '{}' - this role is only modifiable by AWS",
