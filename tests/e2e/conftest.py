@@ -156,7 +156,8 @@ def make_user(server, iam):
         iam.create_user(UserName=user_name)
         key = iam.create_access_key(UserName=user_name)["AccessKey"]
         if policy is not None:
-            iam.put_user_policy(UserName=user_name, PolicyName="p", PolicyDocument=json.dumps(policy))
+            text = policy if isinstance(policy, str) else json.dumps(policy)
+            iam.put_user_policy(UserName=user_name, PolicyName="p", PolicyDocument=text)
         created.append(user_name)
         return server.client("iam", key["AccessKeyId"], key["SecretAccessKey"]), key
 
