@@ -69,7 +69,43 @@ pub(crate) fn user_policies(state: &State, account: &AccountState, user: &User) 
     (identity, single_policy(state, user.boundary.as_ref()))
 }
 
+/// A caller's policies and the context keys that follow from who it is, built once per
+/// state generation.
+pub(crate) struct CachedCaller {
+    generation: u64,
+    pub policies: CallerPolicies,
+    base_context: Context,
+}
+
+/// Beyond this many cached callers the cache starts over.
+const CACHE_LIMIT: usize = 100_000;
+
 impl Cx<'_> {
+    /// The caller's policies and base context, from the cache when the state has not changed
+    /// since they were built.
+    pub(crate) fn cached_caller(&self, state: &State) -> Result<Arc<CachedCaller>, Error> {
+        let key = (self.caller.account.clone(), self.caller.identity.clone());
+        if let Ok(cache) = self.service.callers.read() {
+            if let Some(cached) = cache.get(&key).filter(|c| c.generation == state.generation) {
+                return Ok(Arc::clone(cached));
+            }
+        }
+        let policies = self.caller_policies(state)?;
+        let base_context = principal_context(&policies);
+        let cached = Arc::new(CachedCaller {
+            generation: state.generation,
+            policies,
+            base_context,
+        });
+        if let Ok(mut cache) = self.service.callers.write() {
+            if cache.len() >= CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(key, Arc::clone(&cached));
+        }
+        Ok(cached)
+    }
+
     pub(crate) fn caller_policies(&self, state: &State) -> Result<CallerPolicies, Error> {
         let account_id = &self.caller.account;
         match &self.caller.identity {
@@ -106,33 +142,13 @@ impl Cx<'_> {
     }
 
     /// The request context of this caller and request, before resource-specific keys.
-    pub(crate) fn context(&self, caller: &CallerPolicies) -> Context {
-        let mut context = Context::new();
-        let principal = &caller.principal;
-        context.insert("aws:PrincipalArn", principal.principal_arn());
-        context.insert("aws:PrincipalAccount", principal.account.as_str());
-        context.insert("aws:PrincipalType", principal.kind.as_str());
-        match principal.kind {
-            PrincipalKind::Root => context.insert("aws:userid", principal.account.as_str()),
-            _ => {
-                if let Some(id) = &principal.id {
-                    context.insert("aws:userid", id.as_str());
-                }
-            }
-        }
-        if let Some(name) = &caller.user_name {
-            context.insert("aws:username", name.as_str());
-        }
-        for tag in &caller.tags {
-            context.insert(&format!("aws:PrincipalTag/{}", tag.key), tag.value.as_str());
-        }
+    pub(crate) fn context(&self, caller: &CachedCaller) -> Context {
+        let mut context = caller.base_context.clone();
         let now = self.service.now();
         context.insert("aws:CurrentTime", iso8601(now));
         context.insert("aws:EpochTime", now.to_string());
         context.insert("aws:SecureTransport", if self.info.secure_transport { "true" } else { "false" });
         context.insert("aws:RequestedRegion", self.info.region.as_str());
-        context.insert("aws:ViaAWSService", "false");
-        context.insert("aws:PrincipalIsAWSService", "false");
         if let Some(ip) = self.info.source_ip {
             context.insert("aws:SourceIp", ip.to_string());
         }
@@ -152,8 +168,9 @@ impl Cx<'_> {
         resource_tags: &[Tag],
         extra: &[(String, ContextValue)],
     ) -> Result<(), Error> {
-        let caller = self.caller_policies(state)?;
-        let mut context = self.context(&caller);
+        let cached = self.cached_caller(state)?;
+        let mut context = self.context(&cached);
+        let caller = &cached.policies;
         for tag in resource_tags {
             context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
         }
@@ -200,6 +217,32 @@ impl Cx<'_> {
         }
         Err(Error::AccessDenied(message))
     }
+}
+
+/// The context keys that follow from who the caller is.
+fn principal_context(caller: &CallerPolicies) -> Context {
+    let mut context = Context::new();
+    let principal = &caller.principal;
+    context.insert("aws:PrincipalArn", principal.principal_arn());
+    context.insert("aws:PrincipalAccount", principal.account.as_str());
+    context.insert("aws:PrincipalType", principal.kind.as_str());
+    match principal.kind {
+        PrincipalKind::Root => context.insert("aws:userid", principal.account.as_str()),
+        _ => {
+            if let Some(id) = &principal.id {
+                context.insert("aws:userid", id.as_str());
+            }
+        }
+    }
+    if let Some(name) = &caller.user_name {
+        context.insert("aws:username", name.as_str());
+    }
+    for tag in &caller.tags {
+        context.insert(&format!("aws:PrincipalTag/{}", tag.key), tag.value.as_str());
+    }
+    context.insert("aws:ViaAWSService", "false");
+    context.insert("aws:PrincipalIsAWSService", "false");
+    context
 }
 
 /// `aws:RequestTag/…` and `aws:TagKeys` for operations that carry tags.

@@ -30,7 +30,7 @@ pub struct Caller {
     pub access_key_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Identity {
     /// The account's root user.
     Root,
@@ -52,6 +52,9 @@ pub struct RequestInfo {
 /// The IAM and STS service over one store.
 pub struct Service {
     state: RwLock<State>,
+    /// Callers' compiled policies and base contexts, valid for the state generation they
+    /// were built at.
+    pub(crate) callers: RwLock<HashMap<(String, Identity), Arc<crate::authz::CachedCaller>>>,
     /// Access-key uses not yet written to the store, by key id.
     key_use: Mutex<HashMap<String, KeyLastUsed>>,
     writer: Mutex<()>,
@@ -87,6 +90,7 @@ impl Service {
         Ok(Service {
             state: RwLock::new(state),
             key_use: Mutex::new(HashMap::new()),
+            callers: RwLock::new(HashMap::new()),
             writer: Mutex::new(()),
             store,
             master,
@@ -180,8 +184,14 @@ impl Service {
         let _writer = self.writer.lock().map_err(|_| poisoned())?;
         self.store.clear()?;
         let mut state = self.state.write().map_err(|_| poisoned())?;
+        let generation = state.generation;
         *state = State::default();
+        // Generations only grow, so nothing cached before the reset can look current.
+        state.generation = generation + 1;
         crate::managed::install(&mut state);
+        if let Ok(mut callers) = self.callers.write() {
+            callers.clear();
+        }
         if let Ok(mut pending) = self.key_use.lock() {
             pending.clear();
         }

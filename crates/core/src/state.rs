@@ -17,6 +17,9 @@ use crate::time::Timestamp;
 #[derive(Debug, Default)]
 pub struct State {
     pub accounts: BTreeMap<String, AccountState>,
+    /// Counts applied mutations: anything derived from the state (such as a caller's
+    /// compiled policies) is current while the generation it was built at still is.
+    pub generation: u64,
     /// Access key id → account id, for authentication.
     pub key_accounts: HashMap<String, String>,
 }
@@ -188,6 +191,7 @@ impl State {
 
     /// Applies a committed mutation.
     pub fn apply(&mut self, mutation: Mutation) {
+        self.generation += 1;
         match mutation {
             Mutation::Account(account) => {
                 let id = account.id.clone();
