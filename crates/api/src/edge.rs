@@ -170,19 +170,28 @@ async fn api(
         _ => Model::iam().namespace(),
     };
     let (response, code) = match result {
-        Ok(xml) => (xml_response(StatusCode::OK, xml), "OK".to_owned()),
+        Ok(xml) => (
+            xml_response(StatusCode::OK, xml, &request_id),
+            "OK".to_owned(),
+        ),
         Err(error) => {
             let xml = crate::xml::error_xml(namespace, error.fault(), &error.code, &error.message, &request_id);
             let code = error.code.clone();
-            (xml_response(error.status, xml), code)
+            (xml_response(error.status, xml, &request_id), code)
         }
     };
     edge.metrics.record(api_name, &action, &code, started.elapsed());
     response
 }
 
-fn xml_response(status: StatusCode, xml: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/xml")], xml).into_response()
+/// An XML answer. Like AWS, it also carries the request id in the `x-amzn-RequestId`
+/// header: that, not the XML, is where the AWS SDK for Rust reads it from.
+fn xml_response(status: StatusCode, xml: String, request_id: &str) -> Response {
+    let mut response = (status, [(header::CONTENT_TYPE, "text/xml")], xml).into_response();
+    if let Ok(value) = header::HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-amzn-requestid", value);
+    }
+    response
 }
 
 /// Reads the body, refusing more than [`MAX_BODY`] (by its declared length before reading).
