@@ -290,13 +290,21 @@ fn authenticate(
     let now = edge.service.now();
     // A stale signature is reported before an unknown key, as AWS does.
     signed.check_time(now).map_err(sigv4_error)?;
-    let caller = match edge.service.authenticate(&signed.access_key_id) {
+    // Temporary credentials carry their session token; a token with any other key, or a
+    // temporary key without its token, is not valid.
+    let owner = match &signed.security_token {
+        Some(token) => edge.service.authenticate_session(&signed.access_key_id, token),
+        None => edge.service.authenticate(&signed.access_key_id),
+    };
+    let caller = match owner {
         Ok(owner) => {
             sigv4::verify(&request, &signed, owner.secret.expose(), now, &edge.keys).map_err(sigv4_error)?;
-            edge.service.record_key_use(&signed.access_key_id, &signed.service, &signed.region);
+            if signed.security_token.is_none() {
+                edge.service.record_key_use(&signed.access_key_id, &signed.service, &signed.region);
+            }
             owner.caller
         }
-        Err(warden_core::Error::InvalidClientTokenId(_)) if edge.config.dev => {
+        Err(warden_core::Error::InvalidClientTokenId(_)) if edge.config.dev && signed.security_token.is_none() => {
             edge.service.first_account_root().map_err(ApiError::from)?
         }
         Err(error) => return Err(error.into()),
@@ -313,9 +321,10 @@ fn sigv4_error(error: sigv4::SigV4Error) -> ApiError {
     ApiError::new(status, error.code(), error.message())
 }
 
-/// Whether an action only reads (and may run on the async worker).
+/// Whether an action only reads (and may run on the async worker). AssumeRole writes nothing
+/// either: its session is a sealed token.
 fn read_only(action: &str) -> bool {
-    ["Get", "List", "Simulate", "Decode"].iter().any(|p| action.starts_with(p))
+    action == "AssumeRole" || ["Get", "List", "Simulate", "Decode"].iter().any(|p| action.starts_with(p))
 }
 
 async fn perform(

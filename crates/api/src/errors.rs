@@ -59,8 +59,12 @@ impl From<Error> for ApiError {
             | Error::UnmodifiableEntity(_)
             | Error::PolicyNotAttachable(_)
             | Error::MissingParameter(_)
-            | Error::InvalidAction(_) => StatusCode::BAD_REQUEST,
-            Error::AccessDenied(_) | Error::InvalidClientTokenId(_) => StatusCode::FORBIDDEN,
+            | Error::InvalidAction(_)
+            | Error::PackedPolicyTooLarge(_)
+            | Error::InvalidAuthorizationMessage(_) => StatusCode::BAD_REQUEST,
+            Error::AccessDenied(_) | Error::InvalidClientTokenId(_) | Error::ExpiredToken(_) => {
+                StatusCode::FORBIDDEN
+            }
             Error::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 StatusCode::INTERNAL_SERVER_ERROR

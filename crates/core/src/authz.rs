@@ -74,6 +74,8 @@ pub(crate) fn user_policies(state: &State, account: &AccountState, user: &User) 
 pub(crate) struct CachedCaller {
     generation: u64,
     pub policies: CallerPolicies,
+    /// The session policies of temporary credentials, if their session was given any.
+    pub session: Option<PolicySet>,
     base_context: Context,
 }
 
@@ -91,10 +93,12 @@ impl Cx<'_> {
             }
         }
         let policies = self.caller_policies(state)?;
-        let base_context = principal_context(&policies);
+        let mut base_context = principal_context(&policies);
+        let session = crate::sessions::session_layer(state, &self.caller.identity, &mut base_context);
         let cached = Arc::new(CachedCaller {
             generation: state.generation,
             policies,
+            session,
             base_context,
         });
         if let Ok(mut cache) = self.service.callers.write() {
@@ -138,6 +142,7 @@ impl Cx<'_> {
                     user_name: Some(user.name.clone()),
                 })
             }
+            Identity::Session(session) => crate::sessions::caller_policies(state, session),
         }
     }
 
@@ -155,6 +160,7 @@ impl Cx<'_> {
         if let Some(agent) = &self.info.user_agent {
             context.insert("aws:UserAgent", agent.as_str());
         }
+        crate::sessions::request_keys(self, &mut context);
         context
     }
 
@@ -188,6 +194,7 @@ impl Cx<'_> {
         let policies = Policies {
             identity: Some(&caller.identity),
             boundary: caller.boundary.as_ref(),
+            session: cached.session.as_ref(),
             ..Policies::default()
         };
         let decision = policies.evaluate(&request);

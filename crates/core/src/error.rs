@@ -23,6 +23,12 @@ pub enum Error {
     InvalidClientTokenId(String),
     /// The action is not one this service has.
     InvalidAction(String),
+    /// The session token of temporary credentials has expired.
+    ExpiredToken(String),
+    /// Session policies and tags exceed what a session token may pack.
+    PackedPolicyTooLarge(String),
+    /// DecodeAuthorizationMessage was given something that is not an encoded message.
+    InvalidAuthorizationMessage(String),
     /// Something broke inside Warden; the message is for logs, never for clients.
     Internal(String),
 }
@@ -44,6 +50,9 @@ impl Error {
             Error::MissingParameter(_) => "MissingParameter",
             Error::InvalidClientTokenId(_) => "InvalidClientTokenId",
             Error::InvalidAction(_) => "InvalidAction",
+            Error::ExpiredToken(_) => "ExpiredToken",
+            Error::PackedPolicyTooLarge(_) => "PackedPolicyTooLarge",
+            Error::InvalidAuthorizationMessage(_) => "InvalidAuthorizationMessageException",
             Error::Internal(_) => "ServiceFailure",
         }
     }
@@ -64,7 +73,10 @@ impl Error {
             | Error::AccessDenied(m)
             | Error::MissingParameter(m)
             | Error::InvalidClientTokenId(m)
-            | Error::InvalidAction(m) => m,
+            | Error::InvalidAction(m)
+            | Error::ExpiredToken(m)
+            | Error::PackedPolicyTooLarge(m)
+            | Error::InvalidAuthorizationMessage(m) => m,
         }
     }
 }

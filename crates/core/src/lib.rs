@@ -4,8 +4,9 @@
 //!
 //! [`Service`] holds the whole state in memory (reads never touch disk) over a [`Store`]
 //! that persists every change in one transaction before memory sees it. The edge calls
-//! [`Service::authenticate`] with a request's access key id, then [`Service::call`] with the
-//! action and its decoded parameters. No HTTP and no SQL here.
+//! [`Service::authenticate`] with a request's access key id (or
+//! [`Service::authenticate_session`] with temporary credentials and their session token), then
+//! [`Service::call`] with the action and its decoded parameters. No HTTP and no SQL here.
 
 mod accounts;
 mod authz;
@@ -16,6 +17,7 @@ pub mod model;
 mod ops;
 pub mod secret;
 mod service;
+pub mod sessions;
 pub mod state;
 pub mod store;
 pub mod time;
@@ -24,4 +26,5 @@ pub use accounts::{Bootstrap, KeyOwner};
 pub use error::{Error, StoreError};
 pub use secret::{MasterKey, Secret};
 pub use service::{Caller, Identity, RequestInfo, Service};
+pub use sessions::{Session, SessionKind};
 pub use store::Store;

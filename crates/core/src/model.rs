@@ -62,7 +62,7 @@ impl<'de> Deserialize<'de> for Document {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Tag {
     pub key: String,
     pub value: String,
@@ -132,7 +132,13 @@ pub struct Role {
     pub name: String,
     pub path: String,
     pub created: Timestamp,
+    /// The trust policy as written (what GetRole shows).
     pub trust: Document,
+    /// The trust policy as evaluated: the users and roles it names bound to their unique ids
+    /// when it was saved, so a principal deleted and recreated under the same name does not
+    /// regain the trust. `None` for roles saved before principals were bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bound_trust: Option<Document>,
     #[serde(default)]
     pub description: Option<String>,
     pub max_session_duration: i64,

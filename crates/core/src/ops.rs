@@ -11,6 +11,7 @@ mod instance_profiles;
 mod policies;
 mod policy_versions;
 mod roles;
+mod sts;
 mod tags;
 mod users;
 
@@ -34,6 +35,7 @@ pub(crate) fn dispatch(cx: &Cx<'_>, action: &str, input: Value) -> Result<Value,
         users::route,
         access_keys::route,
         identity::route,
+        sts::route,
         groups::route,
         inline_policies::route,
         policies::route,

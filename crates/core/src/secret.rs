@@ -89,6 +89,16 @@ impl MasterKey {
         Some(MasterKey::from_bytes(bytes))
     }
 
+    /// A key for one purpose, derived from this one: HMAC-SHA256(master key, `label`).
+    pub(crate) fn derive(&self, label: &[u8]) -> Zeroizing<[u8; 32]> {
+        let mut derived = Zeroizing::new([0u8; 32]);
+        if let Ok(mut mac) = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(self.0.as_slice()) {
+            hmac::Mac::update(&mut mac, label);
+            derived.copy_from_slice(&hmac::Mac::finalize(mac).into_bytes());
+        }
+        derived
+    }
+
     /// Seals `secret` bound to `context` (the record it belongs to, so a sealed value cannot
     /// be moved to another record): `v1:` + hex(nonce ‖ ciphertext ‖ tag).
     pub fn seal(&self, secret: &Secret, context: &str) -> Result<String, Error> {

@@ -15,8 +15,9 @@ use serde_json::Value;
 
 use crate::error::Error;
 use crate::ids::Random;
-use crate::model::KeyLastUsed;
+use crate::model::{KeyLastUsed, RoleLastUsed};
 use crate::secret::MasterKey;
+use crate::sessions::{Session, TokenKeys};
 use crate::state::{Mutation, State};
 use crate::store::Store;
 use crate::time::{Clock, Timestamp};
@@ -36,6 +37,8 @@ pub enum Identity {
     Root,
     /// An IAM user, by unique id (its name may change while the key stays valid).
     User { id: String },
+    /// Temporary credentials: the claims their session token carries.
+    Session(Arc<Session>),
 }
 
 /// What the edge knows about a request besides its parameters.
@@ -57,6 +60,10 @@ pub struct Service {
     pub(crate) callers: RwLock<HashMap<(String, Identity), Arc<crate::authz::CachedCaller>>>,
     /// Access-key uses not yet written to the store, by key id.
     key_use: Mutex<HashMap<String, KeyLastUsed>>,
+    /// Role assumptions not yet written to the store, by account and role id.
+    role_use: Mutex<HashMap<(String, String), RoleLastUsed>>,
+    /// The keys that seal session tokens.
+    pub(crate) tokens: TokenKeys,
     writer: Mutex<()>,
     store: Arc<dyn Store>,
     master: MasterKey,
@@ -90,6 +97,8 @@ impl Service {
         Ok(Service {
             state: RwLock::new(state),
             key_use: Mutex::new(HashMap::new()),
+            role_use: Mutex::new(HashMap::new()),
+            tokens: TokenKeys::new(&master, 1),
             callers: RwLock::new(HashMap::new()),
             writer: Mutex::new(()),
             store,
@@ -159,14 +168,16 @@ impl Service {
         self.key_use.lock().ok()?.get(key_id).cloned()
     }
 
-    /// Writes recorded key uses to the store (called periodically and at shutdown).
+    /// Writes recorded key uses and role assumptions to the store (called periodically and at
+    /// shutdown).
     pub fn flush_key_use(&self) -> Result<(), Error> {
         let pending = std::mem::take(&mut *self.key_use.lock().map_err(|_| poisoned())?);
-        if pending.is_empty() {
+        let roles = std::mem::take(&mut *self.role_use.lock().map_err(|_| poisoned())?);
+        if pending.is_empty() && roles.is_empty() {
             return Ok(());
         }
         self.write(|state| {
-            let mutations = pending
+            let mut mutations: Vec<Mutation> = pending
                 .into_iter()
                 .filter_map(|(id, used)| {
                     let account = state.key_accounts.get(&id)?;
@@ -175,8 +186,36 @@ impl Service {
                     Some(Mutation::AccessKey(key))
                 })
                 .collect();
+            mutations.extend(roles.into_iter().filter_map(|((account, id), used)| {
+                let mut role = state.account(&account)?.role_by_id(&id)?.clone();
+                role.last_used = Some(used);
+                Some(Mutation::Role(role))
+            }));
             Ok((mutations, ()))
         })
+    }
+
+    /// Notes that the role `id` of `account` was assumed now, in `region`: visible at once to
+    /// GetRole, written to the store by [`Service::flush_key_use`].
+    pub(crate) fn record_role_use(&self, account: &str, id: &str, region: &str) {
+        let used = RoleLastUsed {
+            date: self.now(),
+            region: region.to_owned(),
+        };
+        if let Ok(mut pending) = self.role_use.lock() {
+            pending.insert((account.to_owned(), id.to_owned()), used);
+        }
+    }
+
+    /// The latest assumption of role `id` not yet written to the store.
+    pub(crate) fn pending_role_use(&self, account: &str, id: &str) -> Option<RoleLastUsed> {
+        self.role_use.lock().ok()?.get(&(account.to_owned(), id.to_owned())).cloned()
+    }
+
+    /// Seals new session tokens under key generation `generation`; tokens of the generation
+    /// before it are still accepted (see [`TokenKeys`]).
+    pub fn set_session_key_generation(&mut self, generation: u32) {
+        self.tokens = TokenKeys::new(&self.master, generation);
     }
 
     /// Wipes everything (the `--dev` reset): store and memory.
@@ -195,6 +234,9 @@ impl Service {
         if let Ok(mut pending) = self.key_use.lock() {
             pending.clear();
         }
+        if let Ok(mut pending) = self.role_use.lock() {
+            pending.clear();
+        }
         Ok(())
     }
 
@@ -202,6 +244,7 @@ impl Service {
     /// as the wire model decoded them (member names as keys); the result uses the same
     /// names for the response.
     pub fn call(&self, caller: &Caller, info: &RequestInfo, action: &str, input: Value) -> Result<Value, Error> {
+        crate::sessions::check_action(caller, action)?;
         let cx = Cx {
             service: self,
             caller,

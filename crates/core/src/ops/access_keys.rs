@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Routed;
-use super::users::{account, authorized_user};
+use super::users::{account, authorized_user, non_user_credentials};
 use crate::error::Error;
 use crate::ids::{Prefix, secret_access_key, unique_id};
 use crate::model::{AccessKey, KeyStatus};
 use crate::secret::Secret;
-use crate::service::{Cx, Identity, run};
+use crate::service::{Cx, run};
 use crate::state::{Mutation, State};
 use crate::time::iso8601;
 
@@ -48,18 +48,19 @@ fn owner(cx: &Cx<'_>, state: &State, action: &str, user_name: Option<&str>) -> R
                 user_name: Some(user.name.clone()),
             })
         }
-        (None, Identity::User { id }) => {
+        (None, identity) if identity.acting_user().is_some() => {
+            let id = identity.acting_user().unwrap_or_default();
             let name = account(cx, state)?
                 .user_by_id(id)
                 .map(|u| u.name.clone())
                 .ok_or_else(|| Error::Internal("the caller's user is gone".to_owned()))?;
             authorized_user(cx, state, action, &name, &[])?;
             Ok(Owner {
-                user_id: Some(id.clone()),
+                user_id: Some(id.to_owned()),
                 user_name: Some(name),
             })
         }
-        (None, Identity::Root) => {
+        (None, identity) if identity.acts_as_root() => {
             let arn = format!("arn:aws:iam::{}:root", cx.caller.account);
             cx.authorize(state, action, &arn, &[], &[])?;
             Ok(Owner {
@@ -67,6 +68,7 @@ fn owner(cx: &Cx<'_>, state: &State, action: &str, user_name: Option<&str>) -> R
                 user_name: None,
             })
         }
+        (None, _) => Err(non_user_credentials()),
     }
 }
 

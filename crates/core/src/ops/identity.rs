@@ -1,5 +1,7 @@
-//! STS GetCallerIdentity: who the caller is. Allowed for every authenticated caller, as
-//! on AWS (no policy can deny it).
+//! STS GetCallerIdentity: who the caller is — root user, IAM user, role session
+//! (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`, user id `AROA…:SESSION`) or federated
+//! user (`arn:aws:sts::ACCOUNT:federated-user/NAME`, user id `ACCOUNT:NAME`). Allowed for every
+//! authenticated caller, as on AWS (no policy can deny it).
 
 use std::ops::ControlFlow;
 
@@ -10,6 +12,7 @@ use super::Routed;
 use super::users::account;
 use crate::error::Error;
 use crate::service::{Cx, Identity, run};
+use crate::sessions::SessionKind;
 
 pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
     ControlFlow::Break(match action {
@@ -32,22 +35,53 @@ struct CallerIdentity {
 fn get_caller_identity(cx: &Cx<'_>, _: Empty) -> Result<CallerIdentity, Error> {
     cx.service.read(|state| {
         let account_id = cx.caller.account.clone();
-        match &cx.caller.identity {
-            Identity::Root => Ok(CallerIdentity {
-                user_id: account_id.clone(),
-                arn: format!("arn:aws:iam::{account_id}:root"),
-                account: account_id,
-            }),
-            Identity::User { id } => {
-                let user = account(cx, state)?
-                    .user_by_id(id)
-                    .ok_or_else(|| Error::Internal("the caller's user is gone".to_owned()))?;
+        let root = || CallerIdentity {
+            user_id: account_id.clone(),
+            arn: format!("arn:aws:iam::{account_id}:root"),
+            account: account_id.clone(),
+        };
+        let user = |id: &str| {
+            let user = account(cx, state)?.user_by_id(id).ok_or_else(|| {
+                Error::InvalidClientTokenId(
+                    "The security token included in the request is invalid".to_owned(),
+                )
+            })?;
+            Ok(CallerIdentity {
+                user_id: user.id.clone(),
+                arn: super::users::user_arn(user),
+                account: account_id.clone(),
+            })
+        };
+        let session = match &cx.caller.identity {
+            Identity::Root => return Ok(root()),
+            Identity::User { id } => return user(id),
+            Identity::Session(session) => session,
+        };
+        match (session.kind, session.principal_id.as_deref()) {
+            (SessionKind::User, Some(id)) => user(id),
+            (SessionKind::User, None) => Ok(root()),
+            (SessionKind::Role, id) => {
+                let role = account(cx, state)?
+                    .role_by_id(id.unwrap_or_default())
+                    .ok_or_else(|| {
+                        Error::InvalidClientTokenId(
+                            "The security token included in the request is invalid".to_owned(),
+                        )
+                    })?;
                 Ok(CallerIdentity {
-                    user_id: user.id.clone(),
-                    arn: super::users::user_arn(user),
-                    account: account_id,
+                    user_id: format!("{}:{}", role.id, session.name),
+                    arn: format!(
+                        "arn:aws:sts::{account_id}:assumed-role/{}/{}",
+                        role.name, session.name
+                    ),
+                    account: account_id.clone(),
                 })
             }
+            (SessionKind::Federated, _) => Ok(CallerIdentity {
+                user_id: format!("{account_id}:{}", session.name),
+                arn: format!("arn:aws:sts::{account_id}:federated-user/{}", session.name),
+                account: account_id.clone(),
+            }),
         }
     })
 }

@@ -173,6 +173,7 @@ fn create_role(cx: &Cx<'_>, input: CreateRoleInput) -> Result<RoleOutput, Error>
             path: path.clone(),
             created: cx.service.now(),
             trust: trust::parse(state, &input.assume_role_policy_document)?,
+            bound_trust: trust::bind(state, &input.assume_role_policy_document)?,
             description: input.description.clone().filter(|d| !d.is_empty()),
             max_session_duration,
             boundary: input.permissions_boundary.clone(),
@@ -197,8 +198,12 @@ struct RoleNameInput {
 fn get_role(cx: &Cx<'_>, input: RoleNameInput) -> Result<RoleOutput, Error> {
     cx.service.read(|state| {
         let role = authorized_role(cx, state, "iam:GetRole", &input.role_name, &[])?;
+        let mut role = role.clone();
+        if let Some(used) = cx.service.pending_role_use(&role.account, &role.id) {
+            role.last_used = Some(used);
+        }
         Ok(RoleOutput {
-            role: WireRole::new(role, RoleView::Full),
+            role: WireRole::new(&role, RoleView::Full),
         })
     })
 }
@@ -316,6 +321,7 @@ fn update_assume_role_policy(cx: &Cx<'_>, input: UpdateTrustInput) -> Result<(),
         check_modifiable(role)?;
         let mut updated = role.clone();
         updated.trust = trust::parse(state, &input.policy_document)?;
+        updated.bound_trust = trust::bind(state, &input.policy_document)?;
         Ok((vec![Mutation::Role(updated)], ()))
     })
 }

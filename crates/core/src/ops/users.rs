@@ -12,7 +12,7 @@ use crate::authz::request_tag_keys;
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
 use crate::model::{User, iam_arn};
-use crate::service::{Cx, Identity, run};
+use crate::service::{Cx, run};
 use crate::state::{AccountState, Mutation, State};
 use crate::time::iso8601;
 
@@ -80,6 +80,12 @@ impl WireUser {
 
 pub(crate) fn user_arn(user: &User) -> String {
     iam_arn(&user.account, "user", &user.path, &user.name)
+}
+
+/// AWS's answer when an operation that defaults to the caller's own user is called with
+/// credentials that are not a user's (a role session, a federated user).
+pub(crate) fn non_user_credentials() -> Error {
+    Error::ValidationError("Must specify userName when calling with non-User credentials".to_owned())
 }
 
 pub(crate) fn no_such_user(name: &str) -> Error {
@@ -203,11 +209,11 @@ fn get_user(cx: &Cx<'_>, input: GetUserInput) -> Result<GetUserOutput, Error> {
     cx.service.read(|state| {
         let name = match (&input.user_name, &cx.caller.identity) {
             (Some(name), _) => name.clone(),
-            (None, Identity::User { id }) => account(cx, state)?
-                .user_by_id(id)
+            (None, identity) if identity.acting_user().is_some() => account(cx, state)?
+                .user_by_id(identity.acting_user().unwrap_or_default())
                 .map(|u| u.name.clone())
                 .ok_or_else(|| Error::Internal("the caller's user is gone".to_owned()))?,
-            (None, Identity::Root) => {
+            (None, identity) if identity.acts_as_root() => {
                 // The root user: AWS answers with the account's root identity.
                 let arn = format!("arn:aws:iam::{}:root", cx.caller.account);
                 cx.authorize(state, "iam:GetUser", &arn, &[], &[])?;
@@ -225,6 +231,7 @@ fn get_user(cx: &Cx<'_>, input: GetUserInput) -> Result<GetUserOutput, Error> {
                     },
                 });
             }
+            (None, _) => return Err(non_user_credentials()),
         };
         let user = authorized_user(cx, state, "iam:GetUser", &name, &[])?;
         Ok(GetUserOutput {

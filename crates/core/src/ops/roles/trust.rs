@@ -4,7 +4,9 @@
 //! AWS resolves every user and role a trust policy names to the entity's unique id when the
 //! policy is saved, so naming one that does not exist fails with MalformedPolicyDocument
 //! `Invalid principal in policy: "AWS":"…"`. Warden checks the principals of the accounts it
-//! holds the same way; principals of accounts it does not know are accepted as written.
+//! holds the same way; principals of accounts it does not know are accepted as written. Like
+//! AWS, it keeps the users and roles named by unique id for evaluation ([`bind`]), while the
+//! document as written is what GetRole shows.
 
 use serde_json::Value;
 use warden_policy::PolicyKind;
@@ -43,6 +45,66 @@ pub(super) fn parse(state: &State, text: &str) -> Result<Document, Error> {
         }
     }
     Ok(document)
+}
+
+/// The evaluation copy of a trust policy: each user and role ARN of an account Warden holds
+/// replaced by the entity's unique id, which the engine matches against the caller's. `None`
+/// when the policy names no such ARN (it is then evaluated as written).
+pub(super) fn bind(state: &State, text: &str) -> Result<Option<Document>, Error> {
+    let mut json: Value = serde_json::from_str(text)
+        .map_err(|e| Error::MalformedPolicyDocument(format!("Syntax errors in policy: {e}")))?;
+    let mut bound = false;
+    let statements: Vec<&mut Value> = match json.get_mut("Statement") {
+        Some(Value::Array(items)) => items.iter_mut().collect(),
+        Some(item) => vec![item],
+        None => Vec::new(),
+    };
+    for statement in statements {
+        for element in ["Principal", "NotPrincipal"] {
+            let Some(aws) = statement.get_mut(element).and_then(|p| p.get_mut("AWS")) else {
+                continue;
+            };
+            let values: Vec<&mut Value> = match aws {
+                Value::Array(items) => items.iter_mut().collect(),
+                other => vec![other],
+            };
+            for value in values {
+                let id = value.as_str().and_then(|arn| unique_id_of(state, arn));
+                if let Some(id) = id {
+                    *value = Value::String(id);
+                    bound = true;
+                }
+            }
+        }
+    }
+    if !bound {
+        return Ok(None);
+    }
+    let text = serde_json::to_string(&json)
+        .map_err(|e| Error::Internal(format!("encoding a trust policy: {e}")))?;
+    Document::parse(&text, PolicyKind::Trust)
+        .map(Some)
+        .map_err(Error::from)
+}
+
+/// The unique id of the user or role a principal ARN names, in an account Warden holds.
+fn unique_id_of(state: &State, arn: &str) -> Option<String> {
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account_id, resource) = rest.split_once(':')?;
+    let account = known_account(state, account_id)?;
+    let (kind, rest) = resource.split_once('/')?;
+    let (path, name) = path_and_name(rest);
+    match kind {
+        "user" => account
+            .user(name)
+            .filter(|u| u.path == path && u.name == name)
+            .map(|u| u.id.clone()),
+        "role" => account
+            .role(name)
+            .filter(|r| r.path == path && r.name == name)
+            .map(|r| r.id.clone()),
+        _ => None,
+    }
 }
 
 /// Whether an `AWS` principal value names something that exists, as far as Warden knows.

@@ -1,0 +1,263 @@
+//! STS: AssumeRole, GetSessionToken, GetFederationToken, GetAccessKeyInfo and
+//! DecodeAuthorizationMessage (GetCallerIdentity lives in `identity`). Temporary credentials
+//! are sealed tokens (see `crate::sessions`): issuing one writes nothing.
+
+mod assume_role;
+mod authorization_message;
+mod session_input;
+
+use std::ops::ControlFlow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Routed, WireTag};
+use crate::authz::request_tag_keys;
+use crate::error::Error;
+use crate::model::Tag;
+use crate::service::{Cx, run};
+use crate::sessions::{Credentials, Session, SessionKind, temporary_key_account};
+use crate::time::iso8601;
+use session_input::{
+    PolicyArn, check_name, check_range, check_session_policies, packed_size, session_tags,
+};
+
+pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
+    ControlFlow::Break(match action {
+        "AssumeRole" => run(cx, input, assume_role::assume_role),
+        "GetSessionToken" => run(cx, input, get_session_token),
+        "GetFederationToken" => run(cx, input, get_federation_token),
+        "GetAccessKeyInfo" => run(cx, input, get_access_key_info),
+        "DecodeAuthorizationMessage" => run(
+            cx,
+            input,
+            authorization_message::decode_authorization_message,
+        ),
+        _ => return ControlFlow::Continue(input),
+    })
+}
+
+/// GetSessionToken's and GetFederationToken's bounds and default, in seconds.
+const MIN_DURATION: i64 = 900;
+const MAX_DURATION: i64 = 129_600;
+const DEFAULT_DURATION: i64 = 43_200;
+/// The longest session the root user's credentials get; longer requests are cut to it.
+const ROOT_DURATION: i64 = 3600;
+
+/// `Credentials` as STS returns them.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct WireCredentials {
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: String,
+    expiration: String,
+}
+
+impl WireCredentials {
+    fn new(credentials: &Credentials) -> WireCredentials {
+        WireCredentials {
+            access_key_id: credentials.access_key_id.clone(),
+            secret_access_key: credentials.secret.expose().to_owned(),
+            session_token: credentials.token.clone(),
+            expiration: iso8601(credentials.expiration),
+        }
+    }
+}
+
+/// Warden has no MFA devices yet, so an MFA code cannot be verified: AWS's answer for a code
+/// that does not verify (or for a serial number without a code).
+fn mfa_unavailable(serial_number: &Option<String>, token_code: &Option<String>) -> Error {
+    if serial_number.is_none() || token_code.is_none() {
+        return Error::AccessDenied(
+            "MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.".to_owned(),
+        );
+    }
+    Error::AccessDenied(
+        "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user."
+            .to_owned(),
+    )
+}
+
+/// A session's length: `requested` (or the default) within STS's bounds, cut to an hour for
+/// the root user.
+fn duration(cx: &Cx<'_>, requested: Option<i64>) -> Result<i64, Error> {
+    let root = cx.caller.identity.acts_as_root();
+    let default = if root {
+        ROOT_DURATION
+    } else {
+        DEFAULT_DURATION
+    };
+    let seconds = check_range(
+        requested.unwrap_or(default),
+        "durationSeconds",
+        MIN_DURATION,
+        MAX_DURATION,
+    )?;
+    Ok(if root {
+        seconds.min(ROOT_DURATION)
+    } else {
+        seconds
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetSessionTokenInput {
+    duration_seconds: Option<i64>,
+    serial_number: Option<String>,
+    token_code: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetSessionTokenOutput {
+    credentials: WireCredentials,
+}
+
+/// GetSessionToken: temporary credentials that act as the calling user (or root user). No
+/// permission is needed, as on AWS; session credentials cannot call it.
+fn get_session_token(
+    cx: &Cx<'_>,
+    input: GetSessionTokenInput,
+) -> Result<GetSessionTokenOutput, Error> {
+    if input.serial_number.is_some() || input.token_code.is_some() {
+        return Err(mfa_unavailable(&input.serial_number, &input.token_code));
+    }
+    let seconds = duration(cx, input.duration_seconds)?;
+    let now = cx.service.now();
+    let session = Session {
+        kind: SessionKind::User,
+        account: cx.caller.account.clone(),
+        principal_id: cx.caller.identity.acting_user().map(str::to_owned),
+        issued: now,
+        expires: now + seconds,
+        ..Session::default()
+    };
+    let credentials = cx.service.issue_credentials(&session)?;
+    Ok(GetSessionTokenOutput {
+        credentials: WireCredentials::new(&credentials),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetFederationTokenInput {
+    name: String,
+    policy: Option<String>,
+    #[serde(default)]
+    policy_arns: Vec<PolicyArn>,
+    duration_seconds: Option<i64>,
+    #[serde(default)]
+    tags: Vec<WireTag>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetFederationTokenOutput {
+    credentials: WireCredentials,
+    federated_user: FederatedUser,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    packed_policy_size: Option<i64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct FederatedUser {
+    federated_user_id: String,
+    arn: String,
+}
+
+/// GetFederationToken: a federated user whose permissions are the calling user's (or root
+/// user's) intersected with the session policies — none without one. Needs
+/// `sts:GetFederationToken` on the federated user's ARN, and `sts:TagSession` to pass tags.
+fn get_federation_token(
+    cx: &Cx<'_>,
+    input: GetFederationTokenInput,
+) -> Result<GetFederationTokenOutput, Error> {
+    check_name(&input.name, "name", 32)?;
+    let account = cx.caller.account.clone();
+    let arn = format!("arn:aws:sts::{account}:federated-user/{}", input.name);
+    let wanted: Vec<Tag> = input
+        .tags
+        .iter()
+        .map(|t| Tag {
+            key: t.key.clone(),
+            value: t.value.clone(),
+        })
+        .collect();
+    let policy_arns = cx.service.read(|state| {
+        let keys = if wanted.is_empty() {
+            Vec::new()
+        } else {
+            request_tag_keys(&wanted)
+        };
+        cx.authorize(state, "sts:GetFederationToken", &arn, &[], &keys)?;
+        if !wanted.is_empty() {
+            cx.authorize(state, "sts:TagSession", &arn, &[], &keys)?;
+        }
+        check_session_policies(state, &account, input.policy.as_deref(), &input.policy_arns)
+    })?;
+    let seconds = duration(cx, input.duration_seconds)?;
+    let (tags, _) = session_tags(&input.tags, &[], &[], &[])?;
+    let packed_policy_size = packed_size(input.policy.as_deref(), &policy_arns, &tags)?;
+    let now = cx.service.now();
+    let session = Session {
+        kind: SessionKind::Federated,
+        account: account.clone(),
+        principal_id: cx.caller.identity.acting_user().map(str::to_owned),
+        name: input.name.clone(),
+        issued: now,
+        expires: now + seconds,
+        policy: input.policy,
+        policy_arns,
+        tags,
+        ..Session::default()
+    };
+    let credentials = cx.service.issue_credentials(&session)?;
+    Ok(GetFederationTokenOutput {
+        credentials: WireCredentials::new(&credentials),
+        federated_user: FederatedUser {
+            federated_user_id: format!("{account}:{}", input.name),
+            arn,
+        },
+        packed_policy_size,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AccessKeyInfoInput {
+    access_key_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AccessKeyInfoOutput {
+    account: String,
+}
+
+/// GetAccessKeyInfo: the account of a long-term key Warden holds, or of a temporary key id
+/// (which carries its account). Needs `sts:GetAccessKeyInfo`.
+fn get_access_key_info(
+    cx: &Cx<'_>,
+    input: AccessKeyInfoInput,
+) -> Result<AccessKeyInfoOutput, Error> {
+    cx.service.read(|state| {
+        cx.authorize(state, "sts:GetAccessKeyInfo", "*", &[], &[])?;
+        let id = &input.access_key_id;
+        let account = match temporary_key_account(id) {
+            Some(account) => {
+                Some(account).filter(|a| state.account(a).is_some_and(|a| a.account.is_some()))
+            }
+            None => state.key_accounts.get(id).cloned(),
+        };
+        account
+            .map(|account| AccessKeyInfoOutput { account })
+            .ok_or_else(|| {
+                Error::ValidationError(format!(
+                    "The access key ID {id} was not issued by this service."
+                ))
+            })
+    })
+}

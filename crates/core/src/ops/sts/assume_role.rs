@@ -1,0 +1,330 @@
+//! STS AssumeRole: a role session for an IAM user, a user's session or another role session
+//! (role chaining), in the role's account or across accounts.
+//!
+//! One engine decision on `sts:AssumeRole`, resource the role's ARN: the role's trust policy
+//! (as bound to unique ids) is the resource policy, evaluated with trust semantics, and the
+//! caller's identity policies, boundary and session policies take part. A trust policy naming
+//! the caller grants on its own in the role's account; naming the account delegates to the
+//! caller's identity policies; across accounts both sides must allow. Session tags also need
+//! `sts:TagSession`, a source identity `sts:SetSourceIdentity`, decided the same way.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use warden_policy::{Context, Policies, PolicySet, Request};
+
+use super::authorization_message::access_denied;
+use super::session_input::{
+    PolicyArn, check_external_id, check_name, check_range, check_session_policies, invalid,
+    packed_size, session_tags,
+};
+use super::{WireCredentials, mfa_unavailable};
+use crate::authz::{CachedCaller, request_tag_keys};
+use crate::error::Error;
+use crate::model::{Role, Tag, iam_arn};
+use crate::ops::WireTag;
+use crate::service::{Cx, Identity};
+use crate::sessions::{Session, SessionKind};
+use crate::state::State;
+
+/// AssumeRole's default session length, and the cap for role chaining.
+const ONE_HOUR: i64 = 3600;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct AssumeRoleInput {
+    role_arn: String,
+    role_session_name: String,
+    #[serde(default)]
+    policy_arns: Vec<PolicyArn>,
+    policy: Option<String>,
+    duration_seconds: Option<i64>,
+    #[serde(default)]
+    tags: Vec<WireTag>,
+    #[serde(default)]
+    transitive_tag_keys: Vec<String>,
+    external_id: Option<String>,
+    serial_number: Option<String>,
+    token_code: Option<String>,
+    source_identity: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct AssumeRoleOutput {
+    credentials: WireCredentials,
+    assumed_role_user: AssumedRoleUser,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    packed_policy_size: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_identity: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssumedRoleUser {
+    assumed_role_id: String,
+    arn: String,
+}
+
+pub(super) fn assume_role(cx: &Cx<'_>, input: AssumeRoleInput) -> Result<AssumeRoleOutput, Error> {
+    if cx.caller.identity.acts_as_root() {
+        return Err(Error::AccessDenied(
+            "Roles may not be assumed by root accounts.".to_owned(),
+        ));
+    }
+    check_name(&input.role_session_name, "roleSessionName", 64)?;
+    if let Some(external_id) = &input.external_id {
+        check_external_id(external_id)?;
+    }
+    if let Some(source) = &input.source_identity {
+        check_name(source, "sourceIdentity", 64)?;
+        if source.to_ascii_lowercase().starts_with("aws:") {
+            return Err(invalid(
+                source,
+                "sourceIdentity",
+                "Member must not begin with aws:",
+            ));
+        }
+    }
+    if input.serial_number.is_some() || input.token_code.is_some() {
+        return Err(mfa_unavailable(&input.serial_number, &input.token_code));
+    }
+    let (role_account, path, name) = parse_role_arn(&input.role_arn)?;
+    let calling = match &cx.caller.identity {
+        Identity::Session(session) => Some(Arc::clone(session)),
+        _ => None,
+    };
+    let source_identity = match (
+        calling.as_ref().and_then(|s| s.source_identity.clone()),
+        &input.source_identity,
+    ) {
+        (Some(kept), Some(asked)) if kept != *asked => {
+            return Err(Error::ValidationError(format!(
+                "The source identity `{kept}` of the calling session cannot be changed to `{asked}`."
+            )));
+        }
+        (kept, asked) => kept.or_else(|| asked.clone()),
+    };
+    cx.service.read(|state| {
+        let cached = cx.cached_caller(state)?;
+        let role = state
+            .account(&role_account)
+            .and_then(|a| a.role(&name))
+            .filter(|r| r.path == path && r.name == name);
+        let trust = role.map(|r| {
+            let document = r.bound_trust.as_ref().unwrap_or(&r.trust);
+            let arn = iam_arn(&r.account, "role", &r.path, &r.name);
+            PolicySet::from_policies([(
+                format!("{arn} trust policy"),
+                Arc::clone(&document.policy),
+            )])
+        });
+        let mut context = cx.context(&cached);
+        add_request_keys(
+            &mut context,
+            &input,
+            role,
+            &role_account,
+            source_identity.as_deref(),
+        );
+        let decide = |action: &str| {
+            let request = Request {
+                principal: &cached.policies.principal,
+                action,
+                resource: &input.role_arn,
+                resource_account: &role_account,
+                context: &context,
+            };
+            let policies = trust_policies(&cached, trust.as_ref());
+            if policies.evaluate(&request).is_allowed() {
+                Ok(())
+            } else {
+                Err(access_denied(cx, &policies, &request))
+            }
+        };
+        decide("sts:AssumeRole")?;
+        if !input.tags.is_empty() || !input.transitive_tag_keys.is_empty() {
+            decide("sts:TagSession")?;
+        }
+        if source_identity.is_some() {
+            decide("sts:SetSourceIdentity")?;
+        }
+        let Some(role) = role else {
+            return Err(Error::Internal(
+                "a trust policy allowed a role that does not exist".to_owned(),
+            ));
+        };
+        issue(cx, state, role, input, calling.as_deref(), source_identity)
+    })
+}
+
+/// The policies of one decision: the caller's, and the role's trust policy (absent when the
+/// role does not exist, which then denies).
+fn trust_policies<'a>(cached: &'a CachedCaller, trust: Option<&'a PolicySet>) -> Policies<'a> {
+    Policies {
+        identity: Some(&cached.policies.identity),
+        boundary: cached.policies.boundary.as_ref(),
+        session: cached.session.as_ref(),
+        resource: trust,
+        trust: true,
+        ..Policies::default()
+    }
+}
+
+/// The keys AssumeRole adds to the caller's context: the role's account and tags, the session
+/// name, ExternalId, source identity, and the session tags asked for.
+fn add_request_keys(
+    context: &mut Context,
+    input: &AssumeRoleInput,
+    role: Option<&Role>,
+    account: &str,
+    source: Option<&str>,
+) {
+    context.insert("aws:ResourceAccount", account);
+    for tag in role.map(|r| r.tags.as_slice()).unwrap_or_default() {
+        context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
+    }
+    context.insert("sts:RoleSessionName", input.role_session_name.as_str());
+    if let Some(external_id) = &input.external_id {
+        context.insert("sts:ExternalId", external_id.as_str());
+    }
+    if let Some(source) = source {
+        context.insert("sts:SourceIdentity", source);
+    }
+    if !input.tags.is_empty() {
+        let tags: Vec<Tag> = input
+            .tags
+            .iter()
+            .map(|t| Tag {
+                key: t.key.clone(),
+                value: t.value.clone(),
+            })
+            .collect();
+        for (key, value) in request_tag_keys(&tags) {
+            context.insert(&key, value);
+        }
+    }
+    if !input.transitive_tag_keys.is_empty() {
+        context.insert("sts:TransitiveTagKeys", input.transitive_tag_keys.clone());
+    }
+}
+
+/// Checks what depends on the role (duration, session policies, tags) and issues the session.
+fn issue(
+    cx: &Cx<'_>,
+    state: &State,
+    role: &Role,
+    input: AssumeRoleInput,
+    calling: Option<&Session>,
+    source_identity: Option<String>,
+) -> Result<AssumeRoleOutput, Error> {
+    let chained = calling.is_some_and(|s| s.kind == SessionKind::Role);
+    let duration = check_range(
+        input.duration_seconds.unwrap_or(ONE_HOUR),
+        "durationSeconds",
+        900,
+        43_200,
+    )?;
+    if duration > role.max_session_duration {
+        return Err(Error::ValidationError(
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+                .to_owned(),
+        ));
+    }
+    if chained && duration > ONE_HOUR {
+        return Err(Error::ValidationError(
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
+                .to_owned(),
+        ));
+    }
+    let policy_arns = check_session_policies(
+        state,
+        &role.account,
+        input.policy.as_deref(),
+        &input.policy_arns,
+    )?;
+    let (inherited, inherited_keys) = match calling {
+        Some(session) => (
+            transitive_tags(session),
+            session.transitive_tag_keys.clone(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let (tags, transitive_tag_keys) = session_tags(
+        &input.tags,
+        &input.transitive_tag_keys,
+        &inherited,
+        &inherited_keys,
+    )?;
+    let packed_policy_size = packed_size(input.policy.as_deref(), &policy_arns, &tags)?;
+    let now = cx.service.now();
+    let session = Session {
+        kind: SessionKind::Role,
+        account: role.account.clone(),
+        principal_id: Some(role.id.clone()),
+        name: input.role_session_name.clone(),
+        issued: now,
+        expires: now + duration,
+        policy: input.policy,
+        policy_arns,
+        tags,
+        transitive_tag_keys,
+        source_identity: source_identity.clone(),
+        mfa_time: calling.and_then(|s| s.mfa_time),
+        chained,
+    };
+    let credentials = cx.service.issue_credentials(&session)?;
+    cx.service
+        .record_role_use(&role.account, &role.id, &cx.info.region);
+    Ok(AssumeRoleOutput {
+        credentials: WireCredentials::new(&credentials),
+        assumed_role_user: AssumedRoleUser {
+            assumed_role_id: format!("{}:{}", role.id, session.name),
+            arn: format!(
+                "arn:aws:sts::{}:assumed-role/{}/{}",
+                role.account, role.name, session.name
+            ),
+        },
+        packed_policy_size,
+        source_identity,
+    })
+}
+
+/// The calling session's tags that pass on to the next session in a role chain.
+fn transitive_tags(session: &Session) -> Vec<Tag> {
+    session
+        .tags
+        .iter()
+        .filter(|t| {
+            session
+                .transitive_tag_keys
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(&t.key))
+        })
+        .cloned()
+        .collect()
+}
+
+/// `arn:aws:iam::ACCOUNT:role/PATH/NAME` → (account, `/PATH/`, name).
+fn parse_role_arn(arn: &str) -> Result<(String, String, String), Error> {
+    let malformed = || {
+        invalid(
+            arn,
+            "roleArn",
+            "Member must be the ARN of an IAM role (arn:aws:iam::ACCOUNT:role/NAME)",
+        )
+    };
+    let rest = arn.strip_prefix("arn:aws:iam::").ok_or_else(malformed)?;
+    let (account, resource) = rest.split_once(':').ok_or_else(malformed)?;
+    let qualified = resource.strip_prefix("role/").ok_or_else(malformed)?;
+    let valid_account = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    if !valid_account || qualified.is_empty() {
+        return Err(malformed());
+    }
+    let (path, name) = match qualified.rsplit_once('/') {
+        Some((path, name)) => (format!("/{path}/"), name),
+        None => ("/".to_owned(), qualified),
+    };
+    Ok((account.to_owned(), path, name.to_owned()))
+}
