@@ -35,6 +35,8 @@ pub struct EdgeConfig {
     pub tls: bool,
     /// What a `--dev` reset restores: the first account's id and the configured root key.
     pub reset_to: Option<(String, Option<(String, warden_core::Secret)>)>,
+    /// `--dev` only: the service's clock, which `POST /_warden/clock?advance=SECONDS` moves.
+    pub clock: Option<Arc<warden_core::time::OffsetClock>>,
 }
 
 /// Everything request handlers share.
@@ -64,7 +66,26 @@ pub fn router(edge: Arc<Edge>) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
         .route("/_warden/reset", post(reset))
+        .route("/_warden/clock", post(advance_clock))
         .with_state(edge)
+}
+
+/// `--dev` mode's time travel: moves the service's clock (session expiry, request times)
+/// by `advance` seconds and answers the new time in epoch seconds.
+async fn advance_clock(State(edge): State<Arc<Edge>>, uri: Uri) -> Response {
+    let (true, Some(clock)) = (edge.config.dev, &edge.config.clock) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let seconds = uri
+        .query()
+        .into_iter()
+        .flat_map(|q| form_urlencoded::parse(q.as_bytes()))
+        .find(|(k, _)| k == "advance")
+        .and_then(|(_, v)| v.parse::<i64>().ok());
+    match seconds {
+        Some(seconds) => (StatusCode::OK, format!("{}\n", clock.advance(seconds))).into_response(),
+        None => (StatusCode::BAD_REQUEST, "advance=SECONDS is required\n").into_response(),
+    }
 }
 
 async fn metrics(State(edge): State<Arc<Edge>>) -> Response {

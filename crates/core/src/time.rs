@@ -1,5 +1,6 @@
 //! Time as Warden keeps it: whole seconds since the Unix epoch, from an injected [`Clock`].
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds since 1970-01-01T00:00:00Z.
@@ -19,6 +20,29 @@ impl Clock for SystemClock {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64)
+    }
+}
+
+/// The system's clock moved by an offset that can change while running: `--dev` mode's time
+/// travel, so that end-to-end tests can see sessions expire.
+#[derive(Debug, Default)]
+pub struct OffsetClock {
+    offset: AtomicI64,
+}
+
+impl OffsetClock {
+    /// Moves the clock `seconds` forward (backward if negative); returns the new time.
+    pub fn advance(&self, seconds: i64) -> Timestamp {
+        self.offset.fetch_add(seconds, Ordering::SeqCst);
+        self.now()
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> Timestamp {
+        SystemClock
+            .now()
+            .saturating_add(self.offset.load(Ordering::SeqCst))
     }
 }
 

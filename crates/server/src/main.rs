@@ -1,5 +1,6 @@
 //! The `warden` binary: its command line and what each command runs.
 
+mod account_cli;
 mod policy_cli;
 mod serve;
 
@@ -22,6 +23,9 @@ enum Command {
     /// Offline tools for policy documents.
     #[command(subcommand)]
     Policy(policy_cli::PolicyCommand),
+    /// Accounts of a deployment (on a stopped server's data folder).
+    #[command(subcommand)]
+    Account(account_cli::AccountCommand),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +33,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Policy(command) => policy_cli::run(command),
+        Command::Account(command) => account_cli::run(command).map(|()| ExitCode::SUCCESS),
     };
     outcome.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

@@ -13,7 +13,7 @@ use clap::Args;
 use serde::Deserialize;
 use warden_api::edge::{Edge, EdgeConfig, router};
 use warden_core::ids::OsRandom;
-use warden_core::time::SystemClock;
+use warden_core::time::{Clock, OffsetClock, SystemClock};
 use warden_core::{MasterKey, Secret, Service};
 use warden_store::SqliteStore;
 
@@ -41,8 +41,13 @@ pub struct ServeArgs {
     /// A proxy whose X-Forwarded-For header is believed (repeatable).
     #[arg(long = "trusted-proxy", env = "WARDEN_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<IpAddr>,
+    /// The generation of the key that seals session tokens [default: 1]. Raise it by one to
+    /// rotate: tokens of the previous generation stay valid until they expire (36 hours at
+    /// most), older ones are refused.
+    #[arg(long, env = "WARDEN_SESSION_KEY_GENERATION")]
+    session_key_generation: Option<u32>,
     /// A TOML file with any of the settings above (`listen`, `data`, `account_id`, `dev`,
-    /// `log_format`, `trusted_proxies`).
+    /// `log_format`, `trusted_proxies`, `session_key_generation`).
     #[arg(long, env = "WARDEN_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -56,6 +61,7 @@ struct FileConfig {
     dev: Option<bool>,
     log_format: Option<String>,
     trusted_proxies: Option<Vec<IpAddr>>,
+    session_key_generation: Option<u32>,
 }
 
 /// The settings in force after flags, environment and file are merged.
@@ -67,6 +73,7 @@ struct Settings {
     dev: bool,
     json_logs: bool,
     trusted_proxies: Vec<IpAddr>,
+    session_key_generation: u32,
 }
 
 impl ServeArgs {
@@ -98,6 +105,10 @@ impl ServeArgs {
             } else {
                 self.trusted_proxies
             },
+            session_key_generation: self
+                .session_key_generation
+                .or(file.session_key_generation)
+                .unwrap_or(1),
         })
     }
 }
@@ -130,10 +141,18 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .mode(0o700)
         .create(data)
         .with_context(|| format!("creating the data folder {}", data.display()))?;
+    let _lock = lock_data(data)?;
     let master = master_key(data)?;
     let store = SqliteStore::open(&data.join("warden.db")).context("opening the database")?;
-    let service = Service::open(Arc::new(store), master, Arc::new(SystemClock), Arc::new(OsRandom))
+    // `--dev` runs on a clock that `POST /_warden/clock` can move; otherwise the system's.
+    let dev_clock = settings.dev.then(|| Arc::new(OffsetClock::default()));
+    let clock: Arc<dyn Clock> = match &dev_clock {
+        Some(clock) => Arc::clone(clock) as Arc<dyn Clock>,
+        None => Arc::new(SystemClock),
+    };
+    let mut service = Service::open(Arc::new(store), master, clock, Arc::new(OsRandom))
         .context("loading the state")?;
+    service.set_session_key_generation(settings.session_key_generation);
     let root_key = root_key_from_env()?;
     let bootstrap = service
         .bootstrap(settings.account_id.as_deref(), root_key.as_ref().map(|(id, secret)| (id.as_str(), secret)))
@@ -166,6 +185,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             trusted_proxies: settings.trusted_proxies.clone(),
             tls: false,
             reset_to: Some((bootstrap.account.clone(), root_key.clone())),
+            clock: dev_clock,
         },
     ));
     let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -216,9 +236,32 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
+/// Holds `DATA/warden.lock` exclusively while the returned file is open, so that one server
+/// (or one `warden account create`) at a time works on a data folder.
+pub(crate) fn lock_data(data: &Path) -> anyhow::Result<fs::File> {
+    let path = data.join("warden.lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => bail!(
+            "{} is in use by a running warden (stop it first)",
+            data.display()
+        ),
+        Err(fs::TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("locking {}", path.display()))
+        }
+    }
+}
+
 /// The master key: `WARDEN_MASTER_KEY` (64 hex digits), or `DATA/master.key`, created on
 /// first start with mode 0600.
-fn master_key(data: &Path) -> anyhow::Result<MasterKey> {
+pub(crate) fn master_key(data: &Path) -> anyhow::Result<MasterKey> {
     if let Ok(hex) = std::env::var("WARDEN_MASTER_KEY") {
         return MasterKey::from_hex(&hex).context("WARDEN_MASTER_KEY must be 64 hexadecimal digits");
     }
