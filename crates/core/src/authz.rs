@@ -3,10 +3,13 @@
 
 use std::sync::Arc;
 
-use warden_policy::{Context, ContextValue, Policies, PolicySet, Principal, PrincipalKind, Request};
+use warden_policy::{
+    Context, ContextValue, Policies, Policy, PolicySet, Principal, PrincipalKind, Request,
+};
 
 use crate::error::Error;
-use crate::model::{ManagedPolicy, Tag, User, iam_arn};
+use crate::managed::AWS_ACCOUNT;
+use crate::model::{Group, InlinePolicy, ManagedPolicy, Role, Tag, User, iam_arn};
 use crate::service::{Cx, Identity};
 use crate::state::{AccountState, State};
 use crate::time::iso8601;
@@ -33,39 +36,126 @@ impl State {
     }
 }
 
-/// Adds the default version of each attached managed policy to `set`.
-fn add_managed(state: &State, set: &mut PolicySet, attached: &[String]) {
-    for arn in attached {
-        if let Some(document) = state.managed_policy(arn).and_then(ManagedPolicy::default_document) {
-            set.insert(arn.clone(), Arc::clone(&document.policy));
+/// Where an identity-based policy of a principal comes from, as the policy simulator names it
+/// (botocore's `PolicySourceType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PolicySource {
+    User,
+    Group,
+    Role,
+    AwsManaged,
+    UserManaged,
+}
+
+impl PolicySource {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            PolicySource::User => "user",
+            PolicySource::Group => "group",
+            PolicySource::Role => "role",
+            PolicySource::AwsManaged => "aws-managed",
+            PolicySource::UserManaged => "user-managed",
         }
     }
+}
+
+/// One identity-based policy in force for a principal.
+pub(crate) struct HeldPolicy<'s> {
+    /// Its id in the principal's policy set: a managed policy's ARN, or
+    /// `HOLDER-ARN inline policy NAME`.
+    pub id: String,
+    /// The inline or managed policy's name.
+    pub name: &'s str,
+    pub source: PolicySource,
+    pub policy: &'s Arc<Policy>,
+}
+
+fn held_inline<'s>(
+    held: &mut Vec<HeldPolicy<'s>>,
+    holder_arn: &str,
+    source: PolicySource,
+    inline: &'s [InlinePolicy],
+) {
+    held.extend(inline.iter().map(|inline| HeldPolicy {
+        id: format!("{holder_arn} inline policy {}", inline.name),
+        name: &inline.name,
+        source,
+        policy: &inline.document.policy,
+    }));
+}
+
+/// The default version of each attached managed policy.
+fn held_managed<'s>(held: &mut Vec<HeldPolicy<'s>>, state: &'s State, attached: &[String]) {
+    for arn in attached {
+        let Some(managed) = state.managed_policy(arn) else {
+            continue;
+        };
+        if let Some(document) = managed.default_document() {
+            let source = if managed.account == AWS_ACCOUNT {
+                PolicySource::AwsManaged
+            } else {
+                PolicySource::UserManaged
+            };
+            held.push(HeldPolicy {
+                id: arn.clone(),
+                name: &managed.name,
+                source,
+                policy: &document.policy,
+            });
+        }
+    }
+}
+
+/// A user's identity-based policies: its own inline and attached ones, then each group's.
+pub(crate) fn user_held<'s>(
+    state: &'s State,
+    account: &'s AccountState,
+    user: &'s User,
+) -> Vec<HeldPolicy<'s>> {
+    let mut held = Vec::new();
+    let user_arn = iam_arn(&user.account, "user", &user.path, &user.name);
+    held_inline(&mut held, &user_arn, PolicySource::User, &user.inline);
+    held_managed(&mut held, state, &user.attached);
+    for group_id in &user.groups {
+        if let Some(group) = account.group_by_id(group_id) {
+            held.extend(group_held(state, group));
+        }
+    }
+    held
+}
+
+/// A group's inline and attached policies.
+pub(crate) fn group_held<'s>(state: &'s State, group: &'s Group) -> Vec<HeldPolicy<'s>> {
+    let mut held = Vec::new();
+    let group_arn = iam_arn(&group.account, "group", &group.path, &group.name);
+    held_inline(&mut held, &group_arn, PolicySource::Group, &group.inline);
+    held_managed(&mut held, state, &group.attached);
+    held
+}
+
+/// A role's inline and attached policies.
+pub(crate) fn role_held<'s>(state: &'s State, role: &'s Role) -> Vec<HeldPolicy<'s>> {
+    let mut held = Vec::new();
+    let role_arn = iam_arn(&role.account, "role", &role.path, &role.name);
+    held_inline(&mut held, &role_arn, PolicySource::Role, &role.inline);
+    held_managed(&mut held, state, &role.attached);
+    held
 }
 
 fn single_policy(state: &State, arn: Option<&String>) -> Option<PolicySet> {
     let arn = arn?;
-    let mut set = PolicySet::new();
+    let mut held = Vec::new();
     // A boundary whose policy is gone allows nothing, rather than lifting the ceiling.
-    add_managed(state, &mut set, std::slice::from_ref(arn));
-    Some(set)
+    held_managed(&mut held, state, std::slice::from_ref(arn));
+    Some(held_set(held))
+}
+
+fn held_set(held: Vec<HeldPolicy<'_>>) -> PolicySet {
+    PolicySet::from_policies(held.into_iter().map(|h| (h.id, Arc::clone(h.policy))))
 }
 
 pub(crate) fn user_policies(state: &State, account: &AccountState, user: &User) -> (PolicySet, Option<PolicySet>) {
-    let mut identity = PolicySet::new();
-    let user_arn = iam_arn(&user.account, "user", &user.path, &user.name);
-    for inline in &user.inline {
-        identity.insert(format!("{user_arn} inline policy {}", inline.name), Arc::clone(&inline.document.policy));
-    }
-    add_managed(state, &mut identity, &user.attached);
-    for group_id in &user.groups {
-        if let Some(group) = account.group_by_id(group_id) {
-            let group_arn = iam_arn(&group.account, "group", &group.path, &group.name);
-            for inline in &group.inline {
-                identity.insert(format!("{group_arn} inline policy {}", inline.name), Arc::clone(&inline.document.policy));
-            }
-            add_managed(state, &mut identity, &group.attached);
-        }
-    }
+    let identity = held_set(user_held(state, account, user));
     (identity, single_policy(state, user.boundary.as_ref()))
 }
 
@@ -228,8 +318,17 @@ impl Cx<'_> {
 
 /// The context keys that follow from who the caller is.
 fn principal_context(caller: &CallerPolicies) -> Context {
+    principal_keys(&caller.principal, caller.user_name.as_deref(), &caller.tags)
+}
+
+/// The context keys that follow from who a principal is: its ARN, account, type and unique
+/// id, a user's name, and its tags.
+pub(crate) fn principal_keys(
+    principal: &Principal,
+    user_name: Option<&str>,
+    tags: &[Tag],
+) -> Context {
     let mut context = Context::new();
-    let principal = &caller.principal;
     context.insert("aws:PrincipalArn", principal.principal_arn());
     context.insert("aws:PrincipalAccount", principal.account.as_str());
     context.insert("aws:PrincipalType", principal.kind.as_str());
@@ -241,10 +340,10 @@ fn principal_context(caller: &CallerPolicies) -> Context {
             }
         }
     }
-    if let Some(name) = &caller.user_name {
-        context.insert("aws:username", name.as_str());
+    if let Some(name) = user_name {
+        context.insert("aws:username", name);
     }
-    for tag in &caller.tags {
+    for tag in tags {
         context.insert(&format!("aws:PrincipalTag/{}", tag.key), tag.value.as_str());
     }
     context.insert("aws:ViaAWSService", "false");

@@ -18,6 +18,7 @@ mod ops;
 pub mod secret;
 mod service;
 pub mod sessions;
+pub mod simulator;
 pub mod state;
 pub mod store;
 pub mod time;

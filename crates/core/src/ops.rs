@@ -12,6 +12,7 @@ mod policies;
 mod policy_versions;
 mod roles;
 mod sts;
+mod simulate;
 mod tags;
 mod users;
 
@@ -45,6 +46,7 @@ pub(crate) fn dispatch(cx: &Cx<'_>, action: &str, input: Value) -> Result<Value,
         instance_profiles::route,
         tags::route,
         account::route,
+        simulate::route,
     ];
     let mut input = input;
     for route in routers {

@@ -2,7 +2,6 @@
 //! upload; `simulate` answers `aws iam simulate-custom-policy` input with its output.
 
 mod input;
-mod output;
 mod parameters;
 
 use std::io::{self, Read, Write};
@@ -10,6 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Subcommand, ValueEnum};
+use serde::Serialize;
 use warden_policy::{Policy, PolicyKind, limits};
 
 #[derive(Debug, Subcommand)]
@@ -150,13 +150,20 @@ fn simulate(argument: &str) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(error.exit_status()));
         }
     };
-    let results = request.simulation.run();
-    let response = output::response(&results, request.start, request.max_items);
-    let text = output::to_text(&response).context("cannot write the response as JSON")?;
+    let text = to_text(&request.respond()).context("cannot write the response as JSON")?;
     let mut out = io::stdout().lock();
     writeln!(out, "{text}")?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `value` as the aws CLI prints JSON: indented by four spaces, members in the model's order.
+fn to_text(value: &impl Serialize) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    value.serialize(&mut serializer)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// The parameter's text: a `file://` or `fileb://` file's contents, else the text itself, as

@@ -1,5 +1,6 @@
-//! The SimulateCustomPolicy response, with the members, order and spellings of botocore's
-//! model, so that `warden policy simulate` prints what `aws iam simulate-custom-policy` prints.
+//! The `SimulatePolicyResponse`, with the members, order and spellings of botocore's model, so
+//! that the API answers what IAM answers and `warden policy simulate` prints what
+//! `aws iam simulate-custom-policy` prints.
 //!
 //! AWS now answers each action once, its top-level decision the most restrictive over the
 //! resources and `ResourceSpecificResults` holding each resource's (the IAM API reference's
@@ -14,9 +15,12 @@ use serde::Serialize;
 use warden_policy::simulate::{ActionResult, ResourceResult, source_type};
 use warden_policy::{MatchedStatement, Outcome, PolicyKind, Position};
 
+use super::Label;
+
+/// One page of a simulation's results.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct Response {
+pub struct Response {
     evaluation_results: Vec<EvaluationResult>,
     is_truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,70 +78,87 @@ struct BoundaryDetail {
     allowed_by_permissions_boundary: bool,
 }
 
-/// The page of `results` that starts at `start` and holds at most `max_items`.
-pub(crate) fn response(results: &[ActionResult], start: usize, max_items: usize) -> Response {
+/// The page of `results` that starts at `start` and holds at most `max_items`; `labels`
+/// name the policies that are not reported under their simulation ids.
+pub(super) fn page(
+    results: &[ActionResult],
+    start: usize,
+    max_items: usize,
+    labels: &[Label],
+) -> Response {
     let end = start.saturating_add(max_items).min(results.len());
     let page = results.get(start..end).unwrap_or_default();
     let is_truncated = end < results.len();
+    let namer = Namer { labels };
     Response {
-        evaluation_results: page.iter().map(evaluation_result).collect(),
+        evaluation_results: page.iter().map(|r| namer.evaluation_result(r)).collect(),
         is_truncated,
         marker: is_truncated.then(|| end.to_string()),
     }
 }
 
-/// `response` as the aws CLI prints JSON: indented by four spaces.
-pub(crate) fn to_text(response: &Response) -> serde_json::Result<String> {
-    let mut out = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-    response.serialize(&mut serializer)?;
-    Ok(String::from_utf8_lossy(&out).into_owned())
+struct Namer<'l> {
+    labels: &'l [Label],
 }
 
-fn evaluation_result(result: &ActionResult) -> EvaluationResult {
-    let names_resources = result.resources.iter().any(|r| r.resource != "*");
-    EvaluationResult {
-        eval_action_name: result.action.clone(),
-        eval_resource_name: result
-            .resources
-            .first()
-            .map_or_else(|| "*".to_owned(), |r| r.resource.clone()),
-        eval_decision: result.outcome.as_str(),
-        matched_statements: statements(&result.matched),
-        missing_context_values: result.missing_context.clone(),
-        permissions_boundary_decision_detail: boundary(result.boundary_allows),
-        eval_decision_details: details(result.decision_details.as_deref()),
-        resource_specific_results: names_resources
-            .then(|| result.resources.iter().map(resource_result).collect()),
+impl Namer<'_> {
+    fn evaluation_result(&self, result: &ActionResult) -> EvaluationResult {
+        let names_resources = result.resources.iter().any(|r| r.resource != "*");
+        EvaluationResult {
+            eval_action_name: result.action.clone(),
+            eval_resource_name: result
+                .resources
+                .first()
+                .map_or_else(|| "*".to_owned(), |r| r.resource.clone()),
+            eval_decision: result.outcome.as_str(),
+            matched_statements: self.statements(&result.matched),
+            missing_context_values: result.missing_context.clone(),
+            permissions_boundary_decision_detail: boundary(result.boundary_allows),
+            eval_decision_details: details(result.decision_details.as_deref()),
+            resource_specific_results: names_resources.then(|| {
+                result
+                    .resources
+                    .iter()
+                    .map(|r| self.resource_result(r))
+                    .collect()
+            }),
+        }
     }
-}
 
-fn resource_result(result: &ResourceResult) -> ResourceSpecificResult {
-    ResourceSpecificResult {
-        eval_resource_name: result.resource.clone(),
-        eval_resource_decision: result.outcome.as_str(),
-        matched_statements: statements(&result.matched),
-        missing_context_values: result.missing_context.clone(),
-        eval_decision_details: details(result.decision_details.as_deref()),
-        permissions_boundary_decision_detail: boundary(result.boundary_allows),
+    fn resource_result(&self, result: &ResourceResult) -> ResourceSpecificResult {
+        ResourceSpecificResult {
+            eval_resource_name: result.resource.clone(),
+            eval_resource_decision: result.outcome.as_str(),
+            matched_statements: self.statements(&result.matched),
+            missing_context_values: result.missing_context.clone(),
+            eval_decision_details: details(result.decision_details.as_deref()),
+            permissions_boundary_decision_detail: boundary(result.boundary_allows),
+        }
     }
-}
 
-fn statements(matched: &[MatchedStatement]) -> Vec<Statement> {
-    let line = |p: Position| Line {
-        line: p.line,
-        column: p.column,
-    };
-    matched
-        .iter()
-        .map(|m| Statement {
-            source_policy_id: m.policy_id.clone(),
-            source_policy_type: source_type(m.kind),
-            start_position: line(m.start),
-            end_position: line(m.end),
-        })
-        .collect()
+    fn statements(&self, matched: &[MatchedStatement]) -> Vec<Statement> {
+        let line = |p: Position| Line {
+            line: p.line,
+            column: p.column,
+        };
+        matched
+            .iter()
+            .map(|m| {
+                let label = self
+                    .labels
+                    .iter()
+                    .find(|l| l.id == m.policy_id && l.kind == m.kind);
+                Statement {
+                    source_policy_id: label.map_or_else(|| m.policy_id.clone(), |l| l.name.clone()),
+                    source_policy_type: label
+                        .and_then(|l| l.source_type)
+                        .unwrap_or_else(|| source_type(m.kind)),
+                    start_position: line(m.start),
+                    end_position: line(m.end),
+                }
+            })
+            .collect()
+    }
 }
 
 fn boundary(allows: Option<bool>) -> Option<BoundaryDetail> {
