@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::context::Request;
 use crate::policy::{Effect, Policy, Statement};
 use crate::principal::Grant;
+use crate::wildcard;
 
 /// Policies of one kind that apply together (a principal's identity policies, say), each with
 /// the id that explanations report.
@@ -16,10 +17,51 @@ pub struct PolicySet {
     entries: Vec<Entry>,
     /// Statements naming this exact lower-cased `service:action`.
     by_action: FastMap<Vec<Slot>>,
-    /// Statements with a wildcard action pattern within one service, by lower-cased service.
-    by_service: FastMap<Vec<Slot>>,
+    /// Wildcard action patterns within one service, by lower-cased service.
+    by_service: FastMap<ServicePatterns>,
     /// Statements that can apply to any service: `*`, wildcard services, `NotAction`.
     any_service: Vec<Slot>,
+}
+
+/// The wildcard patterns of one service: the part after `service:`, lower-cased, side by
+/// side in one string, each with its statement. A lookup tests only these patterns, in one
+/// run of memory, and reads a statement only once one of its patterns matches.
+#[derive(Clone, Debug, Default)]
+struct ServicePatterns {
+    names: String,
+    /// The statement and the end of its pattern in `names` (each starts where the previous
+    /// ends). A statement's patterns are adjacent.
+    patterns: Vec<(Slot, u32)>,
+}
+
+impl ServicePatterns {
+    fn push(&mut self, slot: Slot, name: &str) {
+        self.names.push_str(name);
+        self.patterns.push((slot, self.names.len() as u32));
+    }
+
+    /// The statements with a pattern that matches `name` (the action after `service:`),
+    /// each once, in insertion order.
+    fn matching<'s>(&'s self, name: &'s str) -> impl Iterator<Item = Slot> + 's {
+        let first = name.as_bytes().first();
+        let mut start = 0;
+        let mut last = None;
+        self.patterns.iter().filter_map(move |&(slot, end)| {
+            let pattern = self.names.get(start..end as usize).unwrap_or_default();
+            start = end as usize;
+            // Both are lower-cased: a pattern that opens with another literal byte cannot
+            // match, and most patterns (`Get*`, `List*`) are ruled out here.
+            let opens_apart = match pattern.as_bytes().first() {
+                Some(b'*' | b'?') | None => false,
+                literal => literal != first,
+            };
+            if opens_apart || last == Some(slot) || !wildcard::matches(pattern, name, true) {
+                return None;
+            }
+            last = Some(slot);
+            Some(slot)
+        })
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -48,7 +90,11 @@ impl Hasher for Fnv {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for &byte in bytes {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x0100_0000_01b3);
@@ -99,7 +145,14 @@ impl PolicySet {
                     Some(_) if pattern.is_exact() => {
                         self.by_action.entry(pattern.folded.clone()).or_default()
                     }
-                    Some(service) => self.by_service.entry(service.to_owned()).or_default(),
+                    Some(service) => {
+                        let name = pattern.folded.get(service.len() + 1..).unwrap_or_default();
+                        self.by_service
+                            .entry(service.to_owned())
+                            .or_default()
+                            .push(slot, name);
+                        continue;
+                    }
                 };
                 if list.last() != Some(&slot) {
                     list.push(slot);
@@ -131,7 +184,9 @@ impl PolicySet {
 
     /// The ids and policies, in insertion order.
     pub fn policies(&self) -> impl Iterator<Item = (&str, &Policy)> {
-        self.entries.iter().map(|e| (e.id.as_str(), e.policy.as_ref()))
+        self.entries
+            .iter()
+            .map(|e| (e.id.as_str(), e.policy.as_ref()))
     }
 
     pub(crate) fn id(&self, slot: Slot) -> &str {
@@ -148,7 +203,9 @@ impl PolicySet {
             .get(slot.statement as usize)
     }
 
-    /// Evaluates the statements that can apply to `folded_action` (lower-cased).
+    /// Evaluates the statements that can apply to `folded_action` (lower-cased): those naming
+    /// it exactly, those with a pattern of its service that matches it, and those that can
+    /// apply to any service, in that order.
     pub(crate) fn scan(
         &self,
         request: &Request<'_>,
@@ -157,59 +214,180 @@ impl PolicySet {
         observer: &mut dyn Observer,
     ) -> SetVerdict {
         let mut verdict = SetVerdict::default();
-        let service = folded_action.split_once(':').map_or("", |(s, _)| s);
-        let exact = self.by_action.get(folded_action).map_or(&[][..], Vec::as_slice);
-        let in_service = self.by_service.get(service).map_or(&[][..], Vec::as_slice);
-        for (list, action_known) in [(exact, true), (in_service, false), (&self.any_service[..], false)] {
-            for &slot in list {
-                let Some(entry) = self.entries.get(slot.policy as usize) else {
-                    continue;
-                };
-                let Some(statement) = entry.policy.statements.get(slot.statement as usize) else {
-                    continue;
-                };
-                if !action_known && !statement.matches_action(folded_action) {
-                    continue;
-                }
-                if !statement.matches_resource(request.resource, request.context) {
-                    continue;
-                }
-                let grant = if entry.policy.kind.has_principal() {
-                    match statement.principal_grant(request.principal, has_boundary) {
-                        Some(grant) => grant,
-                        None => continue,
-                    }
-                } else {
-                    Grant::Direct
-                };
-                if !observer.short_circuit() {
-                    let mut missing = statement
-                        .conditions
-                        .iter()
-                        .filter(|c| request.context.get_folded(&c.folded_key).is_none())
-                        .map(|c| c.key.as_str());
-                    observer.applicable(statement, &mut missing);
-                }
-                if !statement.conditions_hold(request.context) {
-                    continue;
-                }
-                observer.matched(self, slot);
-                match statement.effect {
-                    Effect::Deny => {
-                        verdict.deny.get_or_insert(slot);
-                        if observer.short_circuit() {
-                            return verdict;
-                        }
-                    }
-                    Effect::Allow => {
-                        verdict.allow = match verdict.allow {
-                            Some((first, best)) => Some((first, best.max(grant))),
-                            None => Some((slot, grant)),
-                        };
-                    }
+        let exact = self
+            .by_action
+            .get(folded_action)
+            .map_or(&[][..], Vec::as_slice);
+        for &slot in exact {
+            if self.consider(slot, request, has_boundary, observer, &mut verdict) {
+                return verdict;
+            }
+        }
+        // A pattern `service:name*` can only match an action of its own service.
+        if let Some((service, name)) = folded_action.split_once(':')
+            && let Some(patterns) = self.by_service.get(service)
+        {
+            for slot in patterns.matching(name) {
+                if self.consider(slot, request, has_boundary, observer, &mut verdict) {
+                    return verdict;
                 }
             }
         }
+        for &slot in &self.any_service {
+            let matches = self
+                .statement(slot)
+                .is_some_and(|statement| statement.matches_action(folded_action));
+            if matches && self.consider(slot, request, has_boundary, observer, &mut verdict) {
+                return verdict;
+            }
+        }
         verdict
+    }
+
+    /// Evaluates one statement whose action matches; true when the scan can stop (a Deny
+    /// matched and the observer short-circuits).
+    fn consider(
+        &self,
+        slot: Slot,
+        request: &Request<'_>,
+        has_boundary: bool,
+        observer: &mut dyn Observer,
+        verdict: &mut SetVerdict,
+    ) -> bool {
+        let Some(entry) = self.entries.get(slot.policy as usize) else {
+            return false;
+        };
+        let Some(statement) = entry.policy.statements.get(slot.statement as usize) else {
+            return false;
+        };
+        if !statement.matches_resource(request.resource, request.context) {
+            return false;
+        }
+        let grant = if entry.policy.kind.has_principal() {
+            match statement.principal_grant(request.principal, has_boundary) {
+                Some(grant) => grant,
+                None => return false,
+            }
+        } else {
+            Grant::Direct
+        };
+        if !observer.short_circuit() {
+            let mut missing = statement
+                .conditions
+                .iter()
+                .filter(|c| request.context.get_folded(&c.folded_key).is_none())
+                .map(|c| c.key.as_str());
+            observer.applicable(statement, &mut missing);
+        }
+        if !statement.conditions_hold(request.context) {
+            return false;
+        }
+        observer.matched(self, slot);
+        match statement.effect {
+            Effect::Deny => {
+                verdict.deny.get_or_insert(slot);
+                observer.short_circuit()
+            }
+            Effect::Allow => {
+                verdict.allow = match verdict.allow {
+                    Some((first, best)) => Some((first, best.max(grant))),
+                    None => Some((slot, grant)),
+                };
+                false
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Context;
+    use crate::policy::PolicyKind;
+    use crate::principal::Principal;
+
+    /// Sees every statement, stops at nothing.
+    struct Everything;
+
+    impl Observer for Everything {
+        fn short_circuit(&self) -> bool {
+            false
+        }
+        fn applicable(&mut self, _: &Statement, _: &mut dyn Iterator<Item = &str>) {}
+        fn matched(&mut self, _: &PolicySet, _: Slot) {}
+    }
+
+    #[test]
+    fn the_index_finds_what_a_scan_of_every_statement_finds() {
+        let documents = [
+            r#"{"Effect": "Allow", "Action": ["s3:GetObject", "s3:Get*", "ec2:Describe*", "iam:*AccessKey*"], "Resource": "*"}"#,
+            r#"{"Effect": "Deny", "Action": ["s3:*Bucket*", "s3:DeleteObject", "S3:get?bject"], "Resource": "*"}"#,
+            r#"{"Effect": "Allow", "NotAction": ["iam:*", "s3:Put*"], "Resource": "*"}"#,
+            r#"{"Effect": "Allow", "Action": ["*:List*", "sqs:Send?essage", "sns:?ublish*"], "Resource": "*"}"#,
+            r#"{"Effect": "Deny", "Action": "*", "Resource": "arn:aws:s3:::secret/*"}"#,
+            r#"{"Effect": "Allow", "Action": ["s*:Put*", "sns:*"], "Resource": "arn:aws:s3:::bucket/*"}"#,
+        ];
+        let policies: Vec<Arc<Policy>> = documents
+            .iter()
+            .map(|statement| {
+                let text = format!(r#"{{"Version": "2012-10-17", "Statement": [{statement}]}}"#);
+                Arc::new(Policy::parse(&text, PolicyKind::Identity).unwrap())
+            })
+            .collect();
+        let actions = [
+            "s3:GetObject",
+            "S3:GETOBJECT",
+            "s3:GetBucketPolicy",
+            "s3:PutObject",
+            "s3:get:deep",
+            "ec2:DescribeInstances",
+            "ec2:RunInstances",
+            "iam:CreateAccessKey",
+            "iam:ListUsers",
+            "sqs:SendMessage",
+            "sqs:SendXessage",
+            "sqs:Sendessage",
+            "lambda:Invoke",
+            "noservice",
+            ":x",
+            ":xy",
+            "sns:Publish",
+        ];
+        let caller = Principal::from_arn("arn:aws:iam::111122223333:user/alice").unwrap();
+        let context = Context::new();
+        for count in 1..=policies.len() {
+            let set = PolicySet::from_policies(
+                policies
+                    .iter()
+                    .take(count)
+                    .enumerate()
+                    .map(|(i, p)| (format!("p{i}"), p.clone())),
+            );
+            for action in actions {
+                for resource in ["arn:aws:s3:::bucket/key", "arn:aws:s3:::secret/key"] {
+                    let request = Request {
+                        principal: &caller,
+                        action,
+                        resource,
+                        resource_account: "111122223333",
+                        context: &context,
+                    };
+                    let folded = action.to_ascii_lowercase();
+                    let verdict = set.scan(&request, &folded, false, &mut Everything);
+                    let applying: Vec<&Statement> = set
+                        .policies()
+                        .flat_map(|(_, policy)| policy.statements())
+                        .filter(|s| {
+                            s.matches_action(&folded) && s.matches_resource(resource, &context)
+                        })
+                        .collect();
+                    let denied = applying.iter().any(|s| s.effect == Effect::Deny);
+                    let allowed = applying.iter().any(|s| s.effect == Effect::Allow);
+                    let what = format!("{count} policies, {action} on {resource}");
+                    assert_eq!(verdict.deny.is_some(), denied, "{what}");
+                    assert_eq!(verdict.allow.is_some(), allowed, "{what}");
+                }
+            }
+        }
     }
 }

@@ -15,7 +15,10 @@ enum Piece {
     /// Policy text: wildcards keep their meaning.
     Text(String),
     /// `${key}` or `${key, 'default'}`; the key is lower-cased.
-    Variable { key: String, default: Option<String> },
+    Variable {
+        key: String,
+        default: Option<String>,
+    },
     /// `${*}`, `${?}` or `${$}`: one literal character.
     Escaped(&'static str),
 }
@@ -25,6 +28,8 @@ const INLINE: usize = 8;
 
 /// The segments of a resolved template.
 pub(crate) enum Resolved<'a> {
+    /// Text without variables, the common case.
+    Plain(Segment<'a>),
     Inline([Segment<'a>; INLINE], usize),
     Heap(Vec<Segment<'a>>),
 }
@@ -32,6 +37,7 @@ pub(crate) enum Resolved<'a> {
 impl<'a> Resolved<'a> {
     pub fn segments(&self) -> &[Segment<'a>] {
         match self {
+            Resolved::Plain(segment) => std::slice::from_ref(segment),
             Resolved::Inline(segments, len) => segments.get(..*len).unwrap_or_default(),
             Resolved::Heap(segments) => segments,
         }
@@ -106,19 +112,20 @@ impl Template {
 
     /// Fills the variables from `context`; `None` when a variable has no value and no default.
     pub fn resolve<'a>(&'a self, context: &'a Context) -> Option<Resolved<'a>> {
+        if let [Piece::Text(text)] = self.pieces.as_slice() {
+            return Some(Resolved::Plain(Segment::wild(text)));
+        }
         let mut inline = [Segment::literal(""); INLINE];
         let mut heap: Option<Vec<Segment<'a>>> = None;
         for (index, piece) in self.pieces.iter().enumerate() {
             let segment = match piece {
                 Piece::Text(text) => Segment::wild(text),
                 Piece::Escaped(text) => Segment::literal(text),
-                Piece::Variable { key, default } => {
-                    match (context.single_folded(key), default) {
-                        (Some(value), _) => Segment::literal(value),
-                        (None, Some(default)) => Segment::literal(default),
-                        (None, None) => return None,
-                    }
-                }
+                Piece::Variable { key, default } => match (context.single_folded(key), default) {
+                    (Some(value), _) => Segment::literal(value),
+                    (None, Some(default)) => Segment::literal(default),
+                    (None, None) => return None,
+                },
             };
             match (&mut heap, inline.get_mut(index)) {
                 (Some(heap), _) => heap.push(segment),
@@ -181,7 +188,11 @@ mod tests {
     #[test]
     fn defaults_escapes_and_missing_keys() {
         let context = Context::new();
-        assert!(matches("${aws:PrincipalTag/team, 'all'}/x", &context, "all/x"));
+        assert!(matches(
+            "${aws:PrincipalTag/team, 'all'}/x",
+            &context,
+            "all/x"
+        ));
         assert!(!matches("${aws:username}", &context, ""));
         assert!(matches("a${*}b${?}${$}", &context, "a*b?$"));
         assert!(!matches("a${*}b", &context, "axb"));

@@ -23,11 +23,23 @@ impl<'a> Segment<'a> {
 
 /// Whether `input` matches `pattern`, a plain string with wildcards.
 pub(crate) fn matches(pattern: &str, input: &str, ignore_ascii_case: bool) -> bool {
-    matches_segments(&[Segment::wild(pattern)], input, ignore_ascii_case)
+    matches_plain(pattern.as_bytes(), input.as_bytes(), ignore_ascii_case)
 }
 
 /// Whether `input` matches the concatenation of `segments`.
-pub(crate) fn matches_segments(segments: &[Segment<'_>], input: &str, ignore_ascii_case: bool) -> bool {
+pub(crate) fn matches_segments(
+    segments: &[Segment<'_>],
+    input: &str,
+    ignore_ascii_case: bool,
+) -> bool {
+    // One segment, the common case (no policy variable): no cursor over segments needed.
+    if let [segment] = segments {
+        return if segment.wild {
+            matches_plain(segment.text.as_bytes(), input.as_bytes(), ignore_ascii_case)
+        } else {
+            same_bytes(segment.text.as_bytes(), input.as_bytes(), ignore_ascii_case)
+        };
+    }
     let input = input.as_bytes();
     let mut pattern = Cursor::start(segments);
     let mut at = 0;
@@ -47,17 +59,12 @@ pub(crate) fn matches_segments(segments: &[Segment<'_>], input: &str, ignore_asc
                 continue;
             }
             Some(Token::Byte(expected)) => {
-                if let Some(&actual) = input.get(at) {
-                    let equal = if ignore_ascii_case {
-                        actual.eq_ignore_ascii_case(&expected)
-                    } else {
-                        actual == expected
-                    };
-                    if equal {
-                        pattern = pattern.advance(segments);
-                        at += 1;
-                        continue;
-                    }
+                if let Some(&actual) = input.get(at)
+                    && same_byte(actual, expected, ignore_ascii_case)
+                {
+                    pattern = pattern.advance(segments);
+                    at += 1;
+                    continue;
                 }
             }
             None if at == input.len() => return true,
@@ -77,6 +84,64 @@ pub(crate) fn matches_segments(segments: &[Segment<'_>], input: &str, ignore_asc
     }
 }
 
+/// [`matches_segments`] for a single wild segment: the same algorithm over one byte slice.
+fn matches_plain(pattern: &[u8], input: &[u8], ignore_ascii_case: bool) -> bool {
+    let mut p = 0;
+    let mut at = 0;
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        match pattern.get(p) {
+            Some(b'*') => {
+                p += 1;
+                star = Some((p, at));
+                continue;
+            }
+            Some(b'?') if at < input.len() => {
+                p += 1;
+                at += char_len(input, at);
+                continue;
+            }
+            Some(&expected) if expected != b'?' => {
+                if let Some(&actual) = input.get(at)
+                    && same_byte(actual, expected, ignore_ascii_case)
+                {
+                    p += 1;
+                    at += 1;
+                    continue;
+                }
+            }
+            None if at == input.len() => return true,
+            _ => {}
+        }
+        let Some((resume, consumed)) = star else {
+            return false;
+        };
+        if consumed >= input.len() {
+            return false;
+        }
+        let next = consumed + char_len(input, consumed);
+        star = Some((resume, next));
+        p = resume;
+        at = next;
+    }
+}
+
+fn same_byte(actual: u8, expected: u8, ignore_ascii_case: bool) -> bool {
+    if ignore_ascii_case {
+        actual.eq_ignore_ascii_case(&expected)
+    } else {
+        actual == expected
+    }
+}
+
+fn same_bytes(literal: &[u8], input: &[u8], ignore_ascii_case: bool) -> bool {
+    if ignore_ascii_case {
+        literal.eq_ignore_ascii_case(input)
+    } else {
+        literal == input
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Token {
     Star,
@@ -93,7 +158,11 @@ struct Cursor {
 
 impl Cursor {
     fn start(segments: &[Segment<'_>]) -> Self {
-        Cursor { segment: 0, offset: 0 }.normalize(segments)
+        Cursor {
+            segment: 0,
+            offset: 0,
+        }
+        .normalize(segments)
     }
 
     /// Skips past exhausted segments so that `token` sees the next real byte.
@@ -169,8 +238,63 @@ mod tests {
     }
 
     #[test]
+    fn one_segment_matches_as_many_segments_do() {
+        let patterns = [
+            "",
+            "*",
+            "?",
+            "a*",
+            "*a",
+            "a?c",
+            "*x*y*",
+            "s3:get*",
+            "s3:*object",
+            "é?",
+            "a**b",
+            "??*",
+        ];
+        let inputs = [
+            "",
+            "a",
+            "abc",
+            "ac",
+            "xay",
+            "aaxbbyzz",
+            "S3:GetObject",
+            "s3:getobject",
+            "éa",
+            "ab",
+            "é",
+        ];
+        for pattern in patterns {
+            let middle = (0..=pattern.len() / 2)
+                .rev()
+                .find(|&i| pattern.is_char_boundary(i))
+                .unwrap_or(0);
+            let (head, tail) = pattern.split_at(middle);
+            let split = [Segment::wild(head), Segment::wild(tail)];
+            for input in inputs {
+                for fold in [false, true] {
+                    assert_eq!(
+                        matches(pattern, input, fold),
+                        matches_segments(&split, input, fold),
+                        "{pattern:?} against {input:?}"
+                    );
+                }
+            }
+        }
+        assert!(matches_segments(&[Segment::literal("a*")], "a*", false));
+        assert!(!matches_segments(&[Segment::literal("a*")], "ab", false));
+        assert!(matches_segments(&[Segment::literal("AB")], "ab", true));
+    }
+
+    #[test]
     fn literal_segments_keep_wildcards_literal() {
-        let segments = [Segment::wild("home/"), Segment::literal("a*b"), Segment::wild("/*")];
+        let segments = [
+            Segment::wild("home/"),
+            Segment::literal("a*b"),
+            Segment::wild("/*"),
+        ];
         assert!(matches_segments(&segments, "home/a*b/x", false));
         assert!(!matches_segments(&segments, "home/axxb/x", false));
         let empty = [Segment::wild(""), Segment::literal(""), Segment::wild("x")];
