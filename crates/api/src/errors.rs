@@ -61,7 +61,11 @@ impl From<Error> for ApiError {
             | Error::MissingParameter(_)
             | Error::InvalidAction(_)
             | Error::PackedPolicyTooLarge(_)
-            | Error::InvalidAuthorizationMessage(_) => StatusCode::BAD_REQUEST,
+            | Error::InvalidAuthorizationMessage(_)
+            | Error::InvalidIdentityToken(_)
+            | Error::IdpCommunicationError(_)
+            | Error::ExpiredIdentityToken(_) => StatusCode::BAD_REQUEST,
+            Error::IdpRejectedClaim(_) => StatusCode::FORBIDDEN,
             Error::AccessDenied(_) | Error::InvalidClientTokenId(_) | Error::ExpiredToken(_) => {
                 StatusCode::FORBIDDEN
             }

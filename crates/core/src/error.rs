@@ -29,6 +29,15 @@ pub enum Error {
     PackedPolicyTooLarge(String),
     /// DecodeAuthorizationMessage was given something that is not an encoded message.
     InvalidAuthorizationMessage(String),
+    /// A web identity token that is malformed, unsigned by the provider's keys, for another
+    /// audience, or from a provider the account does not have.
+    InvalidIdentityToken(String),
+    /// The identity provider does not vouch for the token.
+    IdpRejectedClaim(String),
+    /// The identity provider could not be reached to verify a token.
+    IdpCommunicationError(String),
+    /// A web identity token past its expiry (AWS's `ExpiredTokenException`).
+    ExpiredIdentityToken(String),
     /// Something broke inside Warden; the message is for logs, never for clients.
     Internal(String),
 }
@@ -53,6 +62,10 @@ impl Error {
             Error::ExpiredToken(_) => "ExpiredToken",
             Error::PackedPolicyTooLarge(_) => "PackedPolicyTooLarge",
             Error::InvalidAuthorizationMessage(_) => "InvalidAuthorizationMessageException",
+            Error::InvalidIdentityToken(_) => "InvalidIdentityToken",
+            Error::IdpRejectedClaim(_) => "IDPRejectedClaim",
+            Error::IdpCommunicationError(_) => "IDPCommunicationError",
+            Error::ExpiredIdentityToken(_) => "ExpiredTokenException",
             Error::Internal(_) => "ServiceFailure",
         }
     }
@@ -76,7 +89,11 @@ impl Error {
             | Error::InvalidAction(m)
             | Error::ExpiredToken(m)
             | Error::PackedPolicyTooLarge(m)
-            | Error::InvalidAuthorizationMessage(m) => m,
+            | Error::InvalidAuthorizationMessage(m)
+            | Error::InvalidIdentityToken(m)
+            | Error::IdpRejectedClaim(m)
+            | Error::IdpCommunicationError(m)
+            | Error::ExpiredIdentityToken(m) => m,
         }
     }
 }

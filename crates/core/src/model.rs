@@ -240,6 +240,40 @@ pub struct InstanceProfile {
     pub tags: Vec<Tag>,
 }
 
+/// An IAM OpenID Connect provider: an issuer whose ID tokens AssumeRoleWithWebIdentity accepts
+/// for the roles that trust it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OidcProvider {
+    pub account: String,
+    /// The issuer URL without its scheme (`host/path`), as the ARN and the condition keys
+    /// name it.
+    pub url: String,
+    /// Whether the issuer is a loopback address served over plain HTTP (only when the
+    /// server allows it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub http: bool,
+    pub created: Timestamp,
+    #[serde(default)]
+    pub client_ids: Vec<String>,
+    /// SHA-1 thumbprints (40 lower-case hex digits) of certificates trusted for the issuer.
+    #[serde(default)]
+    pub thumbprints: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+impl OidcProvider {
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:oidc-provider/{}", self.account, self.url)
+    }
+
+    /// The issuer as tokens name it in `iss`: the URL with its scheme.
+    pub fn issuer(&self) -> String {
+        let scheme = if self.http { "http" } else { "https" };
+        format!("{scheme}://{}", self.url)
+    }
+}
+
 /// ARN helpers for IAM entities.
 pub fn iam_arn(account: &str, kind: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account}:{kind}{path}{name}")

@@ -8,6 +8,7 @@ mod groups;
 mod identity;
 mod inline_policies;
 mod instance_profiles;
+mod oidc_providers;
 mod policies;
 mod policy_versions;
 mod roles;
@@ -44,6 +45,7 @@ pub(crate) fn dispatch(cx: &Cx<'_>, action: &str, input: Value) -> Result<Value,
         attachments::route,
         roles::route,
         instance_profiles::route,
+        oidc_providers::route,
         tags::route,
         account::route,
         simulate::route,

@@ -64,6 +64,8 @@ pub struct Service {
     role_use: Mutex<HashMap<(String, String), RoleLastUsed>>,
     /// The keys that seal session tokens.
     pub(crate) tokens: TokenKeys,
+    /// How OpenID Connect providers' keys are fetched, and the keys fetched.
+    pub(crate) issuers: crate::oidc::Issuers,
     writer: Mutex<()>,
     store: Arc<dyn Store>,
     master: MasterKey,
@@ -99,6 +101,7 @@ impl Service {
             key_use: Mutex::new(HashMap::new()),
             role_use: Mutex::new(HashMap::new()),
             tokens: TokenKeys::new(&master, 1),
+            issuers: crate::oidc::Issuers::default(),
             callers: RwLock::new(HashMap::new()),
             writer: Mutex::new(()),
             store,

@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, StoreError};
-use crate::model::{AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyStatus, ManagedPolicy, Role, User};
+use crate::model::{
+    AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyStatus, ManagedPolicy, OidcProvider, Role, User,
+};
 use crate::secret::{MasterKey, Secret};
 use crate::store::{Change, Kind, Record};
 use crate::time::Timestamp;
@@ -40,6 +42,8 @@ pub struct AccountState {
     pub instance_profiles: BTreeMap<String, InstanceProfile>,
     pub instance_profile_ids: HashMap<String, String>,
     pub access_keys: BTreeMap<String, AccessKey>,
+    /// OpenID Connect providers, by URL without its scheme (`host/path`).
+    pub oidc_providers: BTreeMap<String, OidcProvider>,
 }
 
 /// A change to one entity, applied to the store and then to memory.
@@ -58,6 +62,8 @@ pub enum Mutation {
     DeleteAccessKey { account: String, id: String },
     InstanceProfile(InstanceProfile),
     DeleteInstanceProfile { account: String, id: String },
+    OidcProvider(OidcProvider),
+    DeleteOidcProvider { account: String, url: String },
 }
 
 /// How an access key is stored: its secret sealed under the master key.
@@ -102,6 +108,7 @@ impl Mutation {
             Mutation::Role(r) => record(Kind::Role, &r.id, &r.account, r),
             Mutation::Policy(p) => record(Kind::Policy, &p.id, &p.account, p),
             Mutation::InstanceProfile(p) => record(Kind::InstanceProfile, &p.id, &p.account, p),
+            Mutation::OidcProvider(p) => record(Kind::OidcProvider, &p.arn(), &p.account, p),
             Mutation::AccessKey(k) => {
                 let stored = StoredAccessKey {
                     id: k.id.clone(),
@@ -120,6 +127,9 @@ impl Mutation {
             Mutation::DeletePolicy { id, .. } => Ok(delete(Kind::Policy, id)),
             Mutation::DeleteAccessKey { id, .. } => Ok(delete(Kind::AccessKey, id)),
             Mutation::DeleteInstanceProfile { id, .. } => Ok(delete(Kind::InstanceProfile, id)),
+            Mutation::DeleteOidcProvider { account, url } => {
+                Ok(delete(Kind::OidcProvider, &format!("arn:aws:iam::{account}:oidc-provider/{url}")))
+            }
         }
     }
 
@@ -137,6 +147,7 @@ impl Mutation {
             Kind::Role => Mutation::Role(parse(record)?),
             Kind::Policy => Mutation::Policy(parse(record)?),
             Kind::InstanceProfile => Mutation::InstanceProfile(parse(record)?),
+            Kind::OidcProvider => Mutation::OidcProvider(parse(record)?),
             Kind::AccessKey => {
                 let stored: StoredAccessKey = parse(record)?;
                 let secret: Secret = master.open(&stored.sealed_secret, &stored.id).map_err(|_| {
@@ -241,6 +252,13 @@ impl State {
             Mutation::DeleteInstanceProfile { account, id } => {
                 let a = self.account_mut(&account);
                 remove(&mut a.instance_profiles, &mut a.instance_profile_ids, &id);
+            }
+            Mutation::OidcProvider(provider) => {
+                let a = self.account_mut(&provider.account);
+                a.oidc_providers.insert(provider.url.clone(), provider);
+            }
+            Mutation::DeleteOidcProvider { account, url } => {
+                self.account_mut(&account).oidc_providers.remove(&url);
             }
             Mutation::AccessKey(key) => {
                 self.key_accounts.insert(key.id.clone(), key.account.clone());

@@ -16,10 +16,11 @@ pub enum Kind {
     Policy,
     AccessKey,
     InstanceProfile,
+    OidcProvider,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Account,
         Kind::User,
         Kind::Group,
@@ -27,6 +28,7 @@ impl Kind {
         Kind::Policy,
         Kind::AccessKey,
         Kind::InstanceProfile,
+        Kind::OidcProvider,
     ];
 
     /// The stable name stored with each record.
@@ -39,6 +41,7 @@ impl Kind {
             Kind::Policy => "policy",
             Kind::AccessKey => "access-key",
             Kind::InstanceProfile => "instance-profile",
+            Kind::OidcProvider => "oidc-provider",
         }
     }
 

@@ -5,6 +5,7 @@
 mod assume_role;
 mod authorization_message;
 mod session_input;
+mod web_identity;
 
 use std::ops::ControlFlow;
 
@@ -26,6 +27,9 @@ pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
     ControlFlow::Break(match action {
         "AssumeRole" => run(cx, input, assume_role::assume_role),
         "GetSessionToken" => run(cx, input, get_session_token),
+        "AssumeRoleWithWebIdentity" => {
+            web_identity::assume_role_with_web_identity(cx.service, cx.info, input)
+        }
         "GetFederationToken" => run(cx, input, get_federation_token),
         "GetAccessKeyInfo" => run(cx, input, get_access_key_info),
         "DecodeAuthorizationMessage" => run(

@@ -43,8 +43,38 @@ pub(super) fn parse(state: &State, text: &str) -> Result<Document, Error> {
                 }
             }
         }
+        for element in ["Principal", "NotPrincipal"] {
+            let federated = statement.get(element).and_then(|p| p.get("Federated"));
+            for value in strings(federated) {
+                if !federated_exists(state, value) {
+                    return Err(Error::MalformedPolicyDocument(format!(
+                        "Invalid principal in policy: \"Federated\":\"{value}\""
+                    )));
+                }
+            }
+        }
     }
     Ok(document)
+}
+
+fn strings(value: Option<&Value>) -> Vec<&str> {
+    match value {
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        Some(other) => other.as_str().into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Whether a `Federated` principal names something that exists: an OpenID Connect provider
+/// ARN of an account Warden holds must name one of its providers.
+fn federated_exists(state: &State, value: &str) -> bool {
+    let Some((account_id, url)) = value
+        .strip_prefix("arn:aws:iam::")
+        .and_then(|rest| rest.split_once(":oidc-provider/"))
+    else {
+        return true;
+    };
+    known_account(state, account_id).is_none_or(|a| a.oidc_providers.contains_key(url))
 }
 
 /// The evaluation copy of a trust policy: each user and role ARN of an account Warden holds

@@ -307,7 +307,7 @@ fn transitive_tags(session: &Session) -> Vec<Tag> {
 }
 
 /// `arn:aws:iam::ACCOUNT:role/PATH/NAME` → (account, `/PATH/`, name).
-fn parse_role_arn(arn: &str) -> Result<(String, String, String), Error> {
+pub(super) fn parse_role_arn(arn: &str) -> Result<(String, String, String), Error> {
     let malformed = || {
         invalid(
             arn,

@@ -1,0 +1,296 @@
+//! STS AssumeRoleWithWebIdentity: a role session for the bearer of an OpenID Connect ID token,
+//! without AWS credentials.
+//!
+//! The token's issuer must be an OpenID Connect provider of the role's account, its audience
+//! (`azp`, else `aud`) one of the provider's client ids, its signature made by one of the
+//! issuer's keys, and its validity window open. Then the role's trust policy decides, for a
+//! `WebIdentityUser` caller named by the provider's ARN, with the token's claims as
+//! `PROVIDER:sub`, `PROVIDER:aud`, `PROVIDER:oaud`, `PROVIDER:amr` and `aws:FederatedProvider`.
+//! The issuer's keys are fetched with no lock held; the state is read before and after.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use warden_policy::{Context, Policies, PolicySet, Principal, Request};
+
+use super::WireCredentials;
+use super::assume_role::parse_role_arn;
+use super::session_input::{
+    PolicyArn, check_name, check_range, check_session_policies, packed_size,
+};
+use crate::error::Error;
+use crate::model::{OidcProvider, Role, iam_arn};
+use crate::oidc::{Claims, peek, verify_signature};
+use crate::service::{RequestInfo, Service};
+use crate::sessions::{Session, SessionKind};
+use crate::time::iso8601;
+
+/// The default session length, in seconds.
+const ONE_HOUR: i64 = 3600;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Input {
+    role_arn: String,
+    role_session_name: String,
+    web_identity_token: String,
+    provider_id: Option<String>,
+    #[serde(default)]
+    policy_arns: Vec<PolicyArn>,
+    policy: Option<String>,
+    duration_seconds: Option<i64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Output {
+    credentials: WireCredentials,
+    subject_from_web_identity_token: String,
+    assumed_role_user: AssumedRoleUser,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    packed_policy_size: Option<i64>,
+    provider: String,
+    audience: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssumedRoleUser {
+    assumed_role_id: String,
+    arn: String,
+}
+
+/// AssumeRoleWithWebIdentity, signed or not: who signed, if anyone, plays no part.
+pub(crate) fn assume_role_with_web_identity(
+    service: &Service,
+    info: &RequestInfo,
+    input: Value,
+) -> Result<Value, Error> {
+    let input: Input = serde_json::from_value(input)
+        .map_err(|e| Error::ValidationError(format!("invalid request: {e}")))?;
+    let output = assume(service, info, input)?;
+    serde_json::to_value(output).map_err(|e| Error::Internal(format!("encoding a response: {e}")))
+}
+
+fn assume(service: &Service, info: &RequestInfo, input: Input) -> Result<Output, Error> {
+    check_name(&input.role_session_name, "roleSessionName", 64)?;
+    if input.provider_id.is_some() {
+        return Err(Error::InvalidIdentityToken(
+            "ProviderId is for OAuth 2.0 access tokens of www.amazon.com and graph.facebook.com, which this service does not accept; omit it for OpenID Connect ID tokens."
+                .to_owned(),
+        ));
+    }
+    let duration = check_range(
+        input.duration_seconds.unwrap_or(ONE_HOUR),
+        "durationSeconds",
+        900,
+        43_200,
+    )?;
+    let (role_account, path, name) = parse_role_arn(&input.role_arn)?;
+    let token = peek(&input.web_identity_token)?;
+    let claims = &token.claims;
+    let provider = service.read(|state| {
+        let url = claims
+            .iss
+            .strip_prefix("https://")
+            .or_else(|| claims.iss.strip_prefix("http://"));
+        state
+            .account(&role_account)
+            .zip(url)
+            .and_then(|(account, url)| account.oidc_providers.get(url))
+            .filter(|p| p.issuer() == claims.iss)
+            .cloned()
+            .ok_or_else(|| {
+                Error::InvalidIdentityToken(format!(
+                    "No OpenIDConnect provider found in your account for {}",
+                    claims.iss
+                ))
+            })
+    })?;
+    let audience = claims.audience(&provider.client_ids)?;
+    let keys = service.oidc_keys(&provider, token.header.kid.as_deref())?;
+    verify_signature(&input.web_identity_token, &token.header, &keys)?;
+    claims.check_time(service.now())?;
+    let subject = claims.subject()?.to_owned();
+    service.read(|state| {
+        let role = state
+            .account(&role_account)
+            .and_then(|a| a.role(&name))
+            .filter(|r| r.path == path && r.name == name);
+        let trusted = role.is_some_and(|role| {
+            trusts(
+                info,
+                role,
+                &provider,
+                claims,
+                &audience,
+                &input.role_session_name,
+                service,
+            )
+        });
+        let Some(role) = role.filter(|_| trusted) else {
+            tracing::info!(
+                request_id = %info.request_id,
+                role = %input.role_arn,
+                provider = %provider.arn(),
+                subject = %subject,
+                "AssumeRoleWithWebIdentity denied by the trust policy"
+            );
+            return Err(Error::AccessDenied(
+                "Not authorized to perform sts:AssumeRoleWithWebIdentity".to_owned(),
+            ));
+        };
+        if duration > role.max_session_duration {
+            return Err(Error::ValidationError(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+                    .to_owned(),
+            ));
+        }
+        let policy_arns = check_session_policies(
+            state,
+            &role.account,
+            input.policy.as_deref(),
+            &input.policy_arns,
+        )?;
+        let packed_policy_size = packed_size(input.policy.as_deref(), &policy_arns, &[])?;
+        let now = service.now();
+        let session = Session {
+            kind: SessionKind::Role,
+            account: role.account.clone(),
+            principal_id: Some(role.id.clone()),
+            name: input.role_session_name.clone(),
+            issued: now,
+            expires: now + duration,
+            policy: input.policy.clone(),
+            policy_arns,
+            ..Session::default()
+        };
+        let credentials = service.issue_credentials(&session)?;
+        service.record_role_use(&role.account, &role.id, &info.region);
+        Ok(Output {
+            credentials: WireCredentials::new(&credentials),
+            subject_from_web_identity_token: subject.clone(),
+            assumed_role_user: AssumedRoleUser {
+                assumed_role_id: format!("{}:{}", role.id, session.name),
+                arn: format!(
+                    "arn:aws:sts::{}:assumed-role/{}/{}",
+                    role.account, role.name, session.name
+                ),
+            },
+            packed_policy_size,
+            provider: provider.arn(),
+            audience: audience.clone(),
+        })
+    })
+}
+
+/// Whether `role`'s trust policy lets the token's bearer assume it.
+fn trusts(
+    info: &RequestInfo,
+    role: &Role,
+    provider: &OidcProvider,
+    claims: &Claims,
+    audience: &str,
+    session_name: &str,
+    service: &Service,
+) -> bool {
+    let document = role.bound_trust.as_ref().unwrap_or(&role.trust);
+    let role_arn = iam_arn(&role.account, "role", &role.path, &role.name);
+    let trust = PolicySet::from_policies([(
+        format!("{role_arn} trust policy"),
+        Arc::clone(&document.policy),
+    )]);
+    let principal = Principal::web_identity(&provider.arn(), &role.account);
+    let context = context(
+        info,
+        role,
+        provider,
+        claims,
+        audience,
+        session_name,
+        service,
+    );
+    let request = Request {
+        principal: &principal,
+        action: "sts:AssumeRoleWithWebIdentity",
+        resource: &role_arn,
+        resource_account: &role.account,
+        context: &context,
+    };
+    let policies = Policies {
+        resource: Some(&trust),
+        trust: true,
+        ..Policies::default()
+    };
+    policies.evaluate(&request).is_allowed()
+}
+
+/// The request context of the trust decision: the request's keys, the role's, and the
+/// token's claims under the provider's name.
+fn context(
+    info: &RequestInfo,
+    role: &Role,
+    provider: &OidcProvider,
+    claims: &Claims,
+    audience: &str,
+    session_name: &str,
+    service: &Service,
+) -> Context {
+    let mut context = Context::new();
+    let now = service.now();
+    context.insert("aws:CurrentTime", iso8601(now));
+    context.insert("aws:EpochTime", now.to_string());
+    context.insert(
+        "aws:SecureTransport",
+        if info.secure_transport {
+            "true"
+        } else {
+            "false"
+        },
+    );
+    context.insert("aws:RequestedRegion", info.region.as_str());
+    if let Some(ip) = info.source_ip {
+        context.insert("aws:SourceIp", ip.to_string());
+    }
+    if let Some(agent) = &info.user_agent {
+        context.insert("aws:UserAgent", agent.as_str());
+    }
+    context.insert("aws:PrincipalType", "WebIdentityUser");
+    context.insert("aws:FederatedProvider", provider.arn());
+    context.insert("aws:ResourceAccount", role.account.as_str());
+    for tag in &role.tags {
+        context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
+    }
+    context.insert("sts:RoleSessionName", session_name);
+    let prefix = &provider.url;
+    context.insert(&format!("{prefix}:aud"), audience);
+    if claims.azp.is_some() && !claims.aud.is_empty() {
+        context.insert(&format!("{prefix}:oaud"), claims.aud.clone());
+    }
+    if let Some(sub) = &claims.sub {
+        context.insert(&format!("{prefix}:sub"), sub.as_str());
+    }
+    if !claims.amr.is_empty() {
+        context.insert(&format!("{prefix}:amr"), claims.amr.clone());
+    }
+    context
+}
+
+impl Service {
+    /// Performs an STS action that takes no AWS credentials: AssumeRoleWithWebIdentity, whose
+    /// bearer proves who it is with an identity provider's token instead.
+    pub fn call_unsigned(
+        &self,
+        info: &RequestInfo,
+        action: &str,
+        input: Value,
+    ) -> Result<Value, Error> {
+        match action {
+            "AssumeRoleWithWebIdentity" => assume_role_with_web_identity(self, info, input),
+            _ => Err(Error::InvalidAction(format!(
+                "The action {action} is not valid for this web service."
+            ))),
+        }
+    }
+}
