@@ -18,6 +18,7 @@ mod oidc;
 mod ops;
 pub mod secret;
 mod service;
+pub mod saml;
 pub mod sessions;
 pub mod simulator;
 pub mod state;
