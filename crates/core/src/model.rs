@@ -274,6 +274,32 @@ impl OidcProvider {
     }
 }
 
+/// An IAM SAML provider: an identity provider whose signed responses AssumeRoleWithSAML
+/// accepts for the roles that trust it, described by its metadata document.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SamlProvider {
+    pub account: String,
+    pub name: String,
+    /// The id AWS shows as `SAMLProviderUUID`.
+    pub uuid: String,
+    pub created: Timestamp,
+    /// The metadata's `validUntil`, else 100 years after the provider was created or updated.
+    pub valid_until: Timestamp,
+    /// The metadata document as given, parsed again when read back.
+    pub metadata: crate::saml::Metadata,
+    /// `AssertionEncryptionMode` (`Allowed`); encrypted assertions are not supported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_mode: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+impl SamlProvider {
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:saml-provider/{}", self.account, self.name)
+    }
+}
+
 /// ARN helpers for IAM entities.
 pub fn iam_arn(account: &str, kind: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account}:{kind}{path}{name}")

@@ -12,6 +12,7 @@ mod oidc_providers;
 mod policies;
 mod policy_versions;
 mod roles;
+mod saml_providers;
 mod sts;
 mod simulate;
 mod tags;
@@ -46,6 +47,7 @@ pub(crate) fn dispatch(cx: &Cx<'_>, action: &str, input: Value) -> Result<Value,
         roles::route,
         instance_profiles::route,
         oidc_providers::route,
+        saml_providers::route,
         tags::route,
         account::route,
         simulate::route,

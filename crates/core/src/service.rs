@@ -66,6 +66,8 @@ pub struct Service {
     pub(crate) tokens: TokenKeys,
     /// How OpenID Connect providers' keys are fetched, and the keys fetched.
     pub(crate) issuers: crate::oidc::Issuers,
+    /// This server's own sign-in URLs, which SAML responses may be addressed to.
+    pub(crate) sign_in_urls: Vec<String>,
     writer: Mutex<()>,
     store: Arc<dyn Store>,
     master: MasterKey,
@@ -102,6 +104,7 @@ impl Service {
             role_use: Mutex::new(HashMap::new()),
             tokens: TokenKeys::new(&master, 1),
             issuers: crate::oidc::Issuers::default(),
+            sign_in_urls: Vec::new(),
             callers: RwLock::new(HashMap::new()),
             writer: Mutex::new(()),
             store,

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, StoreError};
 use crate::model::{
-    AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyStatus, ManagedPolicy, OidcProvider, Role, User,
+    AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyStatus, ManagedPolicy,
+    OidcProvider, Role, SamlProvider, User,
 };
 use crate::secret::{MasterKey, Secret};
 use crate::store::{Change, Kind, Record};
@@ -44,6 +45,8 @@ pub struct AccountState {
     pub access_keys: BTreeMap<String, AccessKey>,
     /// OpenID Connect providers, by URL without its scheme (`host/path`).
     pub oidc_providers: BTreeMap<String, OidcProvider>,
+    /// SAML providers, by name.
+    pub saml_providers: BTreeMap<String, SamlProvider>,
 }
 
 /// A change to one entity, applied to the store and then to memory.
@@ -64,6 +67,8 @@ pub enum Mutation {
     DeleteInstanceProfile { account: String, id: String },
     OidcProvider(OidcProvider),
     DeleteOidcProvider { account: String, url: String },
+    SamlProvider(SamlProvider),
+    DeleteSamlProvider { account: String, name: String },
 }
 
 /// How an access key is stored: its secret sealed under the master key.
@@ -109,6 +114,7 @@ impl Mutation {
             Mutation::Policy(p) => record(Kind::Policy, &p.id, &p.account, p),
             Mutation::InstanceProfile(p) => record(Kind::InstanceProfile, &p.id, &p.account, p),
             Mutation::OidcProvider(p) => record(Kind::OidcProvider, &p.arn(), &p.account, p),
+            Mutation::SamlProvider(p) => record(Kind::SamlProvider, &p.arn(), &p.account, p),
             Mutation::AccessKey(k) => {
                 let stored = StoredAccessKey {
                     id: k.id.clone(),
@@ -130,6 +136,10 @@ impl Mutation {
             Mutation::DeleteOidcProvider { account, url } => {
                 Ok(delete(Kind::OidcProvider, &format!("arn:aws:iam::{account}:oidc-provider/{url}")))
             }
+            Mutation::DeleteSamlProvider { account, name } => Ok(delete(
+                Kind::SamlProvider,
+                &format!("arn:aws:iam::{account}:saml-provider/{name}"),
+            )),
         }
     }
 
@@ -148,6 +158,7 @@ impl Mutation {
             Kind::Policy => Mutation::Policy(parse(record)?),
             Kind::InstanceProfile => Mutation::InstanceProfile(parse(record)?),
             Kind::OidcProvider => Mutation::OidcProvider(parse(record)?),
+            Kind::SamlProvider => Mutation::SamlProvider(parse(record)?),
             Kind::AccessKey => {
                 let stored: StoredAccessKey = parse(record)?;
                 let secret: Secret = master.open(&stored.sealed_secret, &stored.id).map_err(|_| {
@@ -259,6 +270,13 @@ impl State {
             }
             Mutation::DeleteOidcProvider { account, url } => {
                 self.account_mut(&account).oidc_providers.remove(&url);
+            }
+            Mutation::SamlProvider(provider) => {
+                let a = self.account_mut(&provider.account);
+                a.saml_providers.insert(provider.name.clone(), provider);
+            }
+            Mutation::DeleteSamlProvider { account, name } => {
+                self.account_mut(&account).saml_providers.remove(&name);
             }
             Mutation::AccessKey(key) => {
                 self.key_accounts.insert(key.id.clone(), key.account.clone());

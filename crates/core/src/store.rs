@@ -17,10 +17,11 @@ pub enum Kind {
     AccessKey,
     InstanceProfile,
     OidcProvider,
+    SamlProvider,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Account,
         Kind::User,
         Kind::Group,
@@ -29,6 +30,7 @@ impl Kind {
         Kind::AccessKey,
         Kind::InstanceProfile,
         Kind::OidcProvider,
+        Kind::SamlProvider,
     ];
 
     /// The stable name stored with each record.
@@ -42,6 +44,7 @@ impl Kind {
             Kind::AccessKey => "access-key",
             Kind::InstanceProfile => "instance-profile",
             Kind::OidcProvider => "oidc-provider",
+            Kind::SamlProvider => "saml-provider",
         }
     }
 

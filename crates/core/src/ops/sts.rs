@@ -4,6 +4,8 @@
 
 mod assume_role;
 mod authorization_message;
+mod saml;
+mod saml_trust;
 mod session_input;
 mod web_identity;
 
@@ -27,6 +29,7 @@ pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
     ControlFlow::Break(match action {
         "AssumeRole" => run(cx, input, assume_role::assume_role),
         "GetSessionToken" => run(cx, input, get_session_token),
+        "AssumeRoleWithSAML" => saml::assume_role_with_saml(cx.service, cx.info, input),
         "AssumeRoleWithWebIdentity" => {
             web_identity::assume_role_with_web_identity(cx.service, cx.info, input)
         }

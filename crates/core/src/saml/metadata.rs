@@ -2,6 +2,8 @@
 //! assertions must name as their issuer, the certificates it signs with, and how long the
 //! document is valid.
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 use super::dsig::{DSIG_NS, SigningKey};
 use super::xml::Document;
 use super::{base64_decode, parse_datetime};
@@ -9,9 +11,12 @@ use crate::time::Timestamp;
 
 const METADATA_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
 
-/// What Warden keeps from a metadata document.
+/// What Warden keeps from a metadata document. Serialized as the document's text;
+/// deserializing parses it again.
 #[derive(Clone, Debug)]
 pub struct Metadata {
+    /// The document as given.
+    pub text: String,
     /// The `entityID`: the `Issuer` of the provider's responses.
     pub entity_id: String,
     /// The document's `validUntil`, when it has one.
@@ -75,9 +80,23 @@ impl Metadata {
             return Err("the IDPSSODescriptor has no signing certificate".to_owned());
         }
         Ok(Metadata {
+            text: text.to_owned(),
             entity_id,
             valid_until,
             keys,
         })
+    }
+}
+
+impl Serialize for Metadata {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Metadata {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Metadata::parse(&text).map_err(serde::de::Error::custom)
     }
 }

@@ -65,16 +65,25 @@ fn strings(value: Option<&Value>) -> Vec<&str> {
     }
 }
 
-/// Whether a `Federated` principal names something that exists: an OpenID Connect provider
-/// ARN of an account Warden holds must name one of its providers.
+/// Whether a `Federated` principal names something that exists: an OpenID Connect or SAML
+/// provider ARN of an account Warden holds must name one of its providers.
 fn federated_exists(state: &State, value: &str) -> bool {
-    let Some((account_id, url)) = value
+    let Some((account_id, resource)) = value
         .strip_prefix("arn:aws:iam::")
-        .and_then(|rest| rest.split_once(":oidc-provider/"))
+        .and_then(|rest| rest.split_once(':'))
     else {
         return true;
     };
-    known_account(state, account_id).is_none_or(|a| a.oidc_providers.contains_key(url))
+    let Some(account) = known_account(state, account_id) else {
+        return true;
+    };
+    if let Some(url) = resource.strip_prefix("oidc-provider/") {
+        return account.oidc_providers.contains_key(url);
+    }
+    if let Some(name) = resource.strip_prefix("saml-provider/") {
+        return account.saml_providers.contains_key(name);
+    }
+    true
 }
 
 /// The evaluation copy of a trust policy: each user and role ARN of an account Warden holds

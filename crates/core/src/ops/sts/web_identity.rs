@@ -288,6 +288,7 @@ impl Service {
     ) -> Result<Value, Error> {
         match action {
             "AssumeRoleWithWebIdentity" => assume_role_with_web_identity(self, info, input),
+            "AssumeRoleWithSAML" => super::saml::assume_role_with_saml(self, info, input),
             _ => Err(Error::InvalidAction(format!(
                 "The action {action} is not valid for this web service."
             ))),

@@ -1,0 +1,267 @@
+//! STS AssumeRoleWithSAML: a role session for the bearer of a SAML response signed by an
+//! identity provider that the role's account registered, without AWS credentials.
+//!
+//! The response must verify against the provider's metadata (see `crate::saml`), be
+//! addressed to AWS (`urn:amazon:webservices`, `https://signin.aws.amazon.com/saml`) or to
+//! this server's own sign-in URL, and name the requested role and provider as one of its
+//! `https://aws.amazon.com/SAML/Attributes/Role` pairs. Then the role's trust policy decides,
+//! for a `WebIdentityUser` caller named by the provider's ARN, with the `saml:*` keys and
+//! `aws:FederatedProvider`; session tags also need `sts:TagSession`, a source identity
+//! `sts:SetSourceIdentity`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::WireCredentials;
+use super::assume_role::parse_role_arn;
+use super::saml_trust::{Claims, trusts};
+use super::session_input::{
+    PolicyArn, check_range, check_session_policies, packed_size, session_tags,
+};
+use crate::error::Error;
+use crate::model::SamlProvider;
+use crate::ops::WireTag;
+use crate::saml::{Assertion, Expected, SamlErrorKind, verify_response};
+use crate::service::{RequestInfo, Service};
+use crate::sessions::{Session, SessionKind};
+
+/// What AWS's own sign-in endpoint and audience are.
+const AWS_AUDIENCE: &str = "urn:amazon:webservices";
+const AWS_RECIPIENT: &str = "https://signin.aws.amazon.com/saml";
+const ATTRIBUTES: &str = "https://aws.amazon.com/SAML/Attributes/";
+const ONE_HOUR: i64 = 3600;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Input {
+    role_arn: String,
+    principal_arn: String,
+    #[serde(rename = "SAMLAssertion")]
+    saml_assertion: String,
+    #[serde(default)]
+    policy_arns: Vec<PolicyArn>,
+    policy: Option<String>,
+    duration_seconds: Option<i64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Output {
+    credentials: WireCredentials,
+    assumed_role_user: AssumedRoleUser,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    packed_policy_size: Option<i64>,
+    subject: String,
+    subject_type: String,
+    issuer: String,
+    audience: String,
+    name_qualifier: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_identity: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssumedRoleUser {
+    assumed_role_id: String,
+    arn: String,
+}
+
+impl Service {
+    /// Also accepts SAML responses addressed to `url` (this server's sign-in URL) as audience
+    /// and recipient, besides AWS's.
+    pub fn add_saml_sign_in_url(&mut self, url: &str) {
+        self.sign_in_urls.push(url.to_owned());
+    }
+}
+
+/// AssumeRoleWithSAML, signed or not: who signed, if anyone, plays no part.
+pub(crate) fn assume_role_with_saml(
+    service: &Service,
+    info: &RequestInfo,
+    input: Value,
+) -> Result<Value, Error> {
+    let input: Input = serde_json::from_value(input)
+        .map_err(|e| Error::ValidationError(format!("invalid request: {e}")))?;
+    let output = assume(service, info, input)?;
+    serde_json::to_value(output).map_err(|e| Error::Internal(format!("encoding a response: {e}")))
+}
+
+fn not_authorized() -> Error {
+    Error::AccessDenied("Not authorized to perform sts:AssumeRoleWithSAML".to_owned())
+}
+
+fn assume(service: &Service, info: &RequestInfo, input: Input) -> Result<Output, Error> {
+    if let Some(seconds) = input.duration_seconds {
+        check_range(seconds, "durationSeconds", 900, 43_200)?;
+    }
+    let (role_account, path, name) = parse_role_arn(&input.role_arn)?;
+    let provider = provider(service, &input.principal_arn, &role_account)?;
+    let mut addresses = vec![AWS_AUDIENCE];
+    addresses.extend(service.sign_in_urls.iter().map(String::as_str));
+    let mut recipients = vec![AWS_RECIPIENT];
+    recipients.extend(service.sign_in_urls.iter().map(String::as_str));
+    let expected = Expected {
+        audiences: &addresses,
+        recipients: &recipients,
+        now: service.now(),
+    };
+    let assertion = verify_response(&input.saml_assertion, &provider.metadata, &expected).map_err(|e| {
+        tracing::info!(request_id = %info.request_id, provider = %input.principal_arn, reason = %e.detail, "SAML response refused");
+        match e.kind {
+            SamlErrorKind::Invalid => Error::InvalidIdentityToken(e.message),
+            SamlErrorKind::Expired => Error::ExpiredIdentityToken(e.message),
+            SamlErrorKind::Rejected => Error::IdpRejectedClaim(e.message),
+        }
+    })?;
+    if !role_pairs(&assertion)
+        .iter()
+        .any(|(role, p)| *role == input.role_arn && *p == input.principal_arn)
+    {
+        return Err(not_authorized());
+    }
+    let claims = Claims::read(&assertion, &provider)?;
+    service.read(|state| {
+        let role = state
+            .account(&role_account)
+            .and_then(|a| a.role(&name))
+            .filter(|r| r.path == path && r.name == name);
+        let Some(role) = role.filter(|role| trusts(service, info, role, &provider, &claims)) else {
+            tracing::info!(
+                request_id = %info.request_id,
+                role = %input.role_arn,
+                provider = %input.principal_arn,
+                subject = %assertion.subject,
+                "AssumeRoleWithSAML denied by the trust policy"
+            );
+            return Err(not_authorized());
+        };
+        let duration = match (input.duration_seconds, claims.session_duration) {
+            (Some(seconds), _) | (None, Some(seconds)) => seconds,
+            (None, None) => ONE_HOUR,
+        };
+        if duration > role.max_session_duration {
+            return Err(Error::ValidationError(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+                    .to_owned(),
+            ));
+        }
+        let policy_arns = check_session_policies(
+            state,
+            &role.account,
+            input.policy.as_deref(),
+            &input.policy_arns,
+        )?;
+        let packed_policy_size = packed_size(input.policy.as_deref(), &policy_arns, &claims.tags)?;
+        let now = service.now();
+        let expires = assertion
+            .session_not_on_or_after
+            .map_or(now + duration, |end| end.min(now + duration));
+        let session = Session {
+            kind: SessionKind::Role,
+            account: role.account.clone(),
+            principal_id: Some(role.id.clone()),
+            name: claims.session_name.clone(),
+            issued: now,
+            expires,
+            policy: input.policy.clone(),
+            policy_arns,
+            tags: claims.tags.clone(),
+            transitive_tag_keys: claims.transitive_tag_keys.clone(),
+            source_identity: claims.source_identity.clone(),
+            ..Session::default()
+        };
+        let credentials = service.issue_credentials(&session)?;
+        service.record_role_use(&role.account, &role.id, &info.region);
+        Ok(Output {
+            credentials: WireCredentials::new(&credentials),
+            assumed_role_user: AssumedRoleUser {
+                assumed_role_id: format!("{}:{}", role.id, session.name),
+                arn: format!(
+                    "arn:aws:sts::{}:assumed-role/{}/{}",
+                    role.account, role.name, session.name
+                ),
+            },
+            packed_policy_size,
+            subject: assertion.subject.clone(),
+            subject_type: assertion.subject_type(),
+            issuer: assertion.issuer.clone(),
+            audience: assertion.recipient.clone(),
+            name_qualifier: assertion.name_qualifier(&provider.account, &provider.name),
+            source_identity: claims.source_identity.clone(),
+        })
+    })
+}
+
+/// The SAML provider `arn` names, which must be in the role's account and still valid.
+fn provider(service: &Service, arn: &str, role_account: &str) -> Result<SamlProvider, Error> {
+    let (account, name) = arn
+        .strip_prefix("arn:aws:iam::")
+        .and_then(|r| r.split_once(":saml-provider/"))
+        .ok_or_else(|| {
+            Error::ValidationError(format!(
+                "1 validation error detected: Value '{arn}' at 'principalArn' failed to satisfy constraint: Member must be the ARN of a SAML provider"
+            ))
+        })?;
+    let provider = service.read(|state| {
+        Ok(state
+            .account(account)
+            .and_then(|a| a.saml_providers.get(name))
+            .cloned())
+    })?;
+    let provider = provider.ok_or_else(|| {
+        Error::InvalidIdentityToken("Specified provider doesn't exist.".to_owned())
+    })?;
+    if account != role_account {
+        return Err(not_authorized());
+    }
+    if service.now() >= provider.valid_until {
+        return Err(Error::InvalidIdentityToken(format!(
+            "The metadata of SAML provider {arn} is no longer valid (ValidUntil has passed)."
+        )));
+    }
+    Ok(provider)
+}
+
+/// The (role ARN, provider ARN) pairs of the Role attribute; each value holds the two ARNs
+/// separated by a comma, in either order.
+fn role_pairs(assertion: &Assertion) -> Vec<(String, String)> {
+    assertion
+        .attribute(&format!("{ATTRIBUTES}Role"))
+        .into_iter()
+        .filter_map(|value| {
+            let (first, second) = value.split_once(',')?;
+            let (first, second) = (first.trim(), second.trim());
+            if first.contains(":saml-provider/") {
+                Some((second.to_owned(), first.to_owned()))
+            } else {
+                Some((first.to_owned(), second.to_owned()))
+            }
+        })
+        .collect()
+}
+
+/// The session tags a response passes: `PrincipalTag:KEY` attributes and the
+/// `TransitiveTagKeys` attribute.
+pub(super) fn tags_of(
+    assertion: &Assertion,
+) -> Result<(Vec<crate::model::Tag>, Vec<String>), Error> {
+    let prefix = format!("{ATTRIBUTES}PrincipalTag:");
+    let requested: Vec<WireTag> = assertion
+        .attributes
+        .iter()
+        .filter_map(|(name, values)| {
+            Some(WireTag {
+                key: name.strip_prefix(&prefix)?.to_owned(),
+                value: values.first().cloned().unwrap_or_default(),
+            })
+        })
+        .collect();
+    let transitive: Vec<String> = assertion
+        .attribute(&format!("{ATTRIBUTES}TransitiveTagKeys"))
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    session_tags(&requested, &transitive, &[], &[])
+        .map_err(|e| Error::InvalidIdentityToken(e.message().to_owned()))
+}
