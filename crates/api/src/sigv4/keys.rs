@@ -5,7 +5,8 @@ use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
 use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
 
 /// HMAC-SHA256. `None` only if the MAC refused its key, which HMAC never does; callers fail
 /// closed on it.
@@ -32,10 +33,10 @@ pub(crate) fn derive_signing_key(
     hmac_sha256(&k_service, b"aws4_request")
 }
 
-/// Derived signing keys, cached per (access key id, secret, date, region, service).
+/// Derived signing keys, cached per (access key id, date, region, service).
 ///
-/// An entry is found only with the very secret it was derived from, so a changed secret never
-/// meets a stale key. The cache holds at most `capacity` keys: when the newer half fills, the
+/// An entry holds the secret it was derived from and is used only when the request's secret
+/// is the same (compared in constant time), so a changed secret never meets a stale key. The cache holds at most `capacity` keys: when the newer half fills, the
 /// older half is dropped, and a key used from the older half moves to the newer one. It is safe
 /// to share between threads. Neither secrets nor derived keys appear in its `Debug` output.
 pub struct SigningKeyCache {
@@ -45,8 +46,21 @@ pub struct SigningKeyCache {
 
 #[derive(Default)]
 struct Generations {
-    current: HashMap<[u8; 32], [u8; 32]>,
-    previous: HashMap<[u8; 32], [u8; 32]>,
+    current: HashMap<String, Entry>,
+    previous: HashMap<String, Entry>,
+}
+
+/// A derived key and the secret it came from.
+struct Entry {
+    secret: Box<[u8]>,
+    key: [u8; 32],
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        self.secret.fill(0);
+        self.key.fill(0);
+    }
 }
 
 impl SigningKeyCache {
@@ -88,35 +102,37 @@ impl SigningKeyCache {
         region: &str,
         service: &str,
     ) -> Option<[u8; 32]> {
-        let id = cache_id(access_key_id, secret_access_key, date, region, service);
-        if let Some(key) = self.lookup(&id) {
+        let scope = format!("{access_key_id}\0{date}\0{region}\0{service}");
+        if let Some(key) = self.lookup(&scope, secret_access_key.as_bytes()) {
             return Some(key);
         }
         let key = derive_signing_key(secret_access_key, date, region, service)?;
-        self.insert(id, key);
+        let entry = Entry {
+            secret: secret_access_key.as_bytes().into(),
+            key,
+        };
+        let mut generations = self.lock();
+        self.insert_locked(&mut generations, scope, entry);
         Some(key)
     }
 
-    fn lookup(&self, id: &[u8; 32]) -> Option<[u8; 32]> {
+    fn lookup(&self, scope: &str, secret: &[u8]) -> Option<[u8; 32]> {
+        let same = |entry: &Entry| bool::from(entry.secret.ct_eq(secret));
         let mut generations = self.lock();
-        if let Some(key) = generations.current.get(id) {
-            return Some(*key);
+        if let Some(entry) = generations.current.get(scope) {
+            return same(entry).then_some(entry.key);
         }
-        let key = generations.previous.remove(id)?;
-        self.insert_locked(&mut generations, *id, key);
+        let entry = generations.previous.remove(scope)?;
+        let key = same(&entry).then_some(entry.key)?;
+        self.insert_locked(&mut generations, scope.to_owned(), entry);
         Some(key)
     }
 
-    fn insert(&self, id: [u8; 32], key: [u8; 32]) {
-        let mut generations = self.lock();
-        self.insert_locked(&mut generations, id, key);
-    }
-
-    fn insert_locked(&self, generations: &mut Generations, id: [u8; 32], key: [u8; 32]) {
+    fn insert_locked(&self, generations: &mut Generations, scope: String, entry: Entry) {
         if generations.current.len() >= self.capacity / 2 {
             generations.previous = std::mem::take(&mut generations.current);
         }
-        generations.current.insert(id, key);
+        generations.current.insert(scope, entry);
     }
 
     fn lock(&self) -> MutexGuard<'_, Generations> {
@@ -140,23 +156,6 @@ impl fmt::Debug for SigningKeyCache {
             .field("len", &self.len())
             .finish_non_exhaustive()
     }
-}
-
-/// One digest over every part of the cache key, each prefixed by its length so that no two
-/// different tuples collide by concatenation.
-fn cache_id(
-    access_key_id: &str,
-    secret: &str,
-    date: &str,
-    region: &str,
-    service: &str,
-) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    for part in [access_key_id, secret, date, region, service] {
-        hasher.update((part.len() as u64).to_le_bytes());
-        hasher.update(part.as_bytes());
-    }
-    hasher.finalize().into()
 }
 
 #[cfg(test)]
@@ -224,7 +223,12 @@ mod tests {
             other,
             derive_signing_key("another secret", "20150830", "us-east-1", "iam").unwrap()
         );
-        assert_eq!(cache.len(), 2);
+        // One entry per scope: a different secret replaces it rather than meeting it.
+        assert_eq!(cache.len(), 1);
+        let back = cache
+            .signing_key("AKID", SECRET, "20150830", "us-east-1", "iam")
+            .unwrap();
+        assert_eq!(back, first);
         cache.clear();
         assert!(cache.is_empty());
     }
