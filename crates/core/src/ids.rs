@@ -80,21 +80,23 @@ pub fn account_id(random: &dyn Random) -> Result<String, Error> {
     Ok(format!("{}{}", draw(random, b"123456789", 1)?, digits.get(1..).unwrap_or_default()))
 }
 
-/// A request id in AWS's UUID form.
+/// A request id in AWS's UUID form (random, version 4 layout).
 pub fn request_id(random: &dyn Random) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0u8; 16];
     if random.fill(&mut bytes).is_err() {
         return "00000000-0000-0000-0000-000000000000".to_owned();
     }
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        hex.get(0..8).unwrap_or_default(),
-        hex.get(8..12).unwrap_or_default(),
-        hex.get(12..16).unwrap_or_default(),
-        hex.get(16..20).unwrap_or_default(),
-        hex.get(20..32).unwrap_or_default()
-    )
+    let mut id = String::with_capacity(36);
+    for (index, byte) in bytes.iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            id.push('-');
+        }
+        for nibble in [byte >> 4, byte & 0x0f] {
+            id.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+        }
+    }
+    id
 }
 
 #[cfg(test)]

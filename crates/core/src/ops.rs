@@ -18,7 +18,8 @@ mod simulate;
 mod tags;
 mod users;
 
-use std::ops::ControlFlow;
+use std::collections::BTreeMap;
+use std::ops::{Bound, ControlFlow};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -142,8 +143,8 @@ impl<T> Page<T> {
 
 /// Pages `items` (already in list order, each with a unique sort key). The marker is the
 /// key of the first item of the next page, hex-encoded so clients treat it as opaque.
-pub(crate) fn paginate<T>(
-    items: impl IntoIterator<Item = (String, T)>,
+pub(crate) fn paginate<K: AsRef<str>, T>(
+    items: impl IntoIterator<Item = (K, T)>,
     marker: Option<&str>,
     max_items: Option<i64>,
 ) -> Result<Page<T>, Error> {
@@ -155,16 +156,35 @@ pub(crate) fn paginate<T>(
     let mut page = Vec::new();
     let mut next = None;
     for (key, item) in items {
-        if start.as_ref().is_some_and(|start| key < *start) {
+        let key = key.as_ref();
+        if start.as_deref().is_some_and(|start| key < start) {
             continue;
         }
         if page.len() == max {
-            next = Some(encode_marker(&key));
+            next = Some(encode_marker(key));
             break;
         }
         page.push(item);
     }
     Ok(Page { items: page, marker: next })
+}
+
+/// Pages the entries of a name-keyed map that `keep` accepts, seeking straight to the
+/// marker instead of walking the entries before it.
+pub(crate) fn paginate_map<'m, V>(
+    map: &'m BTreeMap<String, V>,
+    keep: impl Fn(&V) -> bool,
+    marker: Option<&str>,
+    max_items: Option<i64>,
+) -> Result<Page<&'m V>, Error> {
+    let start = match marker {
+        Some(marker) => decode_marker(marker)?,
+        None => String::new(),
+    };
+    let entries = map
+        .range::<str, _>((Bound::Included(start.as_str()), Bound::Unbounded))
+        .filter(|(_, value)| keep(value));
+    paginate(entries, None, max_items)
 }
 
 fn encode_marker(key: &str) -> String {

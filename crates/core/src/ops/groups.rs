@@ -9,7 +9,7 @@ use serde_json::Value;
 use warden_policy::ContextValue;
 
 use super::users::{WireUser, account, authorized_user};
-use super::{Routed, check_path, paginate, under_prefix};
+use super::{Routed, check_path, paginate, paginate_map, under_prefix};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
 use crate::model::{Group, User, iam_arn};
@@ -184,12 +184,12 @@ fn list_groups(cx: &Cx<'_>, input: ListGroupsInput) -> Result<ListGroupsOutput, 
         let arn = format!("arn:aws:iam::{}:group/", cx.caller.account);
         cx.authorize(state, "iam:ListGroups", &arn, &[], &[])?;
         let prefix = input.path_prefix.as_deref();
-        let groups = account(cx, state)?
-            .groups
-            .iter()
-            .filter(|(_, g)| under_prefix(&g.path, prefix))
-            .map(|(key, g)| (key.clone(), g));
-        let page = paginate(groups, input.marker.as_deref(), input.max_items)?;
+        let page = paginate_map(
+            &account(cx, state)?.groups,
+            |g| under_prefix(&g.path, prefix),
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         Ok(ListGroupsOutput {
             is_truncated: page.is_truncated(),
             groups: page.items.iter().map(|g| WireGroup::new(g)).collect(),

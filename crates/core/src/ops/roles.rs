@@ -12,7 +12,7 @@ use serde_json::Value;
 use warden_policy::ContextValue;
 
 use super::users::{account, check_boundary};
-use super::{Routed, WireTag, check_path, paginate, tags_from_wire, under_prefix};
+use super::{Routed, WireTag, check_path, paginate_map, tags_from_wire, under_prefix};
 use crate::authz::request_tag_keys;
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
@@ -230,12 +230,12 @@ fn list_roles(cx: &Cx<'_>, input: ListRolesInput) -> Result<ListRolesOutput, Err
         let arn = format!("arn:aws:iam::{}:role/", cx.caller.account);
         cx.authorize(state, "iam:ListRoles", &arn, &[], &[])?;
         let prefix = input.path_prefix.as_deref();
-        let roles = account(cx, state)?
-            .roles
-            .iter()
-            .filter(|(_, r)| under_prefix(&r.path, prefix))
-            .map(|(key, r)| (key.clone(), r));
-        let page = paginate(roles, input.marker.as_deref(), input.max_items)?;
+        let page = paginate_map(
+            &account(cx, state)?.roles,
+            |r| under_prefix(&r.path, prefix),
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         Ok(ListRolesOutput {
             is_truncated: page.is_truncated(),
             roles: page

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use warden_policy::ContextValue;
 
-use super::{Routed, WireTag, check_path, paginate, tags_from_wire, under_prefix, wire_tags};
+use super::{Routed, WireTag, check_path, paginate_map, tags_from_wire, under_prefix, wire_tags};
 use crate::authz::request_tag_keys;
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
@@ -263,12 +263,12 @@ fn list_users(cx: &Cx<'_>, input: ListUsersInput) -> Result<ListUsersOutput, Err
         cx.authorize(state, "iam:ListUsers", &arn, &[], &[])?;
         let account = account(cx, state)?;
         let prefix = input.path_prefix.as_deref();
-        let users = account
-            .users
-            .iter()
-            .filter(|(_, u)| under_prefix(&u.path, prefix))
-            .map(|(key, u)| (key.clone(), u));
-        let page = paginate(users, input.marker.as_deref(), input.max_items)?;
+        let page = paginate_map(
+            &account.users,
+            |u| under_prefix(&u.path, prefix),
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         Ok(ListUsersOutput {
             is_truncated: page.is_truncated(),
             users: page.items.iter().map(|u| WireUser::new(u, false)).collect(),
