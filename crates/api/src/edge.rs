@@ -171,7 +171,21 @@ async fn api(
             .find(|(k, _)| k == "Action")
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
-        let authenticated = authenticate(&edge, &method, &uri, &headers, &body)?;
+        let authenticated = match authenticate(&edge, &method, &uri, &headers, &body) {
+            // STS calls that carry no AWS credentials by design go to STS by Action/Version.
+            Err(error) if error.code == "MissingAuthenticationToken" && crate::unsigned::is_unsigned_sts(&params) => {
+                api_name = "sts";
+                let info = RequestInfo {
+                    source_ip: Some(source_ip(&edge.config, peer, &headers)),
+                    secure_transport: edge.config.tls,
+                    user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
+                    region: "us-east-1".to_owned(),
+                    request_id: request_id.clone(),
+                };
+                return crate::unsigned::perform(&edge, info, &action, &params).await;
+            }
+            other => other?,
+        };
         api_name = authenticated.api.name();
         if action.is_empty() {
             return Err(ApiError::new(StatusCode::BAD_REQUEST, "MissingAction", "Missing Action"));

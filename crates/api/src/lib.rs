@@ -4,11 +4,15 @@
 //! is size-limited, authenticated by the [`sigv4`] verifier, decoded by [`query`] against the
 //! botocore service [`model`], performed by `warden_core::Service::call`, and answered in
 //! AWS's XML by [`xml`]; every failure becomes AWS's error envelope through [`errors`].
+//! Unsigned STS calls (AssumeRoleWithWebIdentity) go to `warden_core::Service::call_unsigned`;
+//! [`oidc_fetch`] is the client that fetches identity providers' keys for the core.
 
 pub mod edge;
 pub mod errors;
 mod metrics;
 pub mod model;
+pub mod oidc_fetch;
 pub mod query;
 pub mod sigv4;
+mod unsigned;
 pub mod xml;

@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use serde::Deserialize;
 use warden_api::edge::{Edge, EdgeConfig, router};
+use warden_api::oidc_fetch::HttpFetcher;
 use warden_core::ids::OsRandom;
 use warden_core::time::{Clock, OffsetClock, SystemClock};
 use warden_core::{MasterKey, Secret, Service};
@@ -46,8 +47,13 @@ pub struct ServeArgs {
     /// most), older ones are refused.
     #[arg(long, env = "WARDEN_SESSION_KEY_GENERATION")]
     session_key_generation: Option<u32>,
+    /// Let OpenID Connect providers on a loopback address (127.0.0.0/8, [::1], localhost) be
+    /// registered with a port and reached over plain HTTP, for tests with a local identity
+    /// provider. Off by default: issuers are https:// URLs without a port.
+    #[arg(long, env = "WARDEN_ALLOW_HTTP_OIDC_LOOPBACK")]
+    allow_http_oidc_loopback: bool,
     /// A TOML file with any of the settings above (`listen`, `data`, `account_id`, `dev`,
-    /// `log_format`, `trusted_proxies`, `session_key_generation`).
+    /// `log_format`, `trusted_proxies`, `session_key_generation`, `allow_http_oidc_loopback`).
     #[arg(long, env = "WARDEN_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -62,6 +68,7 @@ struct FileConfig {
     log_format: Option<String>,
     trusted_proxies: Option<Vec<IpAddr>>,
     session_key_generation: Option<u32>,
+    allow_http_oidc_loopback: Option<bool>,
 }
 
 /// The settings in force after flags, environment and file are merged.
@@ -74,6 +81,7 @@ struct Settings {
     json_logs: bool,
     trusted_proxies: Vec<IpAddr>,
     session_key_generation: u32,
+    allow_http_oidc_loopback: bool,
 }
 
 impl ServeArgs {
@@ -109,6 +117,8 @@ impl ServeArgs {
                 .session_key_generation
                 .or(file.session_key_generation)
                 .unwrap_or(1),
+            allow_http_oidc_loopback: self.allow_http_oidc_loopback
+                || file.allow_http_oidc_loopback.unwrap_or(false),
         })
     }
 }
@@ -153,6 +163,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let mut service = Service::open(Arc::new(store), master, clock, Arc::new(OsRandom))
         .context("loading the state")?;
     service.set_session_key_generation(settings.session_key_generation);
+    service.set_oidc_fetcher(Arc::new(HttpFetcher::new(
+        tokio::runtime::Handle::current(),
+        settings.allow_http_oidc_loopback,
+    )));
+    if settings.allow_http_oidc_loopback {
+        tracing::warn!("OpenID Connect providers on loopback addresses may use plain HTTP (--allow-http-oidc-loopback)");
+    }
     let root_key = root_key_from_env()?;
     let bootstrap = service
         .bootstrap(settings.account_id.as_deref(), root_key.as_ref().map(|(id, secret)| (id.as_str(), secret)))
