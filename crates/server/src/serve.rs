@@ -163,6 +163,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let mut service = Service::open(Arc::new(store), master, clock, Arc::new(OsRandom))
         .context("loading the state")?;
     service.set_session_key_generation(settings.session_key_generation);
+    // SAML responses may be addressed to this server's own sign-in URL as well as to AWS's.
+    service.add_saml_sign_in_url(&format!("http://{}/saml", settings.listen));
     service.set_oidc_fetcher(Arc::new(HttpFetcher::new(
         tokio::runtime::Handle::current(),
         settings.allow_http_oidc_loopback,
