@@ -203,6 +203,11 @@ fn provider(service: &Service, arn: &str, role_account: &str) -> Result<SamlProv
                 "1 validation error detected: Value '{arn}' at 'principalArn' failed to satisfy constraint: Member must be the ARN of a SAML provider"
             ))
         })?;
+    // A provider of another account is never one a role can trust; say so without telling
+    // whether it exists.
+    if account != role_account {
+        return Err(not_authorized());
+    }
     let provider = service.read(|state| {
         Ok(state
             .account(account)
@@ -212,9 +217,6 @@ fn provider(service: &Service, arn: &str, role_account: &str) -> Result<SamlProv
     let provider = provider.ok_or_else(|| {
         Error::InvalidIdentityToken("Specified provider doesn't exist.".to_owned())
     })?;
-    if account != role_account {
-        return Err(not_authorized());
-    }
     if service.now() >= provider.valid_until {
         return Err(Error::InvalidIdentityToken(format!(
             "The metadata of SAML provider {arn} is no longer valid (ValidUntil has passed)."
