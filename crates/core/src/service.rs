@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::ids::Random;
 use crate::model::{KeyLastUsed, RoleLastUsed};
 use crate::secret::MasterKey;
-use crate::sessions::{Session, TokenKeys};
+use crate::sessions::{OpenedTokens, Session, TokenKeys};
 use crate::state::{Mutation, State};
 use crate::store::Store;
 use crate::time::{Clock, Timestamp};
@@ -64,6 +64,8 @@ pub struct Service {
     role_use: Mutex<HashMap<(String, String), RoleLastUsed>>,
     /// The keys that seal session tokens.
     pub(crate) tokens: TokenKeys,
+    /// Session tokens already opened.
+    pub(crate) opened: OpenedTokens,
     /// How OpenID Connect providers' keys are fetched, and the keys fetched.
     pub(crate) issuers: crate::oidc::Issuers,
     /// This server's own sign-in URLs, which SAML responses may be addressed to.
@@ -103,6 +105,7 @@ impl Service {
             key_use: Mutex::new(HashMap::new()),
             role_use: Mutex::new(HashMap::new()),
             tokens: TokenKeys::new(&master, 1),
+            opened: OpenedTokens::default(),
             issuers: crate::oidc::Issuers::default(),
             sign_in_urls: Vec::new(),
             callers: RwLock::new(HashMap::new()),
@@ -222,6 +225,7 @@ impl Service {
     /// before it are still accepted (see [`TokenKeys`]).
     pub fn set_session_key_generation(&mut self, generation: u32) {
         self.tokens = TokenKeys::new(&self.master, generation);
+        self.opened.clear();
     }
 
     /// Wipes everything (the `--dev` reset): store and memory.

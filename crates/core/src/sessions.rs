@@ -10,7 +10,8 @@
 mod caller;
 mod token;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -116,6 +117,37 @@ pub(crate) struct Credentials {
     pub expiration: Timestamp,
 }
 
+/// Tokens opened before, so that the requests of a session after its first skip decrypting
+/// and parsing the token. Bounded: past [`OPENED_LIMIT`] entries it starts over. Expiry is
+/// checked on every request all the same.
+#[derive(Default)]
+pub(crate) struct OpenedTokens(RwLock<HashMap<String, Arc<Opened>>>);
+
+struct Opened {
+    access_key_id: String,
+    session: Arc<Session>,
+    secret: Secret,
+}
+
+const OPENED_LIMIT: usize = 20_000;
+
+impl std::fmt::Debug for OpenedTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = self.0.read().map_or(0, |map| map.len());
+        f.debug_struct("OpenedTokens")
+            .field("count", &count)
+            .finish()
+    }
+}
+
+impl OpenedTokens {
+    pub(crate) fn clear(&self) {
+        if let Ok(mut map) = self.0.write() {
+            map.clear();
+        }
+    }
+}
+
 impl Service {
     /// The caller behind temporary credentials: `token` must be intact, issued together with
     /// `access_key_id`, and not expired. Nothing is looked up: the token carries the session.
@@ -124,20 +156,47 @@ impl Service {
         access_key_id: &str,
         token: &str,
     ) -> Result<KeyOwner, Error> {
-        let (session, secret) = self.tokens.open(access_key_id, token)?;
-        if self.now() >= session.expires {
+        let opened = self.open_token(access_key_id, token)?;
+        if self.now() >= opened.session.expires {
             return Err(Error::ExpiredToken(
                 "The security token included in the request is expired".to_owned(),
             ));
         }
         Ok(KeyOwner {
             caller: Caller {
-                account: session.account.clone(),
-                identity: Identity::Session(Arc::new(session)),
+                account: opened.session.account.clone(),
+                identity: Identity::Session(Arc::clone(&opened.session)),
                 access_key_id: Some(access_key_id.to_owned()),
             },
-            secret,
+            secret: opened.secret.clone(),
         })
+    }
+
+    fn open_token(&self, access_key_id: &str, token: &str) -> Result<Arc<Opened>, Error> {
+        let known = self
+            .opened
+            .0
+            .read()
+            .ok()
+            .and_then(|map| map.get(token).cloned());
+        // A token opens only with the key id it was issued with: with any other it is a miss
+        // here, and opening it then fails.
+        if let Some(opened) = known.filter(|o| o.access_key_id == access_key_id) {
+            return Ok(opened);
+        }
+        let (session, secret) = self.tokens.open(access_key_id, token)?;
+        let opened = Arc::new(Opened {
+            access_key_id: access_key_id.to_owned(),
+            session: Arc::new(session),
+            secret,
+        });
+        if let Ok(mut map) = self.opened.0.write() {
+            if map.len() >= OPENED_LIMIT {
+                map.clear();
+            }
+            map.insert(token.to_owned(), Arc::clone(&opened));
+        }
+        Ok(opened)
     }
 
     /// Seals `session` into new temporary credentials.

@@ -58,7 +58,7 @@ pub(crate) struct Sealed {
 }
 
 fn invalid_token() -> Error {
-    Error::InvalidClientTokenId("The security token included in the request is invalid.".to_owned())
+    Error::InvalidClientTokenId("The security token included in the request is invalid".to_owned())
 }
 
 impl TokenKeys {
@@ -270,13 +270,33 @@ fn base64url(bytes: &[u8]) -> String {
     encode_bits(bytes, BASE64URL, 6)
 }
 
+/// Each byte's value in [`BASE64URL`], or `0xff`.
+const BASE64URL_VALUES: [u8; 256] = base64url_values();
+
+#[expect(
+    clippy::indexing_slicing,
+    reason = "const fn: every index is below the arrays' lengths"
+)]
+const fn base64url_values() -> [u8; 256] {
+    let mut values = [0xff; 256];
+    let mut index = 0;
+    while index < BASE64URL.len() {
+        values[BASE64URL[index] as usize] = index as u8;
+        index += 1;
+    }
+    values
+}
+
 fn from_base64url(text: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let mut buffer: u32 = 0;
     let mut held = 0;
     for c in text.bytes() {
-        let value = BASE64URL.iter().position(|b| *b == c)?;
-        buffer = (buffer << 6) | value as u32;
+        let value = BASE64URL_VALUES
+            .get(usize::from(c))
+            .copied()
+            .filter(|v| *v != 0xff)?;
+        buffer = (buffer << 6) | u32::from(value);
         held += 6;
         if held >= 8 {
             held -= 8;
