@@ -244,6 +244,11 @@ fn metadata_needs_an_identity_provider_with_a_signing_certificate() {
     assert!(Metadata::parse(&METADATA.replace("IDPSSODescriptor", "SPSSODescriptor")).is_err());
     assert!(Metadata::parse(&METADATA.replace("use=\"signing\"", "use=\"encryption\"")).is_err());
     assert!(Metadata::parse("<EntityDescriptor/>").is_err());
+    // Stored as the document's text, and parsed again when read back.
+    let stored = serde_json::to_string(&metadata).unwrap();
+    let loaded: Metadata = serde_json::from_str(&stored).unwrap();
+    assert_eq!((loaded.text.as_str(), loaded.keys.len()), (METADATA, 1));
+    assert!(serde_json::from_str::<Metadata>("\"<x/>\"").is_err());
     assert!(Metadata::parse("<!DOCTYPE x [<!ENTITY a 'b'>]><x/>").is_err());
 }
 
