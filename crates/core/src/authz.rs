@@ -177,10 +177,10 @@ impl Cx<'_> {
     /// since they were built.
     pub(crate) fn cached_caller(&self, state: &State) -> Result<Arc<CachedCaller>, Error> {
         let key = (self.caller.account.clone(), self.caller.identity.clone());
-        if let Ok(cache) = self.service.callers.read() {
-            if let Some(cached) = cache.get(&key).filter(|c| c.generation == state.generation) {
-                return Ok(Arc::clone(cached));
-            }
+        if let Ok(cache) = self.service.callers.read()
+            && let Some(cached) = cache.get(&key).filter(|c| c.generation == state.generation)
+        {
+            return Ok(Arc::clone(cached));
         }
         let policies = self.caller_policies(state)?;
         let mut base_context = principal_context(&policies);

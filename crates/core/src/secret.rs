@@ -124,7 +124,7 @@ impl MasterKey {
     pub fn open(&self, sealed: &str, context: &str) -> Result<Secret, Error> {
         let broken = || Error::Internal("a sealed secret does not open with this master key".to_owned());
         let hex = sealed.strip_prefix(SEALED_PREFIX).ok_or_else(broken)?;
-        if hex.len() % 2 != 0 || hex.len() < 2 * (12 + 16) {
+        if !hex.len().is_multiple_of(2) || hex.len() < 2 * (12 + 16) {
             return Err(broken());
         }
         let bytes: Vec<u8> = (0..hex.len() / 2)
@@ -165,6 +165,6 @@ mod tests {
         assert!(key.open(&sealed, "AKIA2").is_err());
         assert!(MasterKey::from_bytes([2; 32]).open(&sealed, "AKIA1").is_err());
         let hex = key.to_hex();
-        assert_eq!(MasterKey::from_hex(&hex).unwrap().seal(&secret, "x").is_ok(), true);
+        assert!(MasterKey::from_hex(&hex).unwrap().seal(&secret, "x").is_ok());
     }
 }

@@ -188,10 +188,10 @@ fn fold(name: &str) -> String {
 /// Inserts `entity` keyed by its folded name, replacing its previous name if it was renamed.
 fn upsert<T>(map: &mut BTreeMap<String, T>, ids: &mut HashMap<String, String>, id: &str, name: &str, entity: T) {
     let key = fold(name);
-    if let Some(previous) = ids.insert(id.to_owned(), key.clone()) {
-        if previous != key {
-            map.remove(&previous);
-        }
+    if let Some(previous) = ids.insert(id.to_owned(), key.clone())
+        && previous != key
+    {
+        map.remove(&previous);
     }
     map.insert(key, entity);
 }

@@ -1,5 +1,12 @@
 //! A service over an in-memory store, with a root caller, for operation tests.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test helpers fail loudly, like the tests that call them"
+)]
+
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -48,7 +55,9 @@ impl Harness {
 
     /// The caller for IAM user `name` (which must exist).
     pub fn user(&self, name: &str) -> Caller {
-        let user = self.root_call("GetUser", json!({"UserName": name})).unwrap();
+        let user = self
+            .root_call("GetUser", json!({"UserName": name}))
+            .unwrap();
         Caller {
             account: self.account.clone(),
             identity: Identity::User {
