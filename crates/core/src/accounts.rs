@@ -52,9 +52,22 @@ impl Service {
             if state.account(&id).is_some_and(|a| a.account.is_some()) {
                 return Err(Error::EntityAlreadyExists(format!("Account {id} already exists.")));
             }
+            // The first account (the one the root-credential settings configure) is the
+            // earliest created, so a new account is dated after every other, even within the
+            // same second.
+            let latest = state
+                .accounts
+                .values()
+                .filter_map(|a| a.account.as_ref())
+                .map(|a| a.created)
+                .max();
+            let created = match latest {
+                Some(latest) if latest >= self.now() => latest + 1,
+                _ => self.now(),
+            };
             let account = Account {
                 id: id.clone(),
-                created: self.now(),
+                created,
                 alias: None,
             };
             Ok((vec![Mutation::Account(account)], id))

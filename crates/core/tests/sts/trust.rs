@@ -129,3 +129,15 @@ fn a_recreated_role_does_not_regain_the_trust_of_its_sessions() {
     let session = sts.session(&sts.assume(&frank, &again, json!({})).unwrap());
     denied(sts.assume(&session, &second, json!({})));
 }
+
+#[test]
+fn the_first_account_stays_first() {
+    let sts = Sts::start();
+    // Accounts made within the same second keep their order, whatever their ids.
+    sts.service.create_account(Some("000000000001")).unwrap();
+    let first = sts
+        .service
+        .read(|state| Ok(state.first_account().map(|a| a.id.clone())))
+        .unwrap();
+    assert_eq!(first.as_deref(), Some(A));
+}
