@@ -300,6 +300,7 @@ def test_decode_authorization_message(server, iam, make, account, name):
 
 def test_a_recreated_user_does_not_regain_the_trust(server, iam, make, account, name):
     make.user("u")
+    old_id = iam.get_user(UserName=name + "u")["User"]["UserId"]
     arn = make.role("r", [trust(f"arn:aws:iam::{account}:user/{name}u")])
     for key in iam.list_access_keys(UserName=name + "u")["AccessKeyMetadata"]:
         iam.delete_access_key(UserName=name + "u", AccessKeyId=key["AccessKeyId"])
@@ -307,8 +308,9 @@ def test_a_recreated_user_does_not_regain_the_trust(server, iam, make, account, 
     recreated = make.user("u", allow("sts:AssumeRole"))
     message = denied(lambda: as_key(server, "sts", recreated).assume_role(RoleArn=arn, RoleSessionName="s1"))
     assert "because no resource-based policy allows the sts:AssumeRole action" in message
-    written = iam.get_role(RoleName=name + "r")["Role"]["AssumeRolePolicyDocument"]
-    assert written["Statement"][0]["Principal"]["AWS"] == f"arn:aws:iam::{account}:user/{name}u"
+    # As on AWS, the trust policy now shows the deleted user's unique id.
+    shown = iam.get_role(RoleName=name + "r")["Role"]["AssumeRolePolicyDocument"]
+    assert shown["Statement"][0]["Principal"]["AWS"] == old_id
 
 
 def test_an_expired_token_is_refused(fresh_server, name, monkeypatch):

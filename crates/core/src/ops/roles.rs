@@ -202,6 +202,7 @@ fn get_role(cx: &Cx<'_>, input: RoleNameInput) -> Result<RoleOutput, Error> {
         if let Some(used) = cx.service.pending_role_use(&role.account, &role.id) {
             role.last_used = Some(used);
         }
+        role.trust.text = trust::shown(state, &role);
         Ok(RoleOutput {
             role: WireRole::new(&role, RoleView::Full),
         })
@@ -241,7 +242,15 @@ fn list_roles(cx: &Cx<'_>, input: ListRolesInput) -> Result<ListRolesOutput, Err
             roles: page
                 .items
                 .iter()
-                .map(|r| WireRole::new(r, RoleView::Listed))
+                .map(|r| match r.bound_trust {
+                    // A principal bound since deleted shows as its unique id.
+                    Some(_) => {
+                        let mut shown = (*r).clone();
+                        shown.trust.text = trust::shown(state, r);
+                        WireRole::new(&shown, RoleView::Listed)
+                    }
+                    None => WireRole::new(r, RoleView::Listed),
+                })
                 .collect(),
             marker: page.marker,
         })

@@ -81,16 +81,26 @@ fn a_recreated_user_does_not_regain_the_trust() {
     )
     .unwrap();
     let arn = format!("arn:aws:iam::{A}:role/app");
+    let erin = sts
+        .root_call(A, "GetUser", json!({"UserName": "erin"}))
+        .unwrap();
     sts.root_call(A, "DeleteUser", json!({"UserName": "erin"}))
         .unwrap();
     let recreated = sts.user(A, "erin", json!([allow("sts:AssumeRole")]));
     let message = denied(sts.assume(&recreated, &arn, json!({})));
     assert!(message.contains("because no resource-based policy allows"));
-    // GetRole shows the document as written.
+    // The deleted user shows as the unique id the trust was bound to, as on AWS.
     let role = sts
         .root_call(A, "GetRole", json!({"RoleName": "app"}))
         .unwrap();
-    assert_eq!(role["Role"]["AssumeRolePolicyDocument"], written);
+    let document = role["Role"]["AssumeRolePolicyDocument"].as_str().unwrap();
+    let shown: Value = serde_json::from_str(document).unwrap();
+    assert_eq!(
+        shown["Statement"][0]["Principal"]["AWS"],
+        erin["User"]["UserId"]
+    );
+    let listed = sts.root_call(A, "ListRoles", json!({})).unwrap();
+    assert_eq!(listed["Roles"][0]["AssumeRolePolicyDocument"], document);
     // Saving the trust policy again binds the new user.
     sts.root_call(
         A,
@@ -99,6 +109,10 @@ fn a_recreated_user_does_not_regain_the_trust() {
     )
     .unwrap();
     sts.assume(&recreated, &arn, json!({})).unwrap();
+    let role = sts
+        .root_call(A, "GetRole", json!({"RoleName": "app"}))
+        .unwrap();
+    assert_eq!(role["Role"]["AssumeRolePolicyDocument"], written);
 }
 
 #[test]

@@ -13,7 +13,7 @@ use warden_policy::PolicyKind;
 
 use crate::authz::parse_document;
 use crate::error::Error;
-use crate::model::Document;
+use crate::model::{Document, Role};
 use crate::state::{AccountState, State};
 
 /// Parses `text` as a trust policy and checks that the users and roles it names exist.
@@ -124,6 +124,72 @@ pub(super) fn bind(state: &State, text: &str) -> Result<Option<Document>, Error>
     Document::parse(&text, PolicyKind::Trust)
         .map(Some)
         .map_err(Error::from)
+}
+
+/// The trust policy as IAM shows it: as written, except that a user or role it named that has
+/// since been deleted shows as the bare unique id it was bound to, as on AWS (a user or role
+/// created again under the same name is another principal).
+pub(crate) fn shown(state: &State, role: &Role) -> String {
+    let Some(bound) = &role.bound_trust else {
+        return role.trust.text.clone();
+    };
+    let (Ok(mut written), Ok(bound)) = (
+        serde_json::from_str::<Value>(&role.trust.text),
+        serde_json::from_str::<Value>(&bound.text),
+    ) else {
+        return role.trust.text.clone();
+    };
+    let gone = |id: &str| {
+        !state
+            .accounts
+            .values()
+            .any(|a| a.user_by_id(id).is_some() || a.role_by_id(id).is_some())
+    };
+    let mut changed = false;
+    let pairs = statements_mut(&mut written)
+        .into_iter()
+        .zip(statements(&bound));
+    for (statement, bound_statement) in pairs {
+        for element in ["Principal", "NotPrincipal"] {
+            let (Some(aws), Some(bound_aws)) = (
+                statement.get_mut(element).and_then(|p| p.get_mut("AWS")),
+                bound_statement.get(element).and_then(|p| p.get("AWS")),
+            ) else {
+                continue;
+            };
+            let values: Vec<&mut Value> = match aws {
+                Value::Array(items) => items.iter_mut().collect(),
+                other => vec![other],
+            };
+            for (value, id) in values.into_iter().zip(strings(Some(bound_aws))) {
+                if value.as_str().is_some_and(|v| v != id) && gone(id) {
+                    *value = Value::String(id.to_owned());
+                    changed = true;
+                }
+            }
+        }
+    }
+    if changed {
+        serde_json::to_string(&written).unwrap_or_else(|_| role.trust.text.clone())
+    } else {
+        role.trust.text.clone()
+    }
+}
+
+fn statements(json: &Value) -> Vec<&Value> {
+    match json.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(item) => vec![item],
+        None => Vec::new(),
+    }
+}
+
+fn statements_mut(json: &mut Value) -> Vec<&mut Value> {
+    match json.get_mut("Statement") {
+        Some(Value::Array(items)) => items.iter_mut().collect(),
+        Some(item) => vec![item],
+        None => Vec::new(),
+    }
 }
 
 /// The unique id of the user or role a principal ARN names, in an account Warden holds.
