@@ -105,7 +105,10 @@ async fn reset(State(edge): State<Arc<Edge>>) -> Response {
     let result = tokio::task::spawn_blocking(move || {
         service.reset()?;
         let (account, root_key) = match &reset_to {
-            Some((account, key)) => (Some(account.as_str()), key.as_ref().map(|(id, secret)| (id.as_str(), secret))),
+            Some((account, key)) => (
+                Some(account.as_str()),
+                key.as_ref().map(|(id, secret)| (id.as_str(), secret)),
+            ),
             None => (None, None),
         };
         service.bootstrap(account, root_key).map(|_| ())
@@ -173,12 +176,18 @@ async fn api(
             .unwrap_or_default();
         let authenticated = match authenticate(&edge, &method, &uri, &headers, &body) {
             // STS calls that carry no AWS credentials by design go to STS by Action/Version.
-            Err(error) if error.code == "MissingAuthenticationToken" && crate::unsigned::is_unsigned_sts(&params) => {
+            Err(error)
+                if error.code == "MissingAuthenticationToken"
+                    && crate::unsigned::is_unsigned_sts(&params) =>
+            {
                 api_name = "sts";
                 let info = RequestInfo {
                     source_ip: Some(source_ip(&edge.config, peer, &headers)),
                     secure_transport: edge.config.tls,
-                    user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
+                    user_agent: headers
+                        .get(header::USER_AGENT)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned),
                     region: "us-east-1".to_owned(),
                     request_id: request_id.clone(),
                 };
@@ -188,12 +197,19 @@ async fn api(
         };
         api_name = authenticated.api.name();
         if action.is_empty() {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "MissingAction", "Missing Action"));
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "MissingAction",
+                "Missing Action",
+            ));
         }
         let info = RequestInfo {
             source_ip: Some(source_ip(&edge.config, peer, &headers)),
             secure_transport: edge.config.tls,
-            user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
+            user_agent: headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
             region: authenticated.region.clone(),
             request_id: request_id.clone(),
         };
@@ -210,12 +226,19 @@ async fn api(
             "OK".to_owned(),
         ),
         Err(error) => {
-            let xml = crate::xml::error_xml(namespace, error.fault(), &error.code, &error.message, &request_id);
+            let xml = crate::xml::error_xml(
+                namespace,
+                error.fault(),
+                &error.code,
+                &error.message,
+                &request_id,
+            );
             let code = error.code.clone();
             (xml_response(error.status, xml, &request_id), code)
         }
     };
-    edge.metrics.record(api_name, &action, &code, started.elapsed());
+    edge.metrics
+        .record(api_name, &action, &code, started.elapsed());
     response
 }
 
@@ -245,11 +268,17 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     if declared.is_some_and(|length| length > MAX_BODY as u64) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| too_large())
+    axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| too_large())
 }
 
 /// The request's parameters: the query string, then a form-encoded body.
-fn parameters(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
+fn parameters(
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, ApiError> {
     let mut params: Vec<(String, String)> = uri
         .query()
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
@@ -258,13 +287,16 @@ fn parameters(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let form = content_type.is_empty() || content_type.starts_with("application/x-www-form-urlencoded");
+    let form =
+        content_type.is_empty() || content_type.starts_with("application/x-www-form-urlencoded");
     if !body.is_empty() {
         if !form {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "InvalidParameterValue",
-                format!("Unsupported content type `{content_type}`: send application/x-www-form-urlencoded."),
+                format!(
+                    "Unsupported content type `{content_type}`: send application/x-www-form-urlencoded."
+                ),
             ));
         }
         params.extend(form_urlencoded::parse(body).into_owned());
@@ -318,7 +350,9 @@ fn authenticate(
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "SignatureDoesNotMatch",
-                format!("Credential should be scoped to correct service: 'iam' or 'sts', not '{other}'."),
+                format!(
+                    "Credential should be scoped to correct service: 'iam' or 'sts', not '{other}'."
+                ),
             ));
         }
     };
@@ -328,18 +362,24 @@ fn authenticate(
     // Temporary credentials carry their session token; a token with any other key, or a
     // temporary key without its token, is not valid.
     let owner = match &signed.security_token {
-        Some(token) => edge.service.authenticate_session(&signed.access_key_id, token),
+        Some(token) => edge
+            .service
+            .authenticate_session(&signed.access_key_id, token),
         None => edge.service.authenticate(&signed.access_key_id),
     };
     let caller = match owner {
         Ok(owner) => {
-            sigv4::verify(&request, &signed, owner.secret.expose(), now, &edge.keys).map_err(sigv4_error)?;
+            sigv4::verify(&request, &signed, owner.secret.expose(), now, &edge.keys)
+                .map_err(sigv4_error)?;
             if signed.security_token.is_none() {
-                edge.service.record_key_use(&signed.access_key_id, &signed.service, &signed.region);
+                edge.service
+                    .record_key_use(&signed.access_key_id, &signed.service, &signed.region);
             }
             owner.caller
         }
-        Err(warden_core::Error::InvalidClientTokenId(_)) if edge.config.dev && signed.security_token.is_none() => {
+        Err(warden_core::Error::InvalidClientTokenId(_))
+            if edge.config.dev && signed.security_token.is_none() =>
+        {
             edge.service.first_account_root().map_err(ApiError::from)?
         }
         Err(error) => return Err(error.into()),
@@ -359,7 +399,10 @@ fn sigv4_error(error: sigv4::SigV4Error) -> ApiError {
 /// Whether an action only reads (and may run on the async worker). AssumeRole writes nothing
 /// either: its session is a sealed token.
 fn read_only(action: &str) -> bool {
-    action == "AssumeRole" || ["Get", "List", "Simulate", "Decode"].iter().any(|p| action.starts_with(p))
+    action == "AssumeRole"
+        || ["Get", "List", "Simulate", "Decode"]
+            .iter()
+            .any(|p| action.starts_with(p))
 }
 
 async fn perform(
@@ -371,7 +414,10 @@ async fn perform(
 ) -> Result<String, ApiError> {
     let api = authenticated.api;
     let model = api.model();
-    let version = params.iter().find(|(k, _)| k == "Version").map(|(_, v)| v.as_str());
+    let version = params
+        .iter()
+        .find(|(k, _)| k == "Version")
+        .map(|(_, v)| v.as_str());
     match version {
         Some(v) if v == model.version() => {}
         Some(v) => {
@@ -393,10 +439,14 @@ async fn perform(
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "InvalidAction",
-            format!("Could not find operation {action} for version {}", model.version()),
+            format!(
+                "Could not find operation {action} for version {}",
+                model.version()
+            ),
         )
     })?;
-    let input = crate::query::decode(model, operation, &params).map_err(|e| ApiError::validation(e.message))?;
+    let input = crate::query::decode(model, operation, &params)
+        .map_err(|e| ApiError::validation(e.message))?;
     let output: Value = if read_only(action) {
         edge.service
             .call(&authenticated.caller, &info, action, input)
@@ -408,8 +458,15 @@ async fn perform(
         let info = info.clone();
         tokio::task::spawn_blocking(move || edge.service.call(&caller, &info, &action, input))
             .await
-            .map_err(|_| ApiError::from(warden_core::Error::Internal("a worker failed".to_owned())))?
+            .map_err(|_| {
+                ApiError::from(warden_core::Error::Internal("a worker failed".to_owned()))
+            })?
             .map_err(ApiError::from)?
     };
-    Ok(crate::xml::encode(model, operation, &output, &info.request_id))
+    Ok(crate::xml::encode(
+        model,
+        operation,
+        &output,
+        &info.request_id,
+    ))
 }

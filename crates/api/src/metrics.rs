@@ -7,7 +7,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 10] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0];
+const BUCKETS: [f64; 10] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0,
+];
 
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -48,7 +50,9 @@ impl Metrics {
             return String::new();
         };
         let mut out = String::new();
-        out.push_str("# HELP warden_requests_total API requests by service, action and result code.\n");
+        out.push_str(
+            "# HELP warden_requests_total API requests by service, action and result code.\n",
+        );
         out.push_str("# TYPE warden_requests_total counter\n");
         for ((service, action, code), count) in &inner.requests {
             let _ = writeln!(
@@ -62,9 +66,16 @@ impl Metrics {
         out.push_str("# HELP warden_request_duration_seconds Time to answer an API request.\n");
         out.push_str("# TYPE warden_request_duration_seconds histogram\n");
         for (count, bound) in inner.buckets.iter().zip(BUCKETS) {
-            let _ = writeln!(out, "warden_request_duration_seconds_bucket{{le=\"{bound}\"}} {count}");
+            let _ = writeln!(
+                out,
+                "warden_request_duration_seconds_bucket{{le=\"{bound}\"}} {count}"
+            );
         }
-        let _ = writeln!(out, "warden_request_duration_seconds_bucket{{le=\"+Inf\"}} {}", inner.count);
+        let _ = writeln!(
+            out,
+            "warden_request_duration_seconds_bucket{{le=\"+Inf\"}} {}",
+            inner.count
+        );
         let _ = writeln!(out, "warden_request_duration_seconds_sum {}", inner.sum);
         let _ = writeln!(out, "warden_request_duration_seconds_count {}", inner.count);
         out
@@ -72,5 +83,8 @@ impl Metrics {
 }
 
 fn escape(label: &str) -> String {
-    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }

@@ -45,12 +45,20 @@ impl Service {
     pub fn create_account(&self, id: Option<&str>) -> Result<String, Error> {
         self.write(|state| {
             let id = match id {
-                Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => id.to_owned(),
-                Some(id) => return Err(Error::InvalidInput(format!("`{id}` is not a 12-digit account id."))),
+                Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => {
+                    id.to_owned()
+                }
+                Some(id) => {
+                    return Err(Error::InvalidInput(format!(
+                        "`{id}` is not a 12-digit account id."
+                    )));
+                }
                 None => account_id(self.random())?,
             };
             if state.account(&id).is_some_and(|a| a.account.is_some()) {
-                return Err(Error::EntityAlreadyExists(format!("Account {id} already exists.")));
+                return Err(Error::EntityAlreadyExists(format!(
+                    "Account {id} already exists."
+                )));
             }
             // The first account (the one the root-credential settings configure) is the
             // earliest created, so a new account is dated after every other, even within the
@@ -84,7 +92,9 @@ impl Service {
 
     fn put_root_key(&self, account: &str, id: &str, secret: &Secret) -> Result<(), Error> {
         self.write(|state| {
-            let keys = state.account(account).map_or(0, |a| a.keys_of(None).count());
+            let keys = state
+                .account(account)
+                .map_or(0, |a| a.keys_of(None).count());
             if keys >= crate::ops::KEYS_PER_USER {
                 return Err(Error::LimitExceeded(format!(
                     "the root user of {account} already has {keys} access keys"
@@ -105,7 +115,11 @@ impl Service {
 
     /// The first start: creates the first account if there is none, and makes sure its root
     /// user has the configured access key (or, on a first start without one, a new one).
-    pub fn bootstrap(&self, account_id: Option<&str>, root_key: Option<(&str, &Secret)>) -> Result<Bootstrap, Error> {
+    pub fn bootstrap(
+        &self,
+        account_id: Option<&str>,
+        root_key: Option<(&str, &Secret)>,
+    ) -> Result<Bootstrap, Error> {
         let existing = self.read(|state| Ok(state.first_account().map(|a| a.id.clone())))?;
         let (account, created_account) = match existing {
             Some(id) => {
@@ -121,7 +135,10 @@ impl Service {
         let generated_root_key = match root_key {
             Some((id, secret)) => {
                 let known = self.read(|state| {
-                    Ok(state.account(&account).and_then(|a| a.access_keys.get(id)).map(|k| k.secret.clone()))
+                    Ok(state
+                        .account(&account)
+                        .and_then(|a| a.access_keys.get(id))
+                        .map(|k| k.secret.clone()))
                 })?;
                 match known {
                     Some(stored) if stored == *secret => {}
@@ -131,9 +148,12 @@ impl Service {
                         )));
                     }
                     None => {
-                        let elsewhere = self.read(|state| Ok(state.key_accounts.contains_key(id)))?;
+                        let elsewhere =
+                            self.read(|state| Ok(state.key_accounts.contains_key(id)))?;
                         if elsewhere {
-                            return Err(Error::InvalidInput(format!("access key {id} belongs to another principal")));
+                            return Err(Error::InvalidInput(format!(
+                                "access key {id} belongs to another principal"
+                            )));
                         }
                         self.put_root_key(&account, id, secret)?;
                     }
@@ -154,7 +174,10 @@ impl Service {
     /// active.
     pub fn authenticate(&self, access_key_id: &str) -> Result<KeyOwner, Error> {
         self.read(|state| {
-            let account = state.key_accounts.get(access_key_id).ok_or_else(invalid_key)?;
+            let account = state
+                .key_accounts
+                .get(access_key_id)
+                .ok_or_else(invalid_key)?;
             let key = state
                 .account(account)
                 .and_then(|a| a.access_keys.get(access_key_id))
@@ -178,7 +201,9 @@ impl Service {
     /// The root caller of the first account (`--dev` mode's answer for unknown keys).
     pub fn first_account_root(&self) -> Result<Caller, Error> {
         self.read(|state| {
-            let account = state.first_account().ok_or_else(|| Error::Internal("no account".to_owned()))?;
+            let account = state
+                .first_account()
+                .ok_or_else(|| Error::Internal("no account".to_owned()))?;
             Ok(Caller {
                 account: account.id.clone(),
                 identity: Identity::Root,

@@ -154,7 +154,11 @@ fn held_set(held: Vec<HeldPolicy<'_>>) -> PolicySet {
     PolicySet::from_policies(held.into_iter().map(|h| (h.id, Arc::clone(h.policy))))
 }
 
-pub(crate) fn user_policies(state: &State, account: &AccountState, user: &User) -> (PolicySet, Option<PolicySet>) {
+pub(crate) fn user_policies(
+    state: &State,
+    account: &AccountState,
+    user: &User,
+) -> (PolicySet, Option<PolicySet>) {
     let identity = held_set(user_held(state, account, user));
     (identity, single_policy(state, user.boundary.as_ref()))
 }
@@ -184,7 +188,8 @@ impl Cx<'_> {
         }
         let policies = self.caller_policies(state)?;
         let mut base_context = principal_context(&policies);
-        let session = crate::sessions::session_layer(state, &self.caller.identity, &mut base_context);
+        let session =
+            crate::sessions::session_layer(state, &self.caller.identity, &mut base_context);
         let cached = Arc::new(CachedCaller {
             generation: state.generation,
             policies,
@@ -211,12 +216,16 @@ impl Cx<'_> {
                 user_name: None,
             }),
             Identity::User { id } => {
-                let account = state
-                    .account(account_id)
-                    .ok_or_else(|| Error::InvalidClientTokenId("The security token included in the request is invalid.".to_owned()))?;
-                let user = account
-                    .user_by_id(id)
-                    .ok_or_else(|| Error::InvalidClientTokenId("The security token included in the request is invalid.".to_owned()))?;
+                let account = state.account(account_id).ok_or_else(|| {
+                    Error::InvalidClientTokenId(
+                        "The security token included in the request is invalid.".to_owned(),
+                    )
+                })?;
+                let user = account.user_by_id(id).ok_or_else(|| {
+                    Error::InvalidClientTokenId(
+                        "The security token included in the request is invalid.".to_owned(),
+                    )
+                })?;
                 let (identity, boundary) = user_policies(state, account, user);
                 Ok(CallerPolicies {
                     principal: Principal {
@@ -242,7 +251,14 @@ impl Cx<'_> {
         let now = self.service.now();
         context.insert("aws:CurrentTime", iso8601(now));
         context.insert("aws:EpochTime", now.to_string());
-        context.insert("aws:SecureTransport", if self.info.secure_transport { "true" } else { "false" });
+        context.insert(
+            "aws:SecureTransport",
+            if self.info.secure_transport {
+                "true"
+            } else {
+                "false"
+            },
+        );
         context.insert("aws:RequestedRegion", self.info.region.as_str());
         if let Some(ip) = self.info.source_ip {
             context.insert("aws:SourceIp", ip.to_string());
@@ -355,7 +371,12 @@ pub(crate) fn principal_keys(
 pub(crate) fn request_tag_keys(tags: &[Tag]) -> Vec<(String, ContextValue)> {
     let mut keys: Vec<(String, ContextValue)> = tags
         .iter()
-        .map(|t| (format!("aws:RequestTag/{}", t.key), ContextValue::Single(t.value.clone())))
+        .map(|t| {
+            (
+                format!("aws:RequestTag/{}", t.key),
+                ContextValue::Single(t.value.clone()),
+            )
+        })
         .collect();
     keys.push((
         "aws:TagKeys".to_owned(),
@@ -365,7 +386,10 @@ pub(crate) fn request_tag_keys(tags: &[Tag]) -> Vec<(String, ContextValue)> {
 }
 
 /// A policy document parsed for `kind`, with AWS's size limit checked.
-pub(crate) fn parse_document(text: &str, kind: warden_policy::PolicyKind) -> Result<crate::model::Document, Error> {
+pub(crate) fn parse_document(
+    text: &str,
+    kind: warden_policy::PolicyKind,
+) -> Result<crate::model::Document, Error> {
     let size = warden_policy::limits::size(text);
     if size > kind.size_limit() {
         return Err(Error::LimitExceeded(format!(
@@ -373,6 +397,6 @@ pub(crate) fn parse_document(text: &str, kind: warden_policy::PolicyKind) -> Res
             kind.size_limit()
         )));
     }
-    crate::model::Document::parse(text, kind).map_err(|e| Error::MalformedPolicyDocument(e.to_string()))
+    crate::model::Document::parse(text, kind)
+        .map_err(|e| Error::MalformedPolicyDocument(e.to_string()))
 }
-

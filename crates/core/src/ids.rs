@@ -66,7 +66,11 @@ pub fn unique_id(random: &dyn Random, prefix: Prefix) -> Result<String, Error> {
         Prefix::AccessKey | Prefix::TemporaryAccessKey => 16,
         _ => 17,
     };
-    Ok(format!("{}{}", prefix.as_str(), draw(random, BASE32, length)?))
+    Ok(format!(
+        "{}{}",
+        prefix.as_str(),
+        draw(random, BASE32, length)?
+    ))
 }
 
 /// A 40-character secret access key.
@@ -77,7 +81,11 @@ pub fn secret_access_key(random: &dyn Random) -> Result<String, Error> {
 /// A random 12-digit account id that does not start with 0.
 pub fn account_id(random: &dyn Random) -> Result<String, Error> {
     let digits = draw(random, b"0123456789", 12)?;
-    Ok(format!("{}{}", draw(random, b"123456789", 1)?, digits.get(1..).unwrap_or_default()))
+    Ok(format!(
+        "{}{}",
+        draw(random, b"123456789", 1)?,
+        digits.get(1..).unwrap_or_default()
+    ))
 }
 
 /// A request id in AWS's UUID form (random, version 4 layout).
@@ -93,7 +101,9 @@ pub fn request_id(random: &dyn Random) -> String {
             id.push('-');
         }
         for nibble in [byte >> 4, byte & 0x0f] {
-            id.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+            id.push(char::from(
+                HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+            ));
         }
     }
     id

@@ -13,19 +13,66 @@ pub const AWS_ACCOUNT: &str = "aws";
 const CREATED: i64 = 1_423_180_800;
 
 const READ_ONLY_SERVICES: &[&str] = &[
-    "acm", "apigateway", "application-autoscaling", "athena", "autoscaling", "backup", "batch",
-    "cloudformation", "cloudfront", "cloudtrail", "cloudwatch", "codebuild", "codecommit",
-    "codedeploy", "codepipeline", "config", "dynamodb", "ec2", "ecr", "ecs", "eks",
-    "elasticache", "elasticbeanstalk", "elasticfilesystem", "elasticloadbalancing", "es",
-    "events", "firehose", "glue", "iam", "kinesis", "kms", "lambda", "logs", "organizations",
-    "rds", "redshift", "route53", "s3", "secretsmanager", "ses", "sns", "sqs", "ssm",
-    "states", "sts", "tag", "xray",
+    "acm",
+    "apigateway",
+    "application-autoscaling",
+    "athena",
+    "autoscaling",
+    "backup",
+    "batch",
+    "cloudformation",
+    "cloudfront",
+    "cloudtrail",
+    "cloudwatch",
+    "codebuild",
+    "codecommit",
+    "codedeploy",
+    "codepipeline",
+    "config",
+    "dynamodb",
+    "ec2",
+    "ecr",
+    "ecs",
+    "eks",
+    "elasticache",
+    "elasticbeanstalk",
+    "elasticfilesystem",
+    "elasticloadbalancing",
+    "es",
+    "events",
+    "firehose",
+    "glue",
+    "iam",
+    "kinesis",
+    "kms",
+    "lambda",
+    "logs",
+    "organizations",
+    "rds",
+    "redshift",
+    "route53",
+    "s3",
+    "secretsmanager",
+    "ses",
+    "sns",
+    "sqs",
+    "ssm",
+    "states",
+    "sts",
+    "tag",
+    "xray",
 ];
 
 fn read_only_document() -> String {
     let actions: Vec<String> = READ_ONLY_SERVICES
         .iter()
-        .flat_map(|s| [format!("\"{s}:Describe*\""), format!("\"{s}:Get*\""), format!("\"{s}:List*\"")])
+        .flat_map(|s| {
+            [
+                format!("\"{s}:Describe*\""),
+                format!("\"{s}:Get*\""),
+                format!("\"{s}:List*\""),
+            ]
+        })
         .collect();
     format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"ReadOnly","Effect":"Allow","Action":[{}],"Resource":"*"}}]}}"#,
@@ -34,7 +81,13 @@ fn read_only_document() -> String {
 }
 
 /// (name, path, id, description, document)
-fn definitions() -> Vec<(&'static str, &'static str, &'static str, &'static str, String)> {
+fn definitions() -> Vec<(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    String,
+)> {
     vec![
         (
             "AdministratorAccess",

@@ -13,8 +13,8 @@ mod policies;
 mod policy_versions;
 mod roles;
 mod saml_providers;
-mod sts;
 mod simulate;
+mod sts;
 mod tags;
 mod users;
 
@@ -91,7 +91,9 @@ pub(crate) fn wire_tags(tags: &[Tag]) -> Vec<WireTag> {
 /// prefix) and converts them.
 pub(crate) fn tags_from_wire(tags: &[WireTag]) -> Result<Vec<Tag>, Error> {
     if tags.len() > 50 {
-        return Err(Error::LimitExceeded("Cannot exceed quota for TagsPerResource: 50".to_owned()));
+        return Err(Error::LimitExceeded(
+            "Cannot exceed quota for TagsPerResource: 50".to_owned(),
+        ));
     }
     let mut out: Vec<Tag> = Vec::with_capacity(tags.len());
     for tag in tags {
@@ -124,7 +126,9 @@ pub(crate) fn merge_tags(existing: &[Tag], new: Vec<Tag>) -> Result<Vec<Tag>, Er
         .collect();
     merged.extend(new);
     if merged.len() > 50 {
-        return Err(Error::LimitExceeded("Cannot exceed quota for TagsPerResource: 50".to_owned()));
+        return Err(Error::LimitExceeded(
+            "Cannot exceed quota for TagsPerResource: 50".to_owned(),
+        ));
     }
     Ok(merged)
 }
@@ -166,7 +170,10 @@ pub(crate) fn paginate<K: AsRef<str>, T>(
         }
         page.push(item);
     }
-    Ok(Page { items: page, marker: next })
+    Ok(Page {
+        items: page,
+        marker: next,
+    })
 }
 
 /// Pages the entries of a name-keyed map that `keep` accepts, seeking straight to the
@@ -197,7 +204,11 @@ fn decode_marker(marker: &str) -> Result<String, Error> {
         return Err(invalid());
     }
     let bytes = (0..marker.len() / 2)
-        .map(|i| marker.get(i * 2..i * 2 + 2).and_then(|p| u8::from_str_radix(p, 16).ok()))
+        .map(|i| {
+            marker
+                .get(i * 2..i * 2 + 2)
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+        })
         .collect::<Option<Vec<u8>>>()
         .ok_or_else(invalid)?;
     String::from_utf8(bytes).map_err(|_| invalid())

@@ -66,7 +66,8 @@ impl MasterKey {
     /// A new random key.
     pub fn generate() -> Result<Self, Error> {
         let mut bytes = [0u8; 32];
-        getrandom::getrandom(&mut bytes).map_err(|e| Error::Internal(format!("no randomness: {e}")))?;
+        getrandom::getrandom(&mut bytes)
+            .map_err(|e| Error::Internal(format!("no randomness: {e}")))?;
         Ok(MasterKey::from_bytes(bytes))
     }
 
@@ -92,7 +93,9 @@ impl MasterKey {
     /// A key for one purpose, derived from this one: HMAC-SHA256(master key, `label`).
     pub(crate) fn derive(&self, label: &[u8]) -> Zeroizing<[u8; 32]> {
         let mut derived = Zeroizing::new([0u8; 32]);
-        if let Ok(mut mac) = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(self.0.as_slice()) {
+        if let Ok(mut mac) =
+            <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(self.0.as_slice())
+        {
             hmac::Mac::update(&mut mac, label);
             derived.copy_from_slice(&hmac::Mac::finalize(mac).into_bytes());
         }
@@ -105,7 +108,8 @@ impl MasterKey {
         let cipher = Aes256Gcm::new_from_slice(self.0.as_slice())
             .map_err(|_| Error::Internal("bad master key length".to_owned()))?;
         let mut nonce = [0u8; 12];
-        getrandom::getrandom(&mut nonce).map_err(|e| Error::Internal(format!("no randomness: {e}")))?;
+        getrandom::getrandom(&mut nonce)
+            .map_err(|e| Error::Internal(format!("no randomness: {e}")))?;
         let payload = aes_gcm::aead::Payload {
             msg: secret.expose().as_bytes(),
             aad: context.as_bytes(),
@@ -122,13 +126,17 @@ impl MasterKey {
 
     /// Opens what [`MasterKey::seal`] produced for the same `context`.
     pub fn open(&self, sealed: &str, context: &str) -> Result<Secret, Error> {
-        let broken = || Error::Internal("a sealed secret does not open with this master key".to_owned());
+        let broken =
+            || Error::Internal("a sealed secret does not open with this master key".to_owned());
         let hex = sealed.strip_prefix(SEALED_PREFIX).ok_or_else(broken)?;
         if !hex.len().is_multiple_of(2) || hex.len() < 2 * (12 + 16) {
             return Err(broken());
         }
         let bytes: Vec<u8> = (0..hex.len() / 2)
-            .map(|i| hex.get(i * 2..i * 2 + 2).and_then(|p| u8::from_str_radix(p, 16).ok()))
+            .map(|i| {
+                hex.get(i * 2..i * 2 + 2)
+                    .and_then(|p| u8::from_str_radix(p, 16).ok())
+            })
             .collect::<Option<_>>()
             .ok_or_else(broken)?;
         let (nonce, ciphertext) = bytes.split_at(12);
@@ -137,7 +145,11 @@ impl MasterKey {
             msg: ciphertext,
             aad: context.as_bytes(),
         };
-        let plain = Zeroizing::new(cipher.decrypt(Nonce::from_slice(nonce), payload).map_err(|_| broken())?);
+        let plain = Zeroizing::new(
+            cipher
+                .decrypt(Nonce::from_slice(nonce), payload)
+                .map_err(|_| broken())?,
+        );
         let text = std::str::from_utf8(&plain).map_err(|_| broken())?;
         Ok(Secret::new(text.to_owned()))
     }
@@ -163,8 +175,17 @@ mod tests {
         assert!(!sealed.contains("s3cr3t"));
         assert_eq!(key.open(&sealed, "AKIA1").unwrap(), secret);
         assert!(key.open(&sealed, "AKIA2").is_err());
-        assert!(MasterKey::from_bytes([2; 32]).open(&sealed, "AKIA1").is_err());
+        assert!(
+            MasterKey::from_bytes([2; 32])
+                .open(&sealed, "AKIA1")
+                .is_err()
+        );
         let hex = key.to_hex();
-        assert!(MasterKey::from_hex(&hex).unwrap().seal(&secret, "x").is_ok());
+        assert!(
+            MasterKey::from_hex(&hex)
+                .unwrap()
+                .seal(&secret, "x")
+                .is_ok()
+        );
     }
 }

@@ -5,8 +5,8 @@
 //! transaction and only then applied to memory, so a failed commit changes nothing and the
 //! next request after an acknowledged write sees it.
 
-use std::net::IpAddr;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde::Serialize;
@@ -79,7 +79,9 @@ pub struct Service {
 
 impl std::fmt::Debug for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Service").field("store", &self.store).finish_non_exhaustive()
+        f.debug_struct("Service")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
     }
 }
 
@@ -137,7 +139,10 @@ impl Service {
 
     /// Runs a write: `f` decides on the state and returns mutations, which are committed
     /// and then applied. Writes run one at a time.
-    pub fn write<T>(&self, f: impl FnOnce(&State) -> Result<(Vec<Mutation>, T), Error>) -> Result<T, Error> {
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&State) -> Result<(Vec<Mutation>, T), Error>,
+    ) -> Result<T, Error> {
         let _writer = self.writer.lock().map_err(|_| poisoned())?;
         let (mutations, output) = {
             let state = self.state.read().map_err(|_| poisoned())?;
@@ -218,7 +223,11 @@ impl Service {
 
     /// The latest assumption of role `id` not yet written to the store.
     pub(crate) fn pending_role_use(&self, account: &str, id: &str) -> Option<RoleLastUsed> {
-        self.role_use.lock().ok()?.get(&(account.to_owned(), id.to_owned())).cloned()
+        self.role_use
+            .lock()
+            .ok()?
+            .get(&(account.to_owned(), id.to_owned()))
+            .cloned()
     }
 
     /// Seals new session tokens under key generation `generation`; tokens of the generation
@@ -253,7 +262,13 @@ impl Service {
     /// Performs one IAM or STS action for `caller`. `input` holds the request's parameters
     /// as the wire model decoded them (member names as keys); the result uses the same
     /// names for the response.
-    pub fn call(&self, caller: &Caller, info: &RequestInfo, action: &str, input: Value) -> Result<Value, Error> {
+    pub fn call(
+        &self,
+        caller: &Caller,
+        info: &RequestInfo,
+        action: &str,
+        input: Value,
+    ) -> Result<Value, Error> {
         crate::sessions::check_action(caller, action)?;
         let cx = Cx {
             service: self,
@@ -272,12 +287,17 @@ pub(crate) struct Cx<'a> {
 }
 
 /// Decodes `input`, runs `op`, encodes its output.
-pub(crate) fn run<I, O>(cx: &Cx<'_>, input: Value, op: fn(&Cx<'_>, I) -> Result<O, Error>) -> Result<Value, Error>
+pub(crate) fn run<I, O>(
+    cx: &Cx<'_>,
+    input: Value,
+    op: fn(&Cx<'_>, I) -> Result<O, Error>,
+) -> Result<Value, Error>
 where
     I: DeserializeOwned,
     O: Serialize,
 {
-    let input: I = serde_json::from_value(input).map_err(|e| Error::ValidationError(format!("invalid request: {e}")))?;
+    let input: I = serde_json::from_value(input)
+        .map_err(|e| Error::ValidationError(format!("invalid request: {e}")))?;
     let output = op(cx, input)?;
     serde_json::to_value(output).map_err(|e| Error::Internal(format!("encoding a response: {e}")))
 }

@@ -133,9 +133,10 @@ impl Mutation {
             Mutation::DeletePolicy { id, .. } => Ok(delete(Kind::Policy, id)),
             Mutation::DeleteAccessKey { id, .. } => Ok(delete(Kind::AccessKey, id)),
             Mutation::DeleteInstanceProfile { id, .. } => Ok(delete(Kind::InstanceProfile, id)),
-            Mutation::DeleteOidcProvider { account, url } => {
-                Ok(delete(Kind::OidcProvider, &format!("arn:aws:iam::{account}:oidc-provider/{url}")))
-            }
+            Mutation::DeleteOidcProvider { account, url } => Ok(delete(
+                Kind::OidcProvider,
+                &format!("arn:aws:iam::{account}:oidc-provider/{url}"),
+            )),
             Mutation::DeleteSamlProvider { account, name } => Ok(delete(
                 Kind::SamlProvider,
                 &format!("arn:aws:iam::{account}:saml-provider/{name}"),
@@ -147,7 +148,11 @@ impl Mutation {
     pub fn from_record(record: &Record, master: &MasterKey) -> Result<Mutation, StoreError> {
         fn parse<'a, T: Deserialize<'a>>(record: &'a Record) -> Result<T, StoreError> {
             serde_json::from_str(&record.body).map_err(|e| {
-                StoreError::new(format!("record {} {} does not read: {e}", record.kind.as_str(), record.id))
+                StoreError::new(format!(
+                    "record {} {} does not read: {e}",
+                    record.kind.as_str(),
+                    record.id
+                ))
             })
         }
         Ok(match record.kind {
@@ -161,12 +166,15 @@ impl Mutation {
             Kind::SamlProvider => Mutation::SamlProvider(parse(record)?),
             Kind::AccessKey => {
                 let stored: StoredAccessKey = parse(record)?;
-                let secret: Secret = master.open(&stored.sealed_secret, &stored.id).map_err(|_| {
-                    StoreError::new(format!(
-                        "the secret of access key {} does not open with this master key",
-                        stored.id
-                    ))
-                })?;
+                let secret: Secret =
+                    master
+                        .open(&stored.sealed_secret, &stored.id)
+                        .map_err(|_| {
+                            StoreError::new(format!(
+                                "the secret of access key {} does not open with this master key",
+                                stored.id
+                            ))
+                        })?;
                 Mutation::AccessKey(AccessKey {
                     id: stored.id,
                     account: stored.account,
@@ -186,7 +194,13 @@ fn fold(name: &str) -> String {
 }
 
 /// Inserts `entity` keyed by its folded name, replacing its previous name if it was renamed.
-fn upsert<T>(map: &mut BTreeMap<String, T>, ids: &mut HashMap<String, String>, id: &str, name: &str, entity: T) {
+fn upsert<T>(
+    map: &mut BTreeMap<String, T>,
+    ids: &mut HashMap<String, String>,
+    id: &str,
+    name: &str,
+    entity: T,
+) {
     let key = fold(name);
     if let Some(previous) = ids.insert(id.to_owned(), key.clone())
         && previous != key
@@ -258,7 +272,13 @@ impl State {
             Mutation::InstanceProfile(profile) => {
                 let a = self.account_mut(&profile.account);
                 let (id, name) = (profile.id.clone(), profile.name.clone());
-                upsert(&mut a.instance_profiles, &mut a.instance_profile_ids, &id, &name, profile);
+                upsert(
+                    &mut a.instance_profiles,
+                    &mut a.instance_profile_ids,
+                    &id,
+                    &name,
+                    profile,
+                );
             }
             Mutation::DeleteInstanceProfile { account, id } => {
                 let a = self.account_mut(&account);
@@ -279,7 +299,8 @@ impl State {
                 self.account_mut(&account).saml_providers.remove(&name);
             }
             Mutation::AccessKey(key) => {
-                self.key_accounts.insert(key.id.clone(), key.account.clone());
+                self.key_accounts
+                    .insert(key.id.clone(), key.account.clone());
                 let a = self.account_mut(&key.account);
                 a.access_keys.insert(key.id.clone(), key);
             }
@@ -325,7 +346,8 @@ impl AccountState {
     }
 
     pub fn instance_profile_by_id(&self, id: &str) -> Option<&InstanceProfile> {
-        self.instance_profiles.get(self.instance_profile_ids.get(id)?)
+        self.instance_profiles
+            .get(self.instance_profile_ids.get(id)?)
     }
 
     /// The members of a group, by unique id, in name order.
@@ -336,7 +358,10 @@ impl AccountState {
     }
 
     /// The access keys of a user (`None`: the root user), oldest first.
-    pub fn keys_of<'a>(&'a self, user: Option<&'a str>) -> impl Iterator<Item = &'a AccessKey> + 'a {
+    pub fn keys_of<'a>(
+        &'a self,
+        user: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a AccessKey> + 'a {
         let mut keys: Vec<&AccessKey> = self
             .access_keys
             .values()

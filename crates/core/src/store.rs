@@ -113,21 +113,29 @@ impl Store for MemoryStore {
     }
 
     fn commit(&self, changes: &[Change]) -> Result<(), StoreError> {
-        let mut records = self.records.lock().map_err(|_| StoreError::new("poisoned"))?;
+        let mut records = self
+            .records
+            .lock()
+            .map_err(|_| StoreError::new("poisoned"))?;
         for change in changes {
             match change {
                 Change::Put(record) => {
                     records.retain(|r| !(r.kind == record.kind && r.id == record.id));
                     records.push(record.clone());
                 }
-                Change::Delete { kind, id } => records.retain(|r| !(r.kind == *kind && r.id == *id)),
+                Change::Delete { kind, id } => {
+                    records.retain(|r| !(r.kind == *kind && r.id == *id))
+                }
             }
         }
         Ok(())
     }
 
     fn clear(&self) -> Result<(), StoreError> {
-        self.records.lock().map_err(|_| StoreError::new("poisoned"))?.clear();
+        self.records
+            .lock()
+            .map_err(|_| StoreError::new("poisoned"))?
+            .clear();
         Ok(())
     }
 }

@@ -834,21 +834,46 @@ fn role_inline_policies() {
         json!({"RoleName": "app", "PolicyName": "read", "PolicyDocument": document.to_string()}),
     )
     .unwrap();
-    let got = h.root_call("GetRolePolicy", json!({"RoleName": "app", "PolicyName": "read"})).unwrap();
+    let got = h
+        .root_call(
+            "GetRolePolicy",
+            json!({"RoleName": "app", "PolicyName": "read"}),
+        )
+        .unwrap();
     assert_eq!(got["RoleName"], "app");
     assert_eq!(got["PolicyDocument"], document.to_string());
-    let listed = h.root_call("ListRolePolicies", json!({"RoleName": "app"})).unwrap();
+    let listed = h
+        .root_call("ListRolePolicies", json!({"RoleName": "app"}))
+        .unwrap();
     assert_eq!(listed["PolicyNames"], json!(["read"]));
-    let conflict = h.root_call("DeleteRole", json!({"RoleName": "app"})).unwrap_err();
+    let conflict = h
+        .root_call("DeleteRole", json!({"RoleName": "app"}))
+        .unwrap_err();
     assert!(matches!(conflict, Error::DeleteConflict(_)), "{conflict}");
-    h.root_call("DeleteRolePolicy", json!({"RoleName": "app", "PolicyName": "read"})).unwrap();
-    let missing = h.root_call("GetRolePolicy", json!({"RoleName": "app", "PolicyName": "read"})).unwrap_err();
-    assert_eq!(missing.message(), "The role policy with name read cannot be found.");
+    h.root_call(
+        "DeleteRolePolicy",
+        json!({"RoleName": "app", "PolicyName": "read"}),
+    )
+    .unwrap();
+    let missing = h
+        .root_call(
+            "GetRolePolicy",
+            json!({"RoleName": "app", "PolicyName": "read"}),
+        )
+        .unwrap_err();
+    assert_eq!(
+        missing.message(),
+        "The role policy with name read cannot be found."
+    );
     let too_big = "x".repeat(10_300);
     let big = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{too_big}")}]});
     let limit = h
-        .root_call("PutRolePolicy", json!({"RoleName": "app", "PolicyName": "big", "PolicyDocument": big.to_string()}))
+        .root_call(
+            "PutRolePolicy",
+            json!({"RoleName": "app", "PolicyName": "big", "PolicyDocument": big.to_string()}),
+        )
         .unwrap_err();
     assert!(matches!(limit, Error::LimitExceeded(_)), "{limit}");
-    h.root_call("DeleteRole", json!({"RoleName": "app"})).unwrap();
+    h.root_call("DeleteRole", json!({"RoleName": "app"}))
+        .unwrap();
 }

@@ -140,7 +140,13 @@ mod tests {
     fn splits_at_the_first_five_colons() {
         let arn = Arn::parse("arn:aws:s3:::bucket/a:b").unwrap();
         assert_eq!(
-            (arn.partition, arn.service, arn.region, arn.account, arn.resource),
+            (
+                arn.partition,
+                arn.service,
+                arn.region,
+                arn.account,
+                arn.resource
+            ),
             ("aws", "s3", "", "", "bucket/a:b")
         );
         assert!(Arn::parse("arn:aws:s3::").is_none());
@@ -150,8 +156,14 @@ mod tests {
 
     #[test]
     fn prefix_segments_do_not_cross_colons() {
-        assert!(matches_plain("arn:aws:iam::*:role/x", "arn:aws:iam::111122223333:role/x"));
-        assert!(!matches_plain("arn:aws:iam::1*:role/x", "arn:aws:iam::1:2:role/x"));
+        assert!(matches_plain(
+            "arn:aws:iam::*:role/x",
+            "arn:aws:iam::111122223333:role/x"
+        ));
+        assert!(!matches_plain(
+            "arn:aws:iam::1*:role/x",
+            "arn:aws:iam::1:2:role/x"
+        ));
         assert!(matches_plain("arn:aws:s3:::*", "arn:aws:s3:::bucket/a/b:c"));
         assert!(!matches_plain("arn:aws:s3:::*/*", "arn:aws:s3:::bucket"));
         assert!(matches_plain("arn:aws:s3:::*/*", "arn:aws:s3:::bucket/key"));

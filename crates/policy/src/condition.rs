@@ -86,22 +86,58 @@ impl Comparison {
 const OPERATORS: &[(&str, Test, bool)] = &[
     ("StringEquals", Test::StringEquals, false),
     ("StringNotEquals", Test::StringEquals, true),
-    ("StringEqualsIgnoreCase", Test::StringEqualsIgnoreCase, false),
-    ("StringNotEqualsIgnoreCase", Test::StringEqualsIgnoreCase, true),
+    (
+        "StringEqualsIgnoreCase",
+        Test::StringEqualsIgnoreCase,
+        false,
+    ),
+    (
+        "StringNotEqualsIgnoreCase",
+        Test::StringEqualsIgnoreCase,
+        true,
+    ),
     ("StringLike", Test::StringLike, false),
     ("StringNotLike", Test::StringLike, true),
     ("NumericEquals", Test::Numeric(Comparison::Equals), false),
     ("NumericNotEquals", Test::Numeric(Comparison::Equals), true),
-    ("NumericLessThan", Test::Numeric(Comparison::LessThan), false),
-    ("NumericLessThanEquals", Test::Numeric(Comparison::LessThanEquals), false),
-    ("NumericGreaterThan", Test::Numeric(Comparison::GreaterThan), false),
-    ("NumericGreaterThanEquals", Test::Numeric(Comparison::GreaterThanEquals), false),
+    (
+        "NumericLessThan",
+        Test::Numeric(Comparison::LessThan),
+        false,
+    ),
+    (
+        "NumericLessThanEquals",
+        Test::Numeric(Comparison::LessThanEquals),
+        false,
+    ),
+    (
+        "NumericGreaterThan",
+        Test::Numeric(Comparison::GreaterThan),
+        false,
+    ),
+    (
+        "NumericGreaterThanEquals",
+        Test::Numeric(Comparison::GreaterThanEquals),
+        false,
+    ),
     ("DateEquals", Test::Date(Comparison::Equals), false),
     ("DateNotEquals", Test::Date(Comparison::Equals), true),
     ("DateLessThan", Test::Date(Comparison::LessThan), false),
-    ("DateLessThanEquals", Test::Date(Comparison::LessThanEquals), false),
-    ("DateGreaterThan", Test::Date(Comparison::GreaterThan), false),
-    ("DateGreaterThanEquals", Test::Date(Comparison::GreaterThanEquals), false),
+    (
+        "DateLessThanEquals",
+        Test::Date(Comparison::LessThanEquals),
+        false,
+    ),
+    (
+        "DateGreaterThan",
+        Test::Date(Comparison::GreaterThan),
+        false,
+    ),
+    (
+        "DateGreaterThanEquals",
+        Test::Date(Comparison::GreaterThanEquals),
+        false,
+    ),
     ("Bool", Test::Bool, false),
     ("BinaryEquals", Test::BinaryEquals, false),
     ("IpAddress", Test::IpAddress, false),
@@ -162,11 +198,13 @@ impl Values {
                 .collect()
         }
         Ok(match test {
-            Test::StringEquals | Test::StringEqualsIgnoreCase | Test::StringLike => Values::Strings(
-                raw.iter()
-                    .map(|value| Template::parse(value, variables))
-                    .collect(),
-            ),
+            Test::StringEquals | Test::StringEqualsIgnoreCase | Test::StringLike => {
+                Values::Strings(
+                    raw.iter()
+                        .map(|value| Template::parse(value, variables))
+                        .collect(),
+                )
+            }
             Test::Numeric(_) => Values::Numbers(each(raw, scalar::number)?),
             Test::Date(_) => Values::Dates(each(raw, scalar::timestamp)?),
             Test::Bool => Values::Bools(each(raw, boolean)?),
@@ -328,8 +366,16 @@ mod tests {
     fn negated_set_operators_negate_per_value() {
         // The discriminating vector of the MinIO advisory.
         let request = context("aws:TagKeys", &["art", "hr"]);
-        let all = condition("ForAllValues:StringNotEquals", "aws:TagKeys", &["prod", "art"]);
-        let any = condition("ForAnyValue:StringNotEquals", "aws:TagKeys", &["prod", "art"]);
+        let all = condition(
+            "ForAllValues:StringNotEquals",
+            "aws:TagKeys",
+            &["prod", "art"],
+        );
+        let any = condition(
+            "ForAnyValue:StringNotEquals",
+            "aws:TagKeys",
+            &["prod", "art"],
+        );
         assert!(!all.holds(&request));
         assert!(any.holds(&request));
     }

@@ -104,7 +104,9 @@ impl Context {
 
     /// Keys (lower-cased) and values, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
-        self.entries.iter().map(|(key, value)| (key.as_str(), value))
+        self.entries
+            .iter()
+            .map(|(key, value)| (key.as_str(), value))
     }
 
     fn position(&self, folded: &str) -> Result<usize, usize> {

@@ -95,7 +95,9 @@ impl Decision<'_> {
                 format!("because no {} allows the {action} action", kind_noun(kind))
             }
         };
-        format!("User: {caller} is not authorized to perform: {action} on resource: {resource} {why}")
+        format!(
+            "User: {caller} is not authorized to perform: {action} on resource: {resource} {why}"
+        )
     }
 }
 
@@ -268,11 +270,12 @@ fn decide<'a>(
     let caller = request.principal;
     let has_boundary = policies.boundary.is_some();
 
-    let mut scan = |set: Option<&'a PolicySet>, kind: PolicyKind| -> Option<(SetVerdict, &'a PolicySet)> {
-        let set = set?;
-        observer.set_kind(kind);
-        Some((set.scan(request, action, has_boundary, observer), set))
-    };
+    let mut scan =
+        |set: Option<&'a PolicySet>, kind: PolicyKind| -> Option<(SetVerdict, &'a PolicySet)> {
+            let set = set?;
+            observer.set_kind(kind);
+            Some((set.scan(request, action, has_boundary, observer), set))
+        };
     let resource_kind = if policies.trust {
         PolicyKind::Trust
     } else {
@@ -298,28 +301,58 @@ fn decide<'a>(
             && decision.outcome == Outcome::ExplicitDeny
         {
             // Keep scanning organization policies only to explain; the answer is known.
-            scan_levels(policies.service_control, PolicyKind::ServiceControl, &mut scan, &mut scps);
-            scan_levels(policies.resource_control, PolicyKind::ResourceControl, &mut scan, &mut rcps);
+            scan_levels(
+                policies.service_control,
+                PolicyKind::ServiceControl,
+                &mut scan,
+                &mut scps,
+            );
+            scan_levels(
+                policies.resource_control,
+                PolicyKind::ResourceControl,
+                &mut scan,
+                &mut rcps,
+            );
             return decision;
         }
     }
-    scan_levels(policies.service_control, PolicyKind::ServiceControl, &mut scan, &mut scps);
-    scan_levels(policies.resource_control, PolicyKind::ResourceControl, &mut scan, &mut rcps);
-    for (levels, kind) in [(&scps, PolicyKind::ServiceControl), (&rcps, PolicyKind::ResourceControl)] {
+    scan_levels(
+        policies.service_control,
+        PolicyKind::ServiceControl,
+        &mut scan,
+        &mut scps,
+    );
+    scan_levels(
+        policies.resource_control,
+        PolicyKind::ResourceControl,
+        &mut scan,
+        &mut rcps,
+    );
+    for (levels, kind) in [
+        (&scps, PolicyKind::ServiceControl),
+        (&rcps, PolicyKind::ResourceControl),
+    ] {
         for (verdict, set) in levels.iter() {
             if let Some(slot) = verdict.deny {
                 return deny(set, slot, kind);
             }
         }
     }
-    for (levels, kind) in [(&rcps, PolicyKind::ResourceControl), (&scps, PolicyKind::ServiceControl)] {
+    for (levels, kind) in [
+        (&rcps, PolicyKind::ResourceControl),
+        (&scps, PolicyKind::ServiceControl),
+    ] {
         if levels.iter().any(|(verdict, _)| verdict.allow.is_none()) {
             return implicit(kind);
         }
     }
 
-    let grant = resource.as_ref().and_then(|(v, _)| v.allow.map(|(_, grant)| grant));
-    let resource_allow = resource.as_ref().and_then(|(v, set)| v.allow.map(|(slot, _)| allow(set, slot, resource_kind)));
+    let grant = resource
+        .as_ref()
+        .and_then(|(v, _)| v.allow.map(|(_, grant)| grant));
+    let resource_allow = resource
+        .as_ref()
+        .and_then(|(v, set)| v.allow.map(|(slot, _)| allow(set, slot, resource_kind)));
     if !caller.has_identity() {
         return match grant {
             Some(_) => resource_allow.unwrap_or(ALLOWED),
@@ -331,7 +364,10 @@ fn decide<'a>(
     if grant.is_none() && (policies.trust || cross_account) {
         return implicit(resource_kind);
     }
-    let identity_allow = identity.as_ref().and_then(|(v, set)| v.allow.map(|(slot, _)| allow(set, slot, PolicyKind::Identity)));
+    let identity_allow = identity.as_ref().and_then(|(v, set)| {
+        v.allow
+            .map(|(slot, _)| allow(set, slot, PolicyKind::Identity))
+    });
     if caller.kind == PrincipalKind::Root {
         return identity_allow.or(resource_allow).unwrap_or(ALLOWED);
     }

@@ -367,7 +367,13 @@ mod tests {
             unreachable!()
         };
         assert_eq!(array.start, Position { line: 2, column: 8 });
-        assert_eq!(array.end, Position { line: 2, column: 24 });
+        assert_eq!(
+            array.end,
+            Position {
+                line: 2,
+                column: 24
+            }
+        );
         assert_eq!(json.end, Position { line: 3, column: 2 });
     }
 

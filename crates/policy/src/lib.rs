@@ -54,7 +54,9 @@ pub use arn::Arn;
 pub use condition::Condition;
 pub use context::{Context, ContextValue, Request};
 pub use error::PolicyError;
-pub use evaluate::{Decision, Explanation, MatchedStatement, Outcome, Policies, Reason, StatementRef};
+pub use evaluate::{
+    Decision, Explanation, MatchedStatement, Outcome, Policies, Reason, StatementRef,
+};
 pub use json::Position;
 pub use policy::{Effect, Policy, PolicyKind, Statement, Version};
 pub use principal::{Grant, Principal, PrincipalKind};

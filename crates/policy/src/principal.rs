@@ -38,7 +38,10 @@ impl PrincipalKind {
 
     /// Whether the caller is a session that session policies can restrict.
     pub fn is_session(self) -> bool {
-        matches!(self, PrincipalKind::AssumedRole | PrincipalKind::FederatedUser)
+        matches!(
+            self,
+            PrincipalKind::AssumedRole | PrincipalKind::FederatedUser
+        )
     }
 }
 
@@ -91,7 +94,10 @@ impl Principal {
                 .split('/')
                 .next()
                 .unwrap_or_default();
-            format!("arn:{}:iam::{}:role/{role}", parsed.partition, parsed.account)
+            format!(
+                "arn:{}:iam::{}:role/{role}",
+                parsed.partition, parsed.account
+            )
         });
         Some(Principal {
             kind,
@@ -181,9 +187,9 @@ impl PrincipalValue {
     pub fn grant(&self, caller: &Principal) -> Option<Grant> {
         match self {
             PrincipalValue::Everyone => Some(Grant::Direct),
-            PrincipalValue::Account(account) => (caller.has_identity()
-                && caller.account == *account)
-                .then_some(Grant::Account),
+            PrincipalValue::Account(account) => {
+                (caller.has_identity() && caller.account == *account).then_some(Grant::Account)
+            }
             PrincipalValue::Arn(arn) => {
                 if caller.has_identity() && caller.arn == *arn {
                     Some(Grant::Direct)
@@ -222,7 +228,10 @@ pub(crate) struct PrincipalBlock {
 impl PrincipalBlock {
     /// The strongest grant any value gives `caller`.
     pub fn grant(&self, caller: &Principal) -> Option<Grant> {
-        self.values.iter().filter_map(|value| value.grant(caller)).max()
+        self.values
+            .iter()
+            .filter_map(|value| value.grant(caller))
+            .max()
     }
 
     /// For `NotPrincipal`: whether the list names every identity the caller is evaluated
@@ -234,11 +243,11 @@ impl PrincipalBlock {
                 .iter()
                 .any(|v| *v == PrincipalValue::Everyone || test(v))
         };
-        let own_arn = |v: &PrincipalValue| matches!(v, PrincipalValue::Arn(arn) if *arn == caller.arn);
-        let own_id = |v: &PrincipalValue| {
-            matches!(v, PrincipalValue::UniqueId(id) if Some(id.as_str()) == caller.id.as_deref())
-        };
-        let account = || named(&|v| matches!(v, PrincipalValue::Account(a) if *a == caller.account));
+        let own_arn =
+            |v: &PrincipalValue| matches!(v, PrincipalValue::Arn(arn) if *arn == caller.arn);
+        let own_id = |v: &PrincipalValue| matches!(v, PrincipalValue::UniqueId(id) if Some(id.as_str()) == caller.id.as_deref());
+        let account =
+            || named(&|v| matches!(v, PrincipalValue::Account(a) if *a == caller.account));
         match caller.kind {
             PrincipalKind::Root => account(),
             PrincipalKind::User => named(&|v| own_arn(v) || own_id(v)) && account(),
@@ -250,9 +259,9 @@ impl PrincipalBlock {
                 named(&own_arn) && named(&role) && account()
             }
             PrincipalKind::FederatedUser => named(&own_arn) && account(),
-            PrincipalKind::Service => named(&|v| {
-                matches!(v, PrincipalValue::Service(s) if s.eq_ignore_ascii_case(&caller.arn))
-            }),
+            PrincipalKind::Service => named(
+                &|v| matches!(v, PrincipalValue::Service(s) if s.eq_ignore_ascii_case(&caller.arn)),
+            ),
             PrincipalKind::WebIdentity => {
                 named(&|v| matches!(v, PrincipalValue::Federated(p) if *p == caller.arn))
             }
@@ -272,8 +281,7 @@ pub(crate) fn aws_value(text: &str) -> Option<PrincipalValue> {
     if let Some(arn) = Arn::parse(text) {
         let known_partition = crate::arn::PARTITIONS.contains(&arn.partition);
         let account_ok = arn.account.len() == 12 && arn.account.bytes().all(|b| b.is_ascii_digit());
-        if !known_partition || !account_ok || !arn.region.is_empty() || text.contains(['*', '?'])
-        {
+        if !known_partition || !account_ok || !arn.region.is_empty() || text.contains(['*', '?']) {
             return None;
         }
         return match (arn.service, arn.resource) {
@@ -293,7 +301,9 @@ pub(crate) fn aws_value(text: &str) -> Option<PrincipalValue> {
     let unique_id = text.len() >= 16
         && text.len() <= 128
         && text.starts_with('A')
-        && text.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
     unique_id.then(|| PrincipalValue::UniqueId(text.to_owned()))
 }
 

@@ -114,7 +114,10 @@ fn main() {
             if !names.insert(case.name.clone()) {
                 failures.push(format!("{file_name}: duplicate case name `{}`", case.name));
             }
-            if filter.as_ref().is_some_and(|f| !case.name.contains(f.as_str())) {
+            if filter
+                .as_ref()
+                .is_some_and(|f| !case.name.contains(f.as_str()))
+            {
                 continue;
             }
             match run(case) {
@@ -161,17 +164,24 @@ fn document_text(document: &Value) -> String {
 
 fn run_parse(case: &Case, kind: &str) -> Result<(), String> {
     let kind = kind_named(kind)?;
-    let document = case.document.as_ref().ok_or("a parse case needs `document`")?;
+    let document = case
+        .document
+        .as_ref()
+        .ok_or("a parse case needs `document`")?;
     let result = Policy::parse(&document_text(document), kind);
     match (&case.expect.error, case.expect.valid, result) {
         (Some(expected), _, Err(error)) => {
             if error.to_string().contains(expected.as_str()) {
                 Ok(())
             } else {
-                Err(format!("expected an error containing `{expected}`, got `{error}`"))
+                Err(format!(
+                    "expected an error containing `{expected}`, got `{error}`"
+                ))
             }
         }
-        (Some(expected), _, Ok(_)) => Err(format!("expected an error containing `{expected}`, but the document was accepted")),
+        (Some(expected), _, Ok(_)) => Err(format!(
+            "expected an error containing `{expected}`, but the document was accepted"
+        )),
         (None, Some(true), Ok(policy)) => {
             let reparsed = Policy::parse(&policy.to_json(), kind)
                 .map_err(|e| format!("printed form does not parse: {e}"))?;
@@ -181,7 +191,9 @@ fn run_parse(case: &Case, kind: &str) -> Result<(), String> {
                 Err("printed form parses to a different policy".to_owned())
             }
         }
-        (None, Some(true), Err(error)) => Err(format!("expected the document to be valid, got `{error}`")),
+        (None, Some(true), Err(error)) => {
+            Err(format!("expected the document to be valid, got `{error}`"))
+        }
         _ => Err("a parse case expects `error` or `valid: true`".to_owned()),
     }
 }
@@ -201,7 +213,11 @@ fn set_of(documents: &[Value], kind: PolicyKind, prefix: &str) -> Result<PolicyS
     Ok(set)
 }
 
-fn levels_of(levels: &[Vec<Value>], kind: PolicyKind, prefix: &str) -> Result<Vec<PolicySet>, String> {
+fn levels_of(
+    levels: &[Vec<Value>],
+    kind: PolicyKind,
+    prefix: &str,
+) -> Result<Vec<PolicySet>, String> {
     levels
         .iter()
         .enumerate()
@@ -218,7 +234,9 @@ fn principal_of(spec: Option<&CasePrincipal>) -> Result<Principal, String> {
         Principal::service(service)
     } else if let Some(provider) = &spec.federated {
         let account = spec.account.clone().unwrap_or_else(|| {
-            Arn::parse(provider).map(|a| a.account.to_owned()).unwrap_or_default()
+            Arn::parse(provider)
+                .map(|a| a.account.to_owned())
+                .unwrap_or_default()
         });
         Principal::web_identity(provider, &account)
     } else {
@@ -241,11 +259,15 @@ fn context_value(value: &Value) -> Result<ContextValue, String> {
             Value::String(s) => Ok(s.clone()),
             Value::Number(n) => Ok(n.to_string()),
             Value::Bool(b) => Ok(b.to_string()),
-            other => Err(format!("context value {other} is not a string, number or boolean")),
+            other => Err(format!(
+                "context value {other} is not a string, number or boolean"
+            )),
         }
     }
     match value {
-        Value::Array(items) => Ok(ContextValue::Multi(items.iter().map(scalar).collect::<Result<_, _>>()?)),
+        Value::Array(items) => Ok(ContextValue::Multi(
+            items.iter().map(scalar).collect::<Result<_, _>>()?,
+        )),
         other => Ok(ContextValue::Single(scalar(other)?)),
     }
 }
@@ -277,23 +299,58 @@ fn principal_keys(principal: &Principal, context: &mut Context) {
 }
 
 fn run_evaluation(case: &Case) -> Result<(), String> {
-    let request_spec = case.request.as_ref().ok_or("an evaluation case needs `request`")?;
-    let expected = case.expect.decision.as_deref().ok_or("an evaluation case needs `expect.decision`")?;
+    let request_spec = case
+        .request
+        .as_ref()
+        .ok_or("an evaluation case needs `request`")?;
+    let expected = case
+        .expect
+        .decision
+        .as_deref()
+        .ok_or("an evaluation case needs `expect.decision`")?;
     let none = CasePolicies::default();
     let spec = case.policies.as_ref().unwrap_or(&none);
-    let identity = spec.identity.as_deref().map(|d| set_of(d, PolicyKind::Identity, "identity")).transpose()?;
-    let boundary = spec.boundary.as_deref().map(|d| set_of(d, PolicyKind::Boundary, "boundary")).transpose()?;
-    let session = spec.session.as_deref().map(|d| set_of(d, PolicyKind::Session, "session")).transpose()?;
+    let identity = spec
+        .identity
+        .as_deref()
+        .map(|d| set_of(d, PolicyKind::Identity, "identity"))
+        .transpose()?;
+    let boundary = spec
+        .boundary
+        .as_deref()
+        .map(|d| set_of(d, PolicyKind::Boundary, "boundary"))
+        .transpose()?;
+    let session = spec
+        .session
+        .as_deref()
+        .map(|d| set_of(d, PolicyKind::Session, "session"))
+        .transpose()?;
     if spec.resource.is_some() && spec.trust.is_some() {
         return Err("a case has either `resource` or `trust`".to_owned());
     }
     let resource = match (&spec.resource, &spec.trust) {
-        (Some(document), _) => Some(PolicySet::from_policies([("resource", parse_policy(document, PolicyKind::Resource, "resource")?)])),
-        (_, Some(document)) => Some(PolicySet::from_policies([("trust", parse_policy(document, PolicyKind::Trust, "trust")?)])),
+        (Some(document), _) => Some(PolicySet::from_policies([(
+            "resource",
+            parse_policy(document, PolicyKind::Resource, "resource")?,
+        )])),
+        (_, Some(document)) => Some(PolicySet::from_policies([(
+            "trust",
+            parse_policy(document, PolicyKind::Trust, "trust")?,
+        )])),
         _ => None,
     };
-    let scp = spec.scp.as_deref().map(|l| levels_of(l, PolicyKind::ServiceControl, "scp")).transpose()?.unwrap_or_default();
-    let rcp = spec.rcp.as_deref().map(|l| levels_of(l, PolicyKind::ResourceControl, "rcp")).transpose()?.unwrap_or_default();
+    let scp = spec
+        .scp
+        .as_deref()
+        .map(|l| levels_of(l, PolicyKind::ServiceControl, "scp"))
+        .transpose()?
+        .unwrap_or_default();
+    let rcp = spec
+        .rcp
+        .as_deref()
+        .map(|l| levels_of(l, PolicyKind::ResourceControl, "rcp"))
+        .transpose()?
+        .unwrap_or_default();
     let policies = Policies {
         identity: identity.as_ref(),
         boundary: boundary.as_ref(),
@@ -337,14 +394,24 @@ fn run_evaluation(case: &Case) -> Result<(), String> {
     };
     let mut problems = Vec::new();
     if decision.outcome != outcome {
-        problems.push(format!("decision: expected {expected}, got {:?} ({:?})", decision.outcome, decision.reason));
+        problems.push(format!(
+            "decision: expected {expected}, got {:?} ({:?})",
+            decision.outcome, decision.reason
+        ));
     }
     if explanation.outcome != decision.outcome || explanation.reason != decision.reason {
-        problems.push(format!("explain disagrees with evaluate: {:?} vs {:?}", explanation.reason, decision.reason));
+        problems.push(format!(
+            "explain disagrees with evaluate: {:?} vs {:?}",
+            explanation.reason, decision.reason
+        ));
     }
     if let Some(matched) = &case.expect.matched {
         let mut want: Vec<String> = matched.clone();
-        let mut got: Vec<String> = explanation.matched.iter().map(|m| format!("{}#{}", m.policy_id, m.index)).collect();
+        let mut got: Vec<String> = explanation
+            .matched
+            .iter()
+            .map(|m| format!("{}#{}", m.policy_id, m.index))
+            .collect();
         want.sort();
         got.sort();
         want.dedup();
@@ -354,7 +421,11 @@ fn run_evaluation(case: &Case) -> Result<(), String> {
     }
     if let Some(missing) = &case.expect.missing_context {
         let mut want: Vec<String> = missing.iter().map(|k| k.to_ascii_lowercase()).collect();
-        let mut got: Vec<String> = explanation.missing_context.iter().map(|k| k.to_ascii_lowercase()).collect();
+        let mut got: Vec<String> = explanation
+            .missing_context
+            .iter()
+            .map(|k| k.to_ascii_lowercase())
+            .collect();
         want.sort();
         want.dedup();
         got.sort();
@@ -362,5 +433,9 @@ fn run_evaluation(case: &Case) -> Result<(), String> {
             problems.push(format!("missing_context: expected {want:?}, got {got:?}"));
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n    ")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n    "))
+    }
 }

@@ -40,7 +40,11 @@ pub struct ServeArgs {
     #[arg(long, env = "WARDEN_LOG_FORMAT")]
     log_format: Option<String>,
     /// A proxy whose X-Forwarded-For header is believed (repeatable).
-    #[arg(long = "trusted-proxy", env = "WARDEN_TRUSTED_PROXIES", value_delimiter = ',')]
+    #[arg(
+        long = "trusted-proxy",
+        env = "WARDEN_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
     trusted_proxies: Vec<IpAddr>,
     /// The generation of the key that seals session tokens [default: 1]. Raise it by one to
     /// rotate: tokens of the previous generation stay valid until they expire (36 hours at
@@ -88,12 +92,16 @@ impl ServeArgs {
     fn settings(self) -> anyhow::Result<Settings> {
         let file: FileConfig = match &self.config {
             Some(path) => {
-                let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                let text = fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
                 toml::from_str(&text).with_context(|| format!("reading {}", path.display()))?
             }
             None => FileConfig::default(),
         };
-        let log_format = self.log_format.or(file.log_format).unwrap_or_else(|| "human".to_owned());
+        let log_format = self
+            .log_format
+            .or(file.log_format)
+            .unwrap_or_else(|| "human".to_owned());
         let json_logs = match log_format.as_str() {
             "human" => false,
             "json" => true,
@@ -104,7 +112,10 @@ impl ServeArgs {
                 .listen
                 .or(file.listen)
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8910))),
-            data: self.data.or(file.data).unwrap_or_else(|| PathBuf::from("./warden-data")),
+            data: self
+                .data
+                .or(file.data)
+                .unwrap_or_else(|| PathBuf::from("./warden-data")),
             account_id: self.account_id.or(file.account_id),
             dev: self.dev || file.dev.unwrap_or(false),
             json_logs,
@@ -136,7 +147,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("WARDEN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -170,21 +183,29 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         settings.allow_http_oidc_loopback,
     )));
     if settings.allow_http_oidc_loopback {
-        tracing::warn!("OpenID Connect providers on loopback addresses may use plain HTTP (--allow-http-oidc-loopback)");
+        tracing::warn!(
+            "OpenID Connect providers on loopback addresses may use plain HTTP (--allow-http-oidc-loopback)"
+        );
     }
     let root_key = root_key_from_env()?;
     let bootstrap = service
-        .bootstrap(settings.account_id.as_deref(), root_key.as_ref().map(|(id, secret)| (id.as_str(), secret)))
+        .bootstrap(
+            settings.account_id.as_deref(),
+            root_key.as_ref().map(|(id, secret)| (id.as_str(), secret)),
+        )
         .context("preparing the first account")?;
     if bootstrap.created_account {
         tracing::info!(account = %bootstrap.account, "created the first account");
     }
     if let Some((key_id, secret)) = &bootstrap.generated_root_key {
         let path = data.join("root-credentials");
-        write_private(&path, &format!(
-            "[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {}\n",
-            secret.expose()
-        ))?;
+        write_private(
+            &path,
+            &format!(
+                "[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {}\n",
+                secret.expose()
+            ),
+        )?;
         eprintln!(
             "warden: generated root credentials for account {} and wrote them to {} (mode 0600); they are not shown again",
             bootstrap.account,
@@ -192,8 +213,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         );
     }
     if settings.dev {
-        tracing::warn!("DEV MODE: unknown access keys act as the root user of account {} and POST /_warden/reset wipes all state; never use this for real data", bootstrap.account);
-        eprintln!("warden: WARNING: --dev mode: unknown access keys are accepted as the root user; state can be wiped by POST /_warden/reset");
+        tracing::warn!(
+            "DEV MODE: unknown access keys act as the root user of account {} and POST /_warden/reset wipes all state; never use this for real data",
+            bootstrap.account
+        );
+        eprintln!(
+            "warden: WARNING: --dev mode: unknown access keys are accepted as the root user; state can be wiped by POST /_warden/reset"
+        );
     }
     let service = Arc::new(service);
     let flusher = tokio::spawn(flush_key_use_periodically(Arc::clone(&service)));
@@ -211,10 +237,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
     tracing::info!(address = %listener.local_addr()?, account = %bootstrap.account, "warden is ready");
-    axum::serve(listener, router(edge).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+    axum::serve(
+        listener,
+        router(edge).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving")?;
     flusher.abort();
     let flushed = tokio::task::spawn_blocking(move || service.flush_key_use()).await;
     if !matches!(flushed, Ok(Ok(()))) {
@@ -282,11 +311,13 @@ pub(crate) fn lock_data(data: &Path) -> anyhow::Result<fs::File> {
 /// first start with mode 0600.
 pub(crate) fn master_key(data: &Path) -> anyhow::Result<MasterKey> {
     if let Ok(hex) = std::env::var("WARDEN_MASTER_KEY") {
-        return MasterKey::from_hex(&hex).context("WARDEN_MASTER_KEY must be 64 hexadecimal digits");
+        return MasterKey::from_hex(&hex)
+            .context("WARDEN_MASTER_KEY must be 64 hexadecimal digits");
     }
     let path = data.join("master.key");
     match fs::read_to_string(&path) {
-        Ok(text) => MasterKey::from_hex(&text).with_context(|| format!("{} does not hold a master key", path.display())),
+        Ok(text) => MasterKey::from_hex(&text)
+            .with_context(|| format!("{} does not hold a master key", path.display())),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             let key = MasterKey::generate()?;
             write_private(&path, &format!("{}\n", key.to_hex().as_str()))?;
@@ -297,12 +328,18 @@ pub(crate) fn master_key(data: &Path) -> anyhow::Result<MasterKey> {
 }
 
 fn root_key_from_env() -> anyhow::Result<Option<(String, Secret)>> {
-    let id = std::env::var("WARDEN_ROOT_ACCESS_KEY_ID").ok().filter(|v| !v.is_empty());
-    let secret = std::env::var("WARDEN_ROOT_SECRET_ACCESS_KEY").ok().filter(|v| !v.is_empty());
+    let id = std::env::var("WARDEN_ROOT_ACCESS_KEY_ID")
+        .ok()
+        .filter(|v| !v.is_empty());
+    let secret = std::env::var("WARDEN_ROOT_SECRET_ACCESS_KEY")
+        .ok()
+        .filter(|v| !v.is_empty());
     match (id, secret) {
         (Some(id), Some(secret)) => Ok(Some((id, Secret::new(secret)))),
         (None, None) => Ok(None),
-        _ => bail!("set both WARDEN_ROOT_ACCESS_KEY_ID and WARDEN_ROOT_SECRET_ACCESS_KEY, or neither"),
+        _ => bail!(
+            "set both WARDEN_ROOT_ACCESS_KEY_ID and WARDEN_ROOT_SECRET_ACCESS_KEY, or neither"
+        ),
     }
 }
 

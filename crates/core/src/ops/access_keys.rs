@@ -39,7 +39,12 @@ struct Owner {
     user_name: Option<String>,
 }
 
-fn owner(cx: &Cx<'_>, state: &State, action: &str, user_name: Option<&str>) -> Result<Owner, Error> {
+fn owner(
+    cx: &Cx<'_>,
+    state: &State,
+    action: &str,
+    user_name: Option<&str>,
+) -> Result<Owner, Error> {
     match (user_name, &cx.caller.identity) {
         (Some(name), _) => {
             let user = authorized_user(cx, state, action, name, &[])?;
@@ -157,7 +162,10 @@ struct ListAccessKeysOutput {
     marker: Option<String>,
 }
 
-fn list_access_keys(cx: &Cx<'_>, input: ListAccessKeysInput) -> Result<ListAccessKeysOutput, Error> {
+fn list_access_keys(
+    cx: &Cx<'_>,
+    input: ListAccessKeysInput,
+) -> Result<ListAccessKeysOutput, Error> {
     cx.service.read(|state| {
         let owner = owner(cx, state, "iam:ListAccessKeys", input.user_name.as_deref())?;
         let keys = account(cx, state)?
@@ -190,7 +198,12 @@ struct UpdateAccessKeyInput {
 }
 
 /// The key `id` of `owner`, or NoSuchEntity (also when it belongs to someone else).
-fn owned_key<'s>(state: &'s State, cx: &Cx<'_>, owner: &Owner, id: &str) -> Result<&'s AccessKey, Error> {
+fn owned_key<'s>(
+    state: &'s State,
+    cx: &Cx<'_>,
+    owner: &Owner,
+    id: &str,
+) -> Result<&'s AccessKey, Error> {
     account(cx, state)?
         .access_keys
         .get(id)
@@ -265,14 +278,25 @@ fn get_access_key_last_used(cx: &Cx<'_>, input: LastUsedInput) -> Result<LastUse
     cx.service.read(|state| {
         let account = account(cx, state)?;
         let key = account.access_keys.get(&input.access_key_id);
-        let user = key.and_then(|k| k.user.as_deref()).and_then(|id| account.user_by_id(id));
+        let user = key
+            .and_then(|k| k.user.as_deref())
+            .and_then(|id| account.user_by_id(id));
         let arn = match user {
             Some(user) => super::users::user_arn(user),
             None => format!("arn:aws:iam::{}:root", cx.caller.account),
         };
-        cx.authorize(state, "iam:GetAccessKeyLastUsed", &arn, user.map(|u| u.tags.as_slice()).unwrap_or_default(), &[])?;
+        cx.authorize(
+            state,
+            "iam:GetAccessKeyLastUsed",
+            &arn,
+            user.map(|u| u.tags.as_slice()).unwrap_or_default(),
+            &[],
+        )?;
         let key = key.ok_or_else(|| no_such_key(&input.access_key_id))?;
-        let last = cx.service.pending_key_use(&key.id).or_else(|| key.last_used.clone());
+        let last = cx
+            .service
+            .pending_key_use(&key.id)
+            .or_else(|| key.last_used.clone());
         let last = last.as_ref();
         Ok(LastUsedOutput {
             user_name: user.map(|u| u.name.clone()),

@@ -9,8 +9,8 @@ use serde_json::Value;
 use warden_policy::ContextValue;
 
 use super::groups::authorized_group;
-use super::roles::{authorized_role, check_modifiable};
 use super::policies::{not_found, policy_arn, visible_policy};
+use super::roles::{authorized_role, check_modifiable};
 use super::users::authorized_user;
 use super::{Routed, paginate, under_prefix};
 use crate::error::Error;
@@ -276,7 +276,6 @@ fn list_attached_group_policies(
         list_attached(state, group, &input.page)
     })
 }
-
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]

@@ -26,18 +26,42 @@ use crate::state::{Mutation, State};
 
 pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
     ControlFlow::Break(match action {
-        "PutUserPolicy" => run(cx, input, |cx, i| put_policy::<User>(cx, "iam:PutUserPolicy", i)),
-        "GetUserPolicy" => run(cx, input, |cx, i| get_policy::<User>(cx, "iam:GetUserPolicy", i)),
-        "DeleteUserPolicy" => run(cx, input, |cx, i| delete_policy::<User>(cx, "iam:DeleteUserPolicy", i)),
-        "ListUserPolicies" => run(cx, input, |cx, i| list_policies::<User>(cx, "iam:ListUserPolicies", i)),
-        "PutGroupPolicy" => run(cx, input, |cx, i| put_policy::<Group>(cx, "iam:PutGroupPolicy", i)),
-        "GetGroupPolicy" => run(cx, input, |cx, i| get_policy::<Group>(cx, "iam:GetGroupPolicy", i)),
-        "DeleteGroupPolicy" => run(cx, input, |cx, i| delete_policy::<Group>(cx, "iam:DeleteGroupPolicy", i)),
-        "ListGroupPolicies" => run(cx, input, |cx, i| list_policies::<Group>(cx, "iam:ListGroupPolicies", i)),
-        "PutRolePolicy" => run(cx, input, |cx, i| put_policy::<Role>(cx, "iam:PutRolePolicy", i)),
-        "GetRolePolicy" => run(cx, input, |cx, i| get_policy::<Role>(cx, "iam:GetRolePolicy", i)),
-        "DeleteRolePolicy" => run(cx, input, |cx, i| delete_policy::<Role>(cx, "iam:DeleteRolePolicy", i)),
-        "ListRolePolicies" => run(cx, input, |cx, i| list_policies::<Role>(cx, "iam:ListRolePolicies", i)),
+        "PutUserPolicy" => run(cx, input, |cx, i| {
+            put_policy::<User>(cx, "iam:PutUserPolicy", i)
+        }),
+        "GetUserPolicy" => run(cx, input, |cx, i| {
+            get_policy::<User>(cx, "iam:GetUserPolicy", i)
+        }),
+        "DeleteUserPolicy" => run(cx, input, |cx, i| {
+            delete_policy::<User>(cx, "iam:DeleteUserPolicy", i)
+        }),
+        "ListUserPolicies" => run(cx, input, |cx, i| {
+            list_policies::<User>(cx, "iam:ListUserPolicies", i)
+        }),
+        "PutGroupPolicy" => run(cx, input, |cx, i| {
+            put_policy::<Group>(cx, "iam:PutGroupPolicy", i)
+        }),
+        "GetGroupPolicy" => run(cx, input, |cx, i| {
+            get_policy::<Group>(cx, "iam:GetGroupPolicy", i)
+        }),
+        "DeleteGroupPolicy" => run(cx, input, |cx, i| {
+            delete_policy::<Group>(cx, "iam:DeleteGroupPolicy", i)
+        }),
+        "ListGroupPolicies" => run(cx, input, |cx, i| {
+            list_policies::<Group>(cx, "iam:ListGroupPolicies", i)
+        }),
+        "PutRolePolicy" => run(cx, input, |cx, i| {
+            put_policy::<Role>(cx, "iam:PutRolePolicy", i)
+        }),
+        "GetRolePolicy" => run(cx, input, |cx, i| {
+            get_policy::<Role>(cx, "iam:GetRolePolicy", i)
+        }),
+        "DeleteRolePolicy" => run(cx, input, |cx, i| {
+            delete_policy::<Role>(cx, "iam:DeleteRolePolicy", i)
+        }),
+        "ListRolePolicies" => run(cx, input, |cx, i| {
+            list_policies::<Role>(cx, "iam:ListRolePolicies", i)
+        }),
         _ => return ControlFlow::Continue(input),
     })
 }
@@ -232,23 +256,43 @@ struct ListInput {
 
 /// How each holder is found once `action` is authorized on it.
 pub(crate) trait Lookup: InlineHolder + Sized {
-    fn authorized<'s>(cx: &Cx<'_>, state: &'s State, action: &str, name: &str) -> Result<&'s Self, Error>;
+    fn authorized<'s>(
+        cx: &Cx<'_>,
+        state: &'s State,
+        action: &str,
+        name: &str,
+    ) -> Result<&'s Self, Error>;
 }
 
 impl Lookup for User {
-    fn authorized<'s>(cx: &Cx<'_>, state: &'s State, action: &str, name: &str) -> Result<&'s Self, Error> {
+    fn authorized<'s>(
+        cx: &Cx<'_>,
+        state: &'s State,
+        action: &str,
+        name: &str,
+    ) -> Result<&'s Self, Error> {
         authorized_user(cx, state, action, name, &[])
     }
 }
 
 impl Lookup for Group {
-    fn authorized<'s>(cx: &Cx<'_>, state: &'s State, action: &str, name: &str) -> Result<&'s Self, Error> {
+    fn authorized<'s>(
+        cx: &Cx<'_>,
+        state: &'s State,
+        action: &str,
+        name: &str,
+    ) -> Result<&'s Self, Error> {
         authorized_group(cx, state, action, name, &[])
     }
 }
 
 impl Lookup for Role {
-    fn authorized<'s>(cx: &Cx<'_>, state: &'s State, action: &str, name: &str) -> Result<&'s Self, Error> {
+    fn authorized<'s>(
+        cx: &Cx<'_>,
+        state: &'s State,
+        action: &str,
+        name: &str,
+    ) -> Result<&'s Self, Error> {
         let role = authorized_role(cx, state, action, name, &[])?;
         check_modifiable(role)?;
         Ok(role)
@@ -258,7 +302,10 @@ impl Lookup for Role {
 fn put_policy<H: Lookup>(cx: &Cx<'_>, action: &str, input: PutInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let holder = H::authorized(cx, state, action, &input.holder)?;
-        Ok((vec![put(holder, &input.policy_name, &input.policy_document)?], ()))
+        Ok((
+            vec![put(holder, &input.policy_name, &input.policy_document)?],
+            (),
+        ))
     })
 }
 
@@ -276,7 +323,11 @@ fn delete_policy<H: Lookup>(cx: &Cx<'_>, action: &str, input: NameInput) -> Resu
     })
 }
 
-fn list_policies<H: Lookup>(cx: &Cx<'_>, action: &str, input: ListInput) -> Result<PolicyNames, Error> {
+fn list_policies<H: Lookup>(
+    cx: &Cx<'_>,
+    action: &str,
+    input: ListInput,
+) -> Result<PolicyNames, Error> {
     cx.service.read(|state| {
         let holder = H::authorized(cx, state, action, &input.holder)?;
         list(holder, input.marker.as_deref(), input.max_items)

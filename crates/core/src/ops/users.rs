@@ -72,8 +72,16 @@ impl WireUser {
             arn: user_arn(user),
             create_date: iso8601(user.created),
             password_last_used: user.password_last_used.map(iso8601),
-            permissions_boundary: if with_details { WireBoundary::new(&user.boundary) } else { None },
-            tags: if with_details { wire_tags(&user.tags) } else { Vec::new() },
+            permissions_boundary: if with_details {
+                WireBoundary::new(&user.boundary)
+            } else {
+                None
+            },
+            tags: if with_details {
+                wire_tags(&user.tags)
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -85,7 +93,9 @@ pub(crate) fn user_arn(user: &User) -> String {
 /// AWS's answer when an operation that defaults to the caller's own user is called with
 /// credentials that are not a user's (a role session, a federated user).
 pub(crate) fn non_user_credentials() -> Error {
-    Error::ValidationError("Must specify userName when calling with non-User credentials".to_owned())
+    Error::ValidationError(
+        "Must specify userName when calling with non-User credentials".to_owned(),
+    )
 }
 
 pub(crate) fn no_such_user(name: &str) -> Error {
@@ -148,7 +158,10 @@ fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateUserOutput, 
         let arn = iam_arn(&cx.caller.account, "user", &path, &input.user_name);
         let mut extra = request_tag_keys(&tags);
         if let Some(boundary) = &input.permissions_boundary {
-            extra.push(("iam:PermissionsBoundary".to_owned(), ContextValue::Single(boundary.clone())));
+            extra.push((
+                "iam:PermissionsBoundary".to_owned(),
+                ContextValue::Single(boundary.clone()),
+            ));
         }
         cx.authorize(state, "iam:CreateUser", &arn, &[], &extra)?;
         check_path(&path)?;
@@ -217,7 +230,10 @@ fn get_user(cx: &Cx<'_>, input: GetUserInput) -> Result<GetUserOutput, Error> {
                 // The root user: AWS answers with the account's root identity.
                 let arn = format!("arn:aws:iam::{}:root", cx.caller.account);
                 cx.authorize(state, "iam:GetUser", &arn, &[], &[])?;
-                let created = account(cx, state)?.account.as_ref().map_or(0, |a| a.created);
+                let created = account(cx, state)?
+                    .account
+                    .as_ref()
+                    .map_or(0, |a| a.created);
                 return Ok(GetUserOutput {
                     user: WireUser {
                         path: "/".to_owned(),
@@ -301,7 +317,9 @@ fn update_user(cx: &Cx<'_>, input: UpdateUserInput) -> Result<(), Error> {
                 .user(new_name)
                 .is_some_and(|other| other.id != user.id);
             if taken {
-                return Err(Error::EntityAlreadyExists(format!("User with name {new_name} already exists.")));
+                return Err(Error::EntityAlreadyExists(format!(
+                    "User with name {new_name} already exists."
+                )));
             }
             updated.name = new_name.clone();
         }
@@ -319,7 +337,11 @@ fn delete_user(cx: &Cx<'_>, input: UserNameInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let user = authorized_user(cx, state, "iam:DeleteUser", &input.user_name, &[])?;
         let account = account(cx, state)?;
-        let conflict = |what: &str| Err(Error::DeleteConflict(format!("Cannot delete entity, must {what} first.")));
+        let conflict = |what: &str| {
+            Err(Error::DeleteConflict(format!(
+                "Cannot delete entity, must {what} first."
+            )))
+        };
         if account.keys_of(Some(&user.id)).next().is_some() {
             return conflict("delete access keys");
         }
@@ -355,7 +377,13 @@ fn put_boundary(cx: &Cx<'_>, input: PutBoundaryInput) -> Result<(), Error> {
             "iam:PermissionsBoundary".to_owned(),
             ContextValue::Single(input.permissions_boundary.clone()),
         )];
-        let user = authorized_user(cx, state, "iam:PutUserPermissionsBoundary", &input.user_name, &extra)?;
+        let user = authorized_user(
+            cx,
+            state,
+            "iam:PutUserPermissionsBoundary",
+            &input.user_name,
+            &extra,
+        )?;
         check_boundary(state, &input.permissions_boundary)?;
         let mut updated = user.clone();
         updated.boundary = Some(input.permissions_boundary.clone());
@@ -365,7 +393,13 @@ fn put_boundary(cx: &Cx<'_>, input: PutBoundaryInput) -> Result<(), Error> {
 
 fn delete_boundary(cx: &Cx<'_>, input: UserNameInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let user = authorized_user(cx, state, "iam:DeleteUserPermissionsBoundary", &input.user_name, &[])?;
+        let user = authorized_user(
+            cx,
+            state,
+            "iam:DeleteUserPermissionsBoundary",
+            &input.user_name,
+            &[],
+        )?;
         if user.boundary.is_none() {
             return Err(Error::NoSuchEntity(format!(
                 "The user {} has no permissions boundary.",

@@ -21,7 +21,12 @@ pub(crate) fn number(text: &str) -> Option<f64> {
 /// date-times: `2019-07-16`, `2019-07-16T12:00Z`, `2019-07-16T12:00:00.5+02:00`.
 pub(crate) fn timestamp(text: &str) -> Option<i128> {
     let text = text.trim();
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') && !text.get(1..)?.contains('-') {
+    if !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        && !text.get(1..)?.contains('-')
+    {
         return epoch(text);
     }
     let bytes = text.as_bytes();
@@ -29,7 +34,10 @@ pub(crate) fn timestamp(text: &str) -> Option<i128> {
     let date_end;
     let (month, day) = if bytes.get(4) == Some(&b'-') {
         date_end = 10;
-        (digits(bytes, 5, 2)?, expect(bytes, 7, b'-').and(digits(bytes, 8, 2))?)
+        (
+            digits(bytes, 5, 2)?,
+            expect(bytes, 7, b'-').and(digits(bytes, 8, 2))?,
+        )
     } else {
         date_end = 8;
         (digits(bytes, 4, 2)?, digits(bytes, 6, 2)?)
@@ -207,7 +215,11 @@ fn mask(prefix: u32, width: u32) -> u128 {
     if prefix == 0 {
         return 0;
     }
-    let all = if width == 128 { u128::MAX } else { (1u128 << width) - 1 };
+    let all = if width == 128 {
+        u128::MAX
+    } else {
+        (1u128 << width) - 1
+    };
     all & !((1u128 << (width - prefix)) - 1)
 }
 
@@ -250,13 +262,22 @@ mod tests {
     fn dates_in_every_accepted_form() {
         assert_eq!(timestamp("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(timestamp("2019-07-16T12:00:00Z"), Some(1_563_278_400 * NS));
-        assert_eq!(timestamp("2019-07-16T14:00:00+02:00"), Some(1_563_278_400 * NS));
-        assert_eq!(timestamp("2019-07-16T07:00:00-0500"), Some(1_563_278_400 * NS));
+        assert_eq!(
+            timestamp("2019-07-16T14:00:00+02:00"),
+            Some(1_563_278_400 * NS)
+        );
+        assert_eq!(
+            timestamp("2019-07-16T07:00:00-0500"),
+            Some(1_563_278_400 * NS)
+        );
         assert_eq!(timestamp("2019-07-16"), Some(1_563_235_200 * NS));
         assert_eq!(timestamp("20190716T120000Z"), Some(1_563_278_400 * NS));
         assert_eq!(timestamp("2019-07-16T12:00Z"), Some(1_563_278_400 * NS));
         assert_eq!(timestamp("1563278400"), Some(1_563_278_400 * NS));
-        assert_eq!(timestamp("2019-07-16T12:00:00.5Z"), Some(1_563_278_400 * NS + NS / 2));
+        assert_eq!(
+            timestamp("2019-07-16T12:00:00.5Z"),
+            Some(1_563_278_400 * NS + NS / 2)
+        );
         assert!(timestamp("2024-02-29T00:00:00Z").is_some());
         assert_eq!(timestamp("2023-02-29T00:00:00Z"), None);
         assert_eq!(timestamp("yesterday"), None);
@@ -275,7 +296,11 @@ mod tests {
         assert!(!host.contains("203.0.113.6".parse().unwrap()));
         let v6 = Cidr::parse("2001:db8::/32").unwrap();
         assert!(v6.contains("2001:db8:1::1".parse().unwrap()));
-        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
         assert_eq!(Cidr::parse("10.0.0.0/33"), None);
         assert_eq!(Cidr::parse("10.0.0/8"), None);
     }

@@ -82,7 +82,11 @@ fn print_statement(out: &mut String, statement: &Statement) {
         } else {
             ",\"Resource\":"
         });
-        print_list(out, resource.texts.iter().map(String::as_str), resource.as_array);
+        print_list(
+            out,
+            resource.texts.iter().map(String::as_str),
+            resource.as_array,
+        );
     }
     if !statement.conditions.is_empty() {
         out.push_str(",\"Condition\":{");
