@@ -4,6 +4,7 @@
 pub(crate) mod access_keys;
 mod account;
 mod attachments;
+mod boundaries;
 mod groups;
 mod identity;
 mod inline_policies;
@@ -37,6 +38,7 @@ pub(crate) type Routed = ControlFlow<Result<Value, Error>, Value>;
 pub(crate) fn dispatch(cx: &Cx<'_>, action: &str, input: Value) -> Result<Value, Error> {
     let routers: &[fn(&Cx<'_>, &str, Value) -> Routed] = &[
         users::route,
+        boundaries::route,
         access_keys::route,
         identity::route,
         sts::route,

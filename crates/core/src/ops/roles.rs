@@ -31,8 +31,6 @@ pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
         "UpdateRoleDescription" => run(cx, input, update_role_description),
         "UpdateAssumeRolePolicy" => run(cx, input, update_assume_role_policy),
         "DeleteRole" => run(cx, input, delete_role),
-        "PutRolePermissionsBoundary" => run(cx, input, put_boundary),
-        "DeleteRolePermissionsBoundary" => run(cx, input, delete_boundary),
         "TagRole" => run(cx, input, tags::tag_role),
         "UntagRole" => run(cx, input, tags::untag_role),
         "ListRoleTags" => run(cx, input, tags::list_role_tags),
@@ -364,68 +362,5 @@ fn delete_role(cx: &Cx<'_>, input: RoleNameInput) -> Result<(), Error> {
             }],
             (),
         ))
-    })
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct PutBoundaryInput {
-    role_name: String,
-    permissions_boundary: String,
-}
-
-fn put_boundary(cx: &Cx<'_>, input: PutBoundaryInput) -> Result<(), Error> {
-    cx.service.write(|state| {
-        let extra = [(
-            "iam:PermissionsBoundary".to_owned(),
-            ContextValue::Single(input.permissions_boundary.clone()),
-        )];
-        let role = authorized_role(
-            cx,
-            state,
-            "iam:PutRolePermissionsBoundary",
-            &input.role_name,
-            &extra,
-        )?;
-        check_modifiable(role)?;
-        check_boundary(state, &input.permissions_boundary)?;
-        let mut updated = role.clone();
-        updated.boundary = Some(input.permissions_boundary.clone());
-        Ok((vec![Mutation::Role(updated)], ()))
-    })
-}
-
-fn delete_boundary(cx: &Cx<'_>, input: RoleNameInput) -> Result<(), Error> {
-    cx.service.write(|state| {
-        // The boundary being removed is the request's `iam:PermissionsBoundary`.
-        let current = account(cx, state)?
-            .role(&input.role_name)
-            .and_then(|r| r.boundary.clone());
-        let extra: Vec<_> = current
-            .map(|arn| {
-                (
-                    "iam:PermissionsBoundary".to_owned(),
-                    ContextValue::Single(arn),
-                )
-            })
-            .into_iter()
-            .collect();
-        let role = authorized_role(
-            cx,
-            state,
-            "iam:DeleteRolePermissionsBoundary",
-            &input.role_name,
-            &extra,
-        )?;
-        check_modifiable(role)?;
-        if role.boundary.is_none() {
-            return Err(Error::NoSuchEntity(format!(
-                "The role {} has no permissions boundary.",
-                input.role_name
-            )));
-        }
-        let mut updated = role.clone();
-        updated.boundary = None;
-        Ok((vec![Mutation::Role(updated)], ()))
     })
 }

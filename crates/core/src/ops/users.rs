@@ -23,8 +23,6 @@ pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
         "ListUsers" => run(cx, input, list_users),
         "UpdateUser" => run(cx, input, update_user),
         "DeleteUser" => run(cx, input, delete_user),
-        "PutUserPermissionsBoundary" => run(cx, input, put_boundary),
-        "DeleteUserPermissionsBoundary" => run(cx, input, delete_boundary),
         _ => return ControlFlow::Continue(input),
     })
 }
@@ -361,53 +359,5 @@ fn delete_user(cx: &Cx<'_>, input: UserNameInput) -> Result<(), Error> {
             }],
             (),
         ))
-    })
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct PutBoundaryInput {
-    user_name: String,
-    permissions_boundary: String,
-}
-
-fn put_boundary(cx: &Cx<'_>, input: PutBoundaryInput) -> Result<(), Error> {
-    cx.service.write(|state| {
-        let extra = [(
-            "iam:PermissionsBoundary".to_owned(),
-            ContextValue::Single(input.permissions_boundary.clone()),
-        )];
-        let user = authorized_user(
-            cx,
-            state,
-            "iam:PutUserPermissionsBoundary",
-            &input.user_name,
-            &extra,
-        )?;
-        check_boundary(state, &input.permissions_boundary)?;
-        let mut updated = user.clone();
-        updated.boundary = Some(input.permissions_boundary.clone());
-        Ok((vec![Mutation::User(updated)], ()))
-    })
-}
-
-fn delete_boundary(cx: &Cx<'_>, input: UserNameInput) -> Result<(), Error> {
-    cx.service.write(|state| {
-        let user = authorized_user(
-            cx,
-            state,
-            "iam:DeleteUserPermissionsBoundary",
-            &input.user_name,
-            &[],
-        )?;
-        if user.boundary.is_none() {
-            return Err(Error::NoSuchEntity(format!(
-                "The user {} has no permissions boundary.",
-                input.user_name
-            )));
-        }
-        let mut updated = user.clone();
-        updated.boundary = None;
-        Ok((vec![Mutation::User(updated)], ()))
     })
 }
