@@ -65,7 +65,9 @@ impl From<Error> for ApiError {
             | Error::InvalidIdentityToken(_)
             | Error::IdpCommunicationError(_)
             | Error::ExpiredIdentityToken(_) => StatusCode::BAD_REQUEST,
-            Error::IdpRejectedClaim(_) => StatusCode::FORBIDDEN,
+            Error::IdpRejectedClaim(_) | Error::InvalidAuthenticationCode(_) => {
+                StatusCode::FORBIDDEN
+            }
             Error::AccessDenied(_) | Error::InvalidClientTokenId(_) | Error::ExpiredToken(_) => {
                 StatusCode::FORBIDDEN
             }

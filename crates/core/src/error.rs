@@ -38,6 +38,8 @@ pub enum Error {
     IdpCommunicationError(String),
     /// A web identity token past its expiry (AWS's `ExpiredTokenException`).
     ExpiredIdentityToken(String),
+    /// MFA codes that do not verify (EnableMFADevice, ResyncMFADevice).
+    InvalidAuthenticationCode(String),
     /// Something broke inside Warden; the message is for logs, never for clients.
     Internal(String),
 }
@@ -66,6 +68,7 @@ impl Error {
             Error::IdpRejectedClaim(_) => "IDPRejectedClaim",
             Error::IdpCommunicationError(_) => "IDPCommunicationError",
             Error::ExpiredIdentityToken(_) => "ExpiredTokenException",
+            Error::InvalidAuthenticationCode(_) => "InvalidAuthenticationCode",
             Error::Internal(_) => "ServiceFailure",
         }
     }
@@ -93,7 +96,8 @@ impl Error {
             | Error::InvalidIdentityToken(m)
             | Error::IdpRejectedClaim(m)
             | Error::IdpCommunicationError(m)
-            | Error::ExpiredIdentityToken(m) => m,
+            | Error::ExpiredIdentityToken(m)
+            | Error::InvalidAuthenticationCode(m) => m,
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod simulator;
 pub mod state;
 pub mod store;
 pub mod time;
+pub mod totp;
 
 pub use accounts::{Bootstrap, KeyOwner};
 pub use error::{Error, StoreError};

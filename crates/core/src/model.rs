@@ -301,6 +301,22 @@ impl SamlProvider {
 }
 
 /// ARN helpers for IAM entities.
+/// A virtual MFA device: its TOTP seed (base32 text) and the user it is enabled for.
+#[derive(Clone, Debug)]
+pub struct MfaDevice {
+    /// `arn:aws:iam::ACCOUNT:mfa/PATH/NAME`.
+    pub serial: String,
+    pub account: String,
+    pub name: String,
+    pub path: String,
+    pub created: Timestamp,
+    pub seed: Secret,
+    /// The unique id of the user it is enabled for, and when it was enabled.
+    pub user: Option<String>,
+    pub enabled: Option<Timestamp>,
+    pub tags: Vec<Tag>,
+}
+
 pub fn iam_arn(account: &str, kind: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account}:{kind}{path}{name}")
 }

@@ -9,6 +9,7 @@ mod groups;
 mod identity;
 mod inline_policies;
 mod instance_profiles;
+pub(crate) mod mfa;
 mod oidc_providers;
 mod policies;
 mod policy_versions;
@@ -40,6 +41,7 @@ pub(crate) fn dispatch(cx: &Cx<'_>, action: &str, input: Value) -> Result<Value,
         users::route,
         boundaries::route,
         access_keys::route,
+        mfa::route,
         identity::route,
         sts::route,
         groups::route,

@@ -62,6 +62,9 @@ pub struct Service {
     key_use: Mutex<HashMap<String, KeyLastUsed>>,
     /// Role assumptions not yet written to the store, by account and role id.
     role_use: Mutex<HashMap<(String, String), RoleLastUsed>>,
+    /// The last TOTP time step accepted per MFA device (by lower-cased serial number), so a
+    /// code is used once.
+    pub(crate) mfa_steps: Mutex<HashMap<String, i64>>,
     /// The keys that seal session tokens.
     pub(crate) tokens: TokenKeys,
     /// Session tokens already opened.
@@ -106,6 +109,7 @@ impl Service {
             state: RwLock::new(state),
             key_use: Mutex::new(HashMap::new()),
             role_use: Mutex::new(HashMap::new()),
+            mfa_steps: Mutex::new(HashMap::new()),
             tokens: TokenKeys::new(&master, 1),
             opened: OpenedTokens::default(),
             issuers: crate::oidc::Issuers::default(),

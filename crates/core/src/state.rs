@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, StoreError};
 use crate::model::{
-    AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyStatus, ManagedPolicy,
+    AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyStatus, ManagedPolicy, MfaDevice,
     OidcProvider, Role, SamlProvider, User,
 };
 use crate::secret::{MasterKey, Secret};
@@ -47,6 +47,8 @@ pub struct AccountState {
     pub oidc_providers: BTreeMap<String, OidcProvider>,
     /// SAML providers, by name.
     pub saml_providers: BTreeMap<String, SamlProvider>,
+    /// Virtual MFA devices, by lower-cased serial number.
+    pub mfa_devices: BTreeMap<String, MfaDevice>,
 }
 
 /// A change to one entity, applied to the store and then to memory.
@@ -69,6 +71,8 @@ pub enum Mutation {
     DeleteOidcProvider { account: String, url: String },
     SamlProvider(SamlProvider),
     DeleteSamlProvider { account: String, name: String },
+    MfaDevice(MfaDevice),
+    DeleteMfaDevice { account: String, serial: String },
 }
 
 /// How an access key is stored: its secret sealed under the master key.
@@ -81,6 +85,21 @@ struct StoredAccessKey {
     created: Timestamp,
     sealed_secret: String,
     last_used: Option<KeyLastUsed>,
+}
+
+/// How a virtual MFA device is stored: its seed sealed under the master key.
+#[derive(Serialize, Deserialize)]
+struct StoredMfaDevice {
+    serial: String,
+    account: String,
+    name: String,
+    path: String,
+    created: Timestamp,
+    sealed_seed: String,
+    user: Option<String>,
+    enabled: Option<Timestamp>,
+    #[serde(default)]
+    tags: Vec<crate::model::Tag>,
 }
 
 fn body<T: Serialize>(value: &T) -> Result<String, Error> {
@@ -127,6 +146,21 @@ impl Mutation {
                 };
                 record(Kind::AccessKey, &k.id, &k.account, &stored)
             }
+            Mutation::MfaDevice(d) => {
+                let stored = StoredMfaDevice {
+                    serial: d.serial.clone(),
+                    account: d.account.clone(),
+                    name: d.name.clone(),
+                    path: d.path.clone(),
+                    created: d.created,
+                    sealed_seed: master.seal(&d.seed, &d.serial)?,
+                    user: d.user.clone(),
+                    enabled: d.enabled,
+                    tags: d.tags.clone(),
+                };
+                record(Kind::MfaDevice, &d.serial, &d.account, &stored)
+            }
+            Mutation::DeleteMfaDevice { serial, .. } => Ok(delete(Kind::MfaDevice, serial)),
             Mutation::DeleteUser { id, .. } => Ok(delete(Kind::User, id)),
             Mutation::DeleteGroup { id, .. } => Ok(delete(Kind::Group, id)),
             Mutation::DeleteRole { id, .. } => Ok(delete(Kind::Role, id)),
@@ -164,6 +198,28 @@ impl Mutation {
             Kind::InstanceProfile => Mutation::InstanceProfile(parse(record)?),
             Kind::OidcProvider => Mutation::OidcProvider(parse(record)?),
             Kind::SamlProvider => Mutation::SamlProvider(parse(record)?),
+            Kind::MfaDevice => {
+                let stored: StoredMfaDevice = parse(record)?;
+                let seed = master
+                    .open(&stored.sealed_seed, &stored.serial)
+                    .map_err(|_| {
+                        StoreError::new(format!(
+                            "the seed of MFA device {} does not open with this master key",
+                            stored.serial
+                        ))
+                    })?;
+                Mutation::MfaDevice(MfaDevice {
+                    serial: stored.serial,
+                    account: stored.account,
+                    name: stored.name,
+                    path: stored.path,
+                    created: stored.created,
+                    seed,
+                    user: stored.user,
+                    enabled: stored.enabled,
+                    tags: stored.tags,
+                })
+            }
             Kind::AccessKey => {
                 let stored: StoredAccessKey = parse(record)?;
                 let secret: Secret =
@@ -298,6 +354,15 @@ impl State {
             Mutation::DeleteSamlProvider { account, name } => {
                 self.account_mut(&account).saml_providers.remove(&name);
             }
+            Mutation::MfaDevice(device) => {
+                let a = self.account_mut(&device.account);
+                a.mfa_devices.insert(fold(&device.serial), device);
+            }
+            Mutation::DeleteMfaDevice { account, serial } => {
+                self.account_mut(&account)
+                    .mfa_devices
+                    .remove(&fold(&serial));
+            }
             Mutation::AccessKey(key) => {
                 self.key_accounts
                     .insert(key.id.clone(), key.account.clone());
@@ -355,6 +420,21 @@ impl AccountState {
         self.users
             .values()
             .filter(move |u| u.groups.iter().any(|g| g == group_id))
+    }
+
+    /// A virtual MFA device by serial number.
+    pub fn mfa_device(&self, serial: &str) -> Option<&MfaDevice> {
+        self.mfa_devices.get(&fold(serial))
+    }
+
+    /// The MFA devices enabled for a user, by unique id.
+    pub fn mfa_devices_of<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> impl Iterator<Item = &'a MfaDevice> + 'a {
+        self.mfa_devices
+            .values()
+            .filter(move |d| d.user.as_deref() == Some(user_id))
     }
 
     /// The access keys of a user (`None`: the root user), oldest first.

@@ -18,10 +18,11 @@ pub enum Kind {
     InstanceProfile,
     OidcProvider,
     SamlProvider,
+    MfaDevice,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Account,
         Kind::User,
         Kind::Group,
@@ -31,6 +32,7 @@ impl Kind {
         Kind::InstanceProfile,
         Kind::OidcProvider,
         Kind::SamlProvider,
+        Kind::MfaDevice,
     ];
 
     /// The stable name stored with each record.
@@ -45,6 +47,7 @@ impl Kind {
             Kind::InstanceProfile => "instance-profile",
             Kind::OidcProvider => "oidc-provider",
             Kind::SamlProvider => "saml-provider",
+            Kind::MfaDevice => "mfa-device",
         }
     }
 

@@ -72,20 +72,6 @@ impl WireCredentials {
     }
 }
 
-/// Warden has no MFA devices yet, so an MFA code cannot be verified: AWS's answer for a code
-/// that does not verify (or for a serial number without a code).
-fn mfa_unavailable(serial_number: &Option<String>, token_code: &Option<String>) -> Error {
-    if serial_number.is_none() || token_code.is_none() {
-        return Error::AccessDenied(
-            "MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.".to_owned(),
-        );
-    }
-    Error::AccessDenied(
-        "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user."
-            .to_owned(),
-    )
-}
-
 /// A session's length: `requested` (or the default) within STS's bounds, cut to an hour for
 /// the root user.
 fn duration(cx: &Cx<'_>, requested: Option<i64>) -> Result<i64, Error> {
@@ -123,15 +109,26 @@ struct GetSessionTokenOutput {
 }
 
 /// GetSessionToken: temporary credentials that act as the calling user (or root user). No
-/// permission is needed, as on AWS; session credentials cannot call it.
+/// permission is needed, as on AWS; session credentials cannot call it. With SerialNumber and
+/// TokenCode (a code of one of the user's MFA devices) the session records MFA, which lets it
+/// call IAM.
 fn get_session_token(
     cx: &Cx<'_>,
     input: GetSessionTokenInput,
 ) -> Result<GetSessionTokenOutput, Error> {
-    if input.serial_number.is_some() || input.token_code.is_some() {
-        return Err(mfa_unavailable(&input.serial_number, &input.token_code));
-    }
     let seconds = duration(cx, input.duration_seconds)?;
+    let mfa_time = if input.serial_number.is_some() || input.token_code.is_some() {
+        Some(cx.service.read(|state| {
+            super::mfa::verify_caller_code(
+                cx,
+                state,
+                input.serial_number.as_deref(),
+                input.token_code.as_deref(),
+            )
+        })?)
+    } else {
+        None
+    };
     let now = cx.service.now();
     let session = Session {
         kind: SessionKind::User,
@@ -139,6 +136,7 @@ fn get_session_token(
         principal_id: cx.caller.identity.acting_user().map(str::to_owned),
         issued: now,
         expires: now + seconds,
+        mfa_time,
         ..Session::default()
     };
     let credentials = cx.service.issue_credentials(&session)?;

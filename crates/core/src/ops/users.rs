@@ -343,6 +343,9 @@ fn delete_user(cx: &Cx<'_>, input: UserNameInput) -> Result<(), Error> {
         if account.keys_of(Some(&user.id)).next().is_some() {
             return conflict("delete access keys");
         }
+        if account.mfa_devices_of(&user.id).next().is_some() {
+            return conflict("delete MFA device");
+        }
         if !user.inline.is_empty() {
             return conflict("delete policies");
         }

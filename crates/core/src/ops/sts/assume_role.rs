@@ -13,12 +13,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use warden_policy::{Context, Policies, PolicySet, Request};
 
+use super::WireCredentials;
 use super::authorization_message::access_denied;
 use super::session_input::{
     PolicyArn, check_external_id, check_name, check_range, check_session_policies, invalid,
     packed_size, session_tags,
 };
-use super::{WireCredentials, mfa_unavailable};
 use crate::authz::{CachedCaller, request_tag_keys};
 use crate::error::Error;
 use crate::model::{Role, Tag, iam_arn};
@@ -87,9 +87,6 @@ pub(super) fn assume_role(cx: &Cx<'_>, input: AssumeRoleInput) -> Result<AssumeR
             ));
         }
     }
-    if input.serial_number.is_some() || input.token_code.is_some() {
-        return Err(mfa_unavailable(&input.serial_number, &input.token_code));
-    }
     let (role_account, path, name) = parse_role_arn(&input.role_arn)?;
     let calling = match &cx.caller.identity {
         Identity::Session(session) => Some(Arc::clone(session)),
@@ -108,6 +105,16 @@ pub(super) fn assume_role(cx: &Cx<'_>, input: AssumeRoleInput) -> Result<AssumeR
     };
     cx.service.read(|state| {
         let cached = cx.cached_caller(state)?;
+        let mfa_time = if input.serial_number.is_some() || input.token_code.is_some() {
+            Some(crate::ops::mfa::verify_caller_code(
+                cx,
+                state,
+                input.serial_number.as_deref(),
+                input.token_code.as_deref(),
+            )?)
+        } else {
+            None
+        };
         let role = state
             .account(&role_account)
             .and_then(|a| a.role(&name))
@@ -128,6 +135,10 @@ pub(super) fn assume_role(cx: &Cx<'_>, input: AssumeRoleInput) -> Result<AssumeR
             &role_account,
             source_identity.as_deref(),
         );
+        if mfa_time.is_some() {
+            context.insert("aws:MultiFactorAuthPresent", "true");
+            context.insert("aws:MultiFactorAuthAge", "0");
+        }
         let decide = |action: &str| {
             let request = Request {
                 principal: &cached.policies.principal,
@@ -155,7 +166,15 @@ pub(super) fn assume_role(cx: &Cx<'_>, input: AssumeRoleInput) -> Result<AssumeR
                 "a trust policy allowed a role that does not exist".to_owned(),
             ));
         };
-        issue(cx, state, role, input, calling.as_deref(), source_identity)
+        issue(
+            cx,
+            state,
+            role,
+            input,
+            calling.as_deref(),
+            source_identity,
+            mfa_time,
+        )
     })
 }
 
@@ -218,6 +237,7 @@ fn issue(
     input: AssumeRoleInput,
     calling: Option<&Session>,
     source_identity: Option<String>,
+    mfa_time: Option<crate::time::Timestamp>,
 ) -> Result<AssumeRoleOutput, Error> {
     let chained = calling.is_some_and(|s| s.kind == SessionKind::Role);
     let duration = check_range(
@@ -271,7 +291,7 @@ fn issue(
         tags,
         transitive_tag_keys,
         source_identity: source_identity.clone(),
-        mfa_time: calling.and_then(|s| s.mfa_time),
+        mfa_time: mfa_time.or_else(|| calling.and_then(|s| s.mfa_time)),
         chained,
     };
     let credentials = cx.service.issue_credentials(&session)?;
