@@ -13,6 +13,7 @@
 mod sts {
     pub mod assume_role;
     pub mod federation;
+    pub mod mfa;
     pub mod sessions;
     pub mod trust;
 }

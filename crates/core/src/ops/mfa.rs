@@ -135,6 +135,7 @@ pub(crate) fn verify_caller_code(
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct CreateInput {
+    #[serde(rename = "VirtualMFADeviceName")]
     virtual_mfa_device_name: String,
     path: Option<String>,
     #[serde(default)]

@@ -1,0 +1,360 @@
+//! Virtual MFA devices and MFA in STS: enabling with two consecutive codes, codes used once,
+//! trust and identity policies that require aws:MultiFactorAuthPresent and
+//! aws:MultiFactorAuthAge, GetSessionToken credentials that reach IAM only with MFA, and
+//! the conflicts that keep an assigned device and its user alive.
+
+use serde_json::{Value, json};
+use warden_core::model::{MfaDevice, Tag};
+use warden_core::state::Mutation;
+use warden_core::store::Change;
+use warden_core::totp;
+use warden_core::{Caller, Error, MasterKey, Secret};
+
+use crate::{A, Sts, allow, denied, failure, trust};
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    const TABLE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for c in text.bytes().filter(|c| *c != b'=') {
+        let value = TABLE.iter().position(|t| *t == c).unwrap();
+        buffer = (buffer << 6) | u32::try_from(value).unwrap();
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((buffer >> bits) & 0xff).unwrap());
+        }
+    }
+    out
+}
+
+/// A device created by the root user: its serial number and raw seed.
+fn device(sts: &Sts, name: &str) -> (String, Vec<u8>) {
+    let created = sts
+        .root_call(
+            A,
+            "CreateVirtualMFADevice",
+            json!({"VirtualMFADeviceName": name}),
+        )
+        .unwrap();
+    let device = &created["VirtualMFADevice"];
+    let base32 =
+        String::from_utf8(base64_decode(device["Base32StringSeed"].as_str().unwrap())).unwrap();
+    assert_eq!(base32.len(), 32, "a 160-bit seed");
+    (
+        device["SerialNumber"].as_str().unwrap().to_owned(),
+        totp::base32_decode(&base32).unwrap(),
+    )
+}
+
+fn code(sts: &Sts, seed: &[u8], steps_ahead: i64) -> String {
+    let now = sts.service.now();
+    totp::code(seed, totp::step_at(now) + steps_ahead)
+}
+
+/// Enables `serial` for `user` with the codes of now and the next step.
+fn enable(sts: &Sts, user: &str, serial: &str, seed: &[u8]) {
+    sts.root_call(
+        A,
+        "EnableMFADevice",
+        json!({"UserName": user, "SerialNumber": serial,
+               "AuthenticationCode1": code(sts, seed, 0), "AuthenticationCode2": code(sts, seed, 1)}),
+    )
+    .unwrap();
+}
+
+fn wrong(code: &str) -> String {
+    let digit = code.bytes().next().unwrap();
+    let other = if digit == b'9' {
+        '0'
+    } else {
+        char::from(digit + 1)
+    };
+    format!("{other}{}", &code[1..])
+}
+
+#[test]
+fn devices_are_enabled_with_two_consecutive_codes_and_listed_without_seeds() {
+    let sts = Sts::start();
+    sts.user(A, "lee", json!([]));
+    let (serial, seed) = device(&sts, "lee-phone");
+    assert_eq!(serial, format!("arn:aws:iam::{A}:mfa/lee-phone"));
+    let (again, _) = failure(sts.root_call(
+        A,
+        "CreateVirtualMFADevice",
+        json!({"VirtualMFADeviceName": "lee-phone"}),
+    ));
+    assert_eq!(again, "EntityAlreadyExists");
+
+    let enable_with = |c1: String, c2: String| {
+        sts.root_call(
+            A,
+            "EnableMFADevice",
+            json!({"UserName": "lee", "SerialNumber": serial,
+                   "AuthenticationCode1": c1, "AuthenticationCode2": c2}),
+        )
+    };
+    // Not consecutive, reversed, or wrong: refused.
+    for (c1, c2) in [
+        (code(&sts, &seed, 0), code(&sts, &seed, 0)),
+        (code(&sts, &seed, 1), code(&sts, &seed, 0)),
+        (wrong(&code(&sts, &seed, 0)), code(&sts, &seed, 1)),
+    ] {
+        let (error, _) = failure(enable_with(c1, c2));
+        assert_eq!(error, "InvalidAuthenticationCode");
+    }
+    let listed = sts
+        .root_call(
+            A,
+            "ListVirtualMFADevices",
+            json!({"AssignmentStatus": "Assigned"}),
+        )
+        .unwrap();
+    assert_eq!(listed["VirtualMFADevices"], json!([]));
+
+    enable_with(code(&sts, &seed, 0), code(&sts, &seed, 1)).unwrap();
+    let (error, _) = failure(enable_with(code(&sts, &seed, 0), code(&sts, &seed, 1)));
+    assert_eq!(error, "EntityAlreadyExists");
+
+    let mine = sts
+        .root_call(A, "ListMFADevices", json!({"UserName": "lee"}))
+        .unwrap();
+    assert_eq!(mine["MFADevices"][0]["SerialNumber"], json!(serial));
+    assert_eq!(mine["MFADevices"][0]["UserName"], json!("lee"));
+    let assigned = sts
+        .root_call(
+            A,
+            "ListVirtualMFADevices",
+            json!({"AssignmentStatus": "Assigned"}),
+        )
+        .unwrap();
+    let entry = &assigned["VirtualMFADevices"][0];
+    assert_eq!(entry["User"]["UserName"], json!("lee"));
+    assert!(entry.get("Base32StringSeed").is_none());
+    let unassigned = sts
+        .root_call(
+            A,
+            "ListVirtualMFADevices",
+            json!({"AssignmentStatus": "Unassigned"}),
+        )
+        .unwrap();
+    assert_eq!(unassigned["VirtualMFADevices"], json!([]));
+}
+
+#[test]
+fn assigned_devices_and_their_users_cannot_be_deleted() {
+    let sts = Sts::start();
+    sts.user(A, "lee", json!([]));
+    let (serial, seed) = device(&sts, "lee-phone");
+    enable(&sts, "lee", &serial, &seed);
+    let delete = || sts.root_call(A, "DeleteVirtualMFADevice", json!({"SerialNumber": serial}));
+    assert_eq!(failure(delete()).0, "DeleteConflict");
+    assert_eq!(
+        failure(sts.root_call(A, "DeleteUser", json!({"UserName": "lee"}))).0,
+        "DeleteConflict"
+    );
+    sts.root_call(
+        A,
+        "DeactivateMFADevice",
+        json!({"UserName": "lee", "SerialNumber": serial}),
+    )
+    .unwrap();
+    delete().unwrap();
+    assert_eq!(failure(delete()).0, "NoSuchEntity");
+    sts.root_call(A, "DeleteUser", json!({"UserName": "lee"}))
+        .unwrap();
+}
+
+#[test]
+fn a_user_may_hold_eight_devices() {
+    let sts = Sts::start();
+    sts.user(A, "lee", json!([]));
+    for n in 0..8 {
+        let (serial, seed) = device(&sts, &format!("d{n}"));
+        enable(&sts, "lee", &serial, &seed);
+    }
+    let (serial, seed) = device(&sts, "d8");
+    let result = sts.root_call(
+        A,
+        "EnableMFADevice",
+        json!({"UserName": "lee", "SerialNumber": serial,
+               "AuthenticationCode1": code(&sts, &seed, 0), "AuthenticationCode2": code(&sts, &seed, 1)}),
+    );
+    assert_eq!(failure(result).0, "LimitExceeded");
+}
+
+#[test]
+fn creating_a_device_needs_permission_first() {
+    let sts = Sts::start();
+    let lee = sts.user(A, "lee", json!([]));
+    let result = sts.call(
+        &lee,
+        "CreateVirtualMFADevice",
+        json!({"VirtualMFADeviceName": "x"}),
+    );
+    assert!(denied(result).contains("iam:CreateVirtualMFADevice"));
+    let listed = sts
+        .root_call(A, "ListVirtualMFADevices", json!({}))
+        .unwrap();
+    assert_eq!(listed["VirtualMFADevices"], json!([]));
+}
+
+/// A role that trusts `lee` only with MFA, and whose own policy allows iam:ListUsers.
+fn mfa_role(sts: &Sts) -> String {
+    let mut statement = trust(
+        &format!("arn:aws:iam::{A}:user/lee"),
+        json!("sts:AssumeRole"),
+    );
+    statement["Condition"] = json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}});
+    sts.role(
+        A,
+        "admin",
+        json!([statement]),
+        json!([allow("iam:ListUsers")]),
+    )
+}
+
+fn assume_with(
+    sts: &Sts,
+    lee: &Caller,
+    role: &str,
+    serial: &str,
+    code: &str,
+) -> Result<Value, Error> {
+    sts.assume(
+        lee,
+        role,
+        json!({"SerialNumber": serial, "TokenCode": code}),
+    )
+}
+
+#[test]
+fn a_trust_policy_requiring_mfa_needs_a_valid_code_used_once() {
+    let sts = Sts::start();
+    let lee = sts.user(A, "lee", json!([]));
+    let (serial, seed) = device(&sts, "lee-phone");
+    let role = mfa_role(&sts);
+    // Not enabled yet: the serial number is not the caller's.
+    let message = denied(assume_with(
+        &sts,
+        &lee,
+        &role,
+        &serial,
+        &code(&sts, &seed, 0),
+    ));
+    assert!(message.contains("unable to validate MFA code"), "{message}");
+    enable(&sts, "lee", &serial, &seed);
+    sts.advance(60);
+
+    denied(sts.assume(&lee, &role, json!({})));
+    let message = denied(sts.assume(&lee, &role, json!({"SerialNumber": serial})));
+    assert!(message.contains("must provide both"), "{message}");
+    let message = denied(assume_with(
+        &sts,
+        &lee,
+        &role,
+        &serial,
+        &wrong(&code(&sts, &seed, 0)),
+    ));
+    assert!(
+        message.contains("invalid MFA one time pass code"),
+        "{message}"
+    );
+
+    let current = code(&sts, &seed, 0);
+    let assumed = assume_with(&sts, &lee, &role, &serial, &current).unwrap();
+    let session = sts.session(&assumed);
+    sts.call(&session, "ListUsers", json!({})).unwrap();
+    // The same code again: refused; the next step's code works.
+    let message = denied(assume_with(&sts, &lee, &role, &serial, &current));
+    assert!(
+        message.contains("invalid MFA one time pass code"),
+        "{message}"
+    );
+    sts.advance(30);
+    assume_with(&sts, &lee, &role, &serial, &code(&sts, &seed, 0)).unwrap();
+
+    // Another user's device does not serve lee.
+    sts.user(A, "kim", json!([]));
+    let (kims, kim_seed) = device(&sts, "kim-phone");
+    enable(&sts, "kim", &kims, &kim_seed);
+    sts.advance(60);
+    let message = denied(assume_with(
+        &sts,
+        &lee,
+        &role,
+        &kims,
+        &code(&sts, &kim_seed, 0),
+    ));
+    assert!(message.contains("unable to validate MFA code"), "{message}");
+}
+
+#[test]
+fn session_tokens_with_mfa_reach_iam_and_age() {
+    let sts = Sts::start();
+    let mut young = allow("iam:ListRoles");
+    young["Condition"] = json!({"NumericLessThan": {"aws:MultiFactorAuthAge": "300"}});
+    let lee = sts.user(A, "lee", json!([allow("iam:ListUsers"), young]));
+    let (serial, seed) = device(&sts, "lee-phone");
+    enable(&sts, "lee", &serial, &seed);
+    sts.advance(60);
+
+    let plain = sts.session(&sts.call(&lee, "GetSessionToken", json!({})).unwrap());
+    assert_eq!(
+        failure(sts.call(&plain, "ListUsers", json!({}))).0,
+        "InvalidClientTokenId"
+    );
+    let message = denied(sts.call(
+        &lee,
+        "GetSessionToken",
+        json!({"SerialNumber": serial, "TokenCode": wrong(&code(&sts, &seed, 0))}),
+    ));
+    assert!(
+        message.contains("invalid MFA one time pass code"),
+        "{message}"
+    );
+
+    let with_mfa = sts.session(
+        &sts.call(
+            &lee,
+            "GetSessionToken",
+            json!({"SerialNumber": serial, "TokenCode": code(&sts, &seed, 0)}),
+        )
+        .unwrap(),
+    );
+    sts.call(&with_mfa, "ListUsers", json!({})).unwrap();
+    sts.call(&with_mfa, "ListRoles", json!({})).unwrap();
+    sts.advance(600);
+    sts.call(&with_mfa, "ListUsers", json!({})).unwrap();
+    denied(sts.call(&with_mfa, "ListRoles", json!({})));
+}
+
+#[test]
+fn seeds_are_sealed_at_rest() {
+    let master = MasterKey::from_bytes([3; 32]);
+    let seed = totp::base32_encode(b"12345678901234567890");
+    let device = MfaDevice {
+        serial: format!("arn:aws:iam::{A}:mfa/d"),
+        account: A.to_owned(),
+        name: "d".to_owned(),
+        path: "/".to_owned(),
+        created: 0,
+        seed: Secret::new(seed.clone()),
+        user: None,
+        enabled: None,
+        tags: vec![Tag {
+            key: "k".to_owned(),
+            value: "v".to_owned(),
+        }],
+    };
+    let Change::Put(record) = Mutation::MfaDevice(device).to_change(&master).unwrap() else {
+        panic!("a device is put");
+    };
+    assert!(!record.body.contains(&seed));
+    let Mutation::MfaDevice(back) = Mutation::from_record(&record, &master).unwrap() else {
+        panic!("a device reads back as a device");
+    };
+    assert_eq!(back.seed.expose(), seed);
+    assert_eq!(back.tags.len(), 1);
+    assert!(Mutation::from_record(&record, &MasterKey::from_bytes([4; 32])).is_err());
+}
