@@ -215,8 +215,17 @@ fn get_account_summary(cx: &Cx<'_>, _: Empty) -> Result<SummaryOutput, Error> {
             ("AccountMFAEnabled", 0),
             ("AccountPasswordPresent", 0),
             ("AccountSigningCertificatesPresent", 0),
-            ("MFADevices", 0),
-            ("MFADevicesInUse", 0),
+            ("MFADevices", count(account.mfa_devices.len())),
+            (
+                "MFADevicesInUse",
+                count(
+                    account
+                        .mfa_devices
+                        .values()
+                        .filter(|d| d.user.is_some())
+                        .count(),
+                ),
+            ),
             ("ServerCertificates", 0),
             ("Providers", 0),
         ]);
