@@ -17,8 +17,8 @@ use serde_json::Value;
 use super::{Routed, WireTag};
 use crate::authz::request_tag_keys;
 use crate::error::Error;
-use crate::model::Tag;
-use crate::service::{Cx, run};
+use crate::model::{Role, Tag};
+use crate::service::{Cx, Service, run};
 use crate::sessions::{Credentials, Session, SessionKind, temporary_key_account};
 use crate::time::iso8601;
 use session_input::{
@@ -74,6 +74,46 @@ impl WireCredentials {
 
 /// A session's length: `requested` (or the default) within STS's bounds, cut to an hour for
 /// the root user.
+/// `AssumedRoleUser` of the AssumeRole* responses.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct AssumedRoleUser {
+    assumed_role_id: String,
+    arn: String,
+}
+
+/// Refuses a session longer than the role allows.
+pub(super) fn check_max_session(role: &Role, duration: i64) -> Result<(), Error> {
+    if duration > role.max_session_duration {
+        return Err(Error::ValidationError(
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Starts a decided role session: issues its credentials, records the role's use, and names
+/// the session as AssumeRole* responses do (`AROA…:NAME`, the assumed-role ARN without the
+/// role's path).
+pub(super) fn start_role_session(
+    service: &Service,
+    region: &str,
+    role: &Role,
+    session: &Session,
+) -> Result<(WireCredentials, AssumedRoleUser), Error> {
+    let credentials = service.issue_credentials(session)?;
+    service.record_role_use(&role.account, &role.id, region);
+    let user = AssumedRoleUser {
+        assumed_role_id: format!("{}:{}", role.id, session.name),
+        arn: format!(
+            "arn:aws:sts::{}:assumed-role/{}/{}",
+            role.account, role.name, session.name
+        ),
+    };
+    Ok((WireCredentials::new(&credentials), user))
+}
+
 fn duration(cx: &Cx<'_>, requested: Option<i64>) -> Result<i64, Error> {
     let root = cx.caller.identity.acts_as_root();
     let default = if root {

@@ -13,12 +13,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use warden_policy::{Context, Policies, PolicySet, Request};
 
-use super::WireCredentials;
 use super::authorization_message::access_denied;
 use super::session_input::{
     PolicyArn, check_external_id, check_name, check_range, check_session_policies, invalid,
     packed_size, session_tags,
 };
+use super::{AssumedRoleUser, WireCredentials, check_max_session, start_role_session};
 use crate::authz::{CachedCaller, request_tag_keys};
 use crate::error::Error;
 use crate::model::{Role, Tag, iam_arn};
@@ -58,13 +58,6 @@ pub(super) struct AssumeRoleOutput {
     packed_policy_size: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source_identity: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct AssumedRoleUser {
-    assumed_role_id: String,
-    arn: String,
 }
 
 pub(super) fn assume_role(cx: &Cx<'_>, input: AssumeRoleInput) -> Result<AssumeRoleOutput, Error> {
@@ -246,12 +239,7 @@ fn issue(
         900,
         43_200,
     )?;
-    if duration > role.max_session_duration {
-        return Err(Error::ValidationError(
-            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
-                .to_owned(),
-        ));
-    }
+    check_max_session(role, duration)?;
     if chained && duration > ONE_HOUR {
         return Err(Error::ValidationError(
             "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
@@ -294,18 +282,11 @@ fn issue(
         mfa_time: mfa_time.or_else(|| calling.and_then(|s| s.mfa_time)),
         chained,
     };
-    let credentials = cx.service.issue_credentials(&session)?;
-    cx.service
-        .record_role_use(&role.account, &role.id, &cx.info.region);
+    let (credentials, assumed_role_user) =
+        start_role_session(cx.service, &cx.info.region, role, &session)?;
     Ok(AssumeRoleOutput {
-        credentials: WireCredentials::new(&credentials),
-        assumed_role_user: AssumedRoleUser {
-            assumed_role_id: format!("{}:{}", role.id, session.name),
-            arn: format!(
-                "arn:aws:sts::{}:assumed-role/{}/{}",
-                role.account, role.name, session.name
-            ),
-        },
+        credentials,
+        assumed_role_user,
         packed_policy_size,
         source_identity,
     })

@@ -12,12 +12,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::WireCredentials;
 use super::assume_role::parse_role_arn;
 use super::saml_trust::{Claims, trusts};
 use super::session_input::{
     PolicyArn, check_range, check_session_policies, packed_size, session_tags,
 };
+use super::{AssumedRoleUser, WireCredentials, check_max_session, start_role_session};
 use crate::error::Error;
 use crate::model::SamlProvider;
 use crate::ops::WireTag;
@@ -58,13 +58,6 @@ struct Output {
     name_qualifier: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     source_identity: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct AssumedRoleUser {
-    assumed_role_id: String,
-    arn: String,
 }
 
 impl Service {
@@ -140,12 +133,7 @@ fn assume(service: &Service, info: &RequestInfo, input: Input) -> Result<Output,
             (Some(seconds), _) | (None, Some(seconds)) => seconds,
             (None, None) => ONE_HOUR,
         };
-        if duration > role.max_session_duration {
-            return Err(Error::ValidationError(
-                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
-                    .to_owned(),
-            ));
-        }
+        check_max_session(role, duration)?;
         let policy_arns = check_session_policies(
             state,
             &role.account,
@@ -171,17 +159,11 @@ fn assume(service: &Service, info: &RequestInfo, input: Input) -> Result<Output,
             source_identity: claims.source_identity.clone(),
             ..Session::default()
         };
-        let credentials = service.issue_credentials(&session)?;
-        service.record_role_use(&role.account, &role.id, &info.region);
+        let (credentials, assumed_role_user) =
+            start_role_session(service, &info.region, role, &session)?;
         Ok(Output {
-            credentials: WireCredentials::new(&credentials),
-            assumed_role_user: AssumedRoleUser {
-                assumed_role_id: format!("{}:{}", role.id, session.name),
-                arn: format!(
-                    "arn:aws:sts::{}:assumed-role/{}/{}",
-                    role.account, role.name, session.name
-                ),
-            },
+            credentials,
+            assumed_role_user,
             packed_policy_size,
             subject: assertion.subject.clone(),
             subject_type: assertion.subject_type(),

@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use warden_policy::{Context, Policies, PolicySet, Principal, Request};
 
-use super::WireCredentials;
 use super::assume_role::parse_role_arn;
 use super::session_input::{
     PolicyArn, check_name, check_range, check_session_policies, packed_size,
 };
+use super::{AssumedRoleUser, WireCredentials, check_max_session, start_role_session};
 use crate::error::Error;
 use crate::model::{OidcProvider, Role, iam_arn};
 use crate::oidc::{Claims, peek, verify_signature};
@@ -52,13 +52,6 @@ struct Output {
     packed_policy_size: Option<i64>,
     provider: String,
     audience: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct AssumedRoleUser {
-    assumed_role_id: String,
-    arn: String,
 }
 
 /// AssumeRoleWithWebIdentity, signed or not: who signed, if anyone, plays no part.
@@ -141,12 +134,7 @@ fn assume(service: &Service, info: &RequestInfo, input: Input) -> Result<Output,
                 "Not authorized to perform sts:AssumeRoleWithWebIdentity".to_owned(),
             ));
         };
-        if duration > role.max_session_duration {
-            return Err(Error::ValidationError(
-                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
-                    .to_owned(),
-            ));
-        }
+        check_max_session(role, duration)?;
         let policy_arns = check_session_policies(
             state,
             &role.account,
@@ -166,18 +154,12 @@ fn assume(service: &Service, info: &RequestInfo, input: Input) -> Result<Output,
             policy_arns,
             ..Session::default()
         };
-        let credentials = service.issue_credentials(&session)?;
-        service.record_role_use(&role.account, &role.id, &info.region);
+        let (credentials, assumed_role_user) =
+            start_role_session(service, &info.region, role, &session)?;
         Ok(Output {
-            credentials: WireCredentials::new(&credentials),
+            credentials,
             subject_from_web_identity_token: subject.clone(),
-            assumed_role_user: AssumedRoleUser {
-                assumed_role_id: format!("{}:{}", role.id, session.name),
-                arn: format!(
-                    "arn:aws:sts::{}:assumed-role/{}/{}",
-                    role.account, role.name, session.name
-                ),
-            },
+            assumed_role_user,
             packed_policy_size,
             provider: provider.arn(),
             audience: audience.clone(),
