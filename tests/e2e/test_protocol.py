@@ -138,6 +138,27 @@ def test_health_and_metrics(server):
     assert "warden_requests_total" in text
 
 
+def test_metrics_never_label_a_request_s_own_action_text(server):
+    """Unknown actions, signed or not, are counted as `unknown`: no metric is keyed by text a
+    caller chose, so /metrics cannot be grown by anyone who can reach the port."""
+    invented = [f"Invented{n}Action{'x' * 200}" for n in range(50)]
+    for action in invented:
+        raw = urllib.request.Request(server.endpoint + "/", data=f"Action={action}&Version=2011-06-15".encode(), method="POST")
+        try:
+            urllib.request.urlopen(raw, timeout=5)
+        except urllib.error.HTTPError as error:
+            assert error.code in (400, 403)
+    status, _ = signed(server, "Action=FlyToTheMoon&Version=2010-05-08")
+    assert status == 400
+    signed(server, "Action=ListUsers&Version=2010-05-08")
+    with urllib.request.urlopen(server.endpoint + "/metrics", timeout=5) as response:
+        text = response.read().decode()
+    assert "Invented" not in text and "FlyToTheMoon" not in text
+    assert 'action="unknown"' in text
+    assert 'service="iam",action="ListUsers",code="OK"' in text
+    assert len(text) < 64 * 1024
+
+
 def test_reset_is_refused_outside_dev_mode(server):
     raw = urllib.request.Request(server.endpoint + "/_warden/reset", data=b"", method="POST")
     try:

@@ -238,8 +238,18 @@ async fn api(
         }
     };
     edge.metrics
-        .record(api_name, &action, &code, started.elapsed());
+        .record(api_name, metric_action(&action), &code, started.elapsed());
     response
+}
+
+/// The `action` label of a request's metrics: the operation's name when IAM or STS has an
+/// operation of that name, else `unknown`. The label never carries the request's own text,
+/// so unauthenticated callers cannot grow the metrics with names of their choosing.
+fn metric_action(action: &str) -> &'static str {
+    [Model::iam(), Model::sts()]
+        .into_iter()
+        .find_map(|model| model.operation(action))
+        .map_or("unknown", |operation| operation.name.as_str())
 }
 
 /// An XML answer. Like AWS, it also carries the request id in the `x-amzn-RequestId`

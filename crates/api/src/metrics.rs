@@ -18,21 +18,29 @@ pub struct Metrics {
 
 #[derive(Debug, Default)]
 struct Inner {
-    /// (service, action, code) → count; `code` is "OK" for successes.
-    requests: BTreeMap<(String, String, String), u64>,
+    /// (service, action, code) → count; `code` is "OK" for successes. Every label is one of
+    /// a fixed set (services, the models' operation names, Warden's error codes), never a
+    /// request's own text, so the map cannot grow beyond that set.
+    requests: BTreeMap<(&'static str, &'static str, String), u64>,
     buckets: [u64; BUCKETS.len()],
     count: u64,
     sum: f64,
 }
 
 impl Metrics {
-    pub fn record(&self, service: &str, action: &str, code: &str, elapsed: Duration) {
+    pub fn record(
+        &self,
+        service: &'static str,
+        action: &'static str,
+        code: &str,
+        elapsed: Duration,
+    ) {
         let Ok(mut inner) = self.inner.lock() else {
             return;
         };
         *inner
             .requests
-            .entry((service.to_owned(), action.to_owned(), code.to_owned()))
+            .entry((service, action, code.to_owned()))
             .or_default() += 1;
         let seconds = elapsed.as_secs_f64();
         for (bucket, bound) in inner.buckets.iter_mut().zip(BUCKETS) {
