@@ -176,6 +176,11 @@ pub(crate) struct CachedCaller {
 /// Beyond this many cached callers the cache starts over.
 const CACHE_LIMIT: usize = 100_000;
 
+/// IAM is a global service: AWS evaluates `aws:RequestedRegion` as `us-east-1` for every IAM
+/// action, whatever region the request was signed for (SDKs pointed at a custom endpoint sign
+/// with their configured region, so any is accepted). STS keeps the signed region.
+const IAM_REGION: &str = "us-east-1";
+
 impl Cx<'_> {
     /// The caller's policies and base context, from the cache when the state has not changed
     /// since they were built.
@@ -287,6 +292,9 @@ impl Cx<'_> {
             context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
         }
         context.insert("aws:ResourceAccount", self.caller.account.as_str());
+        if action.starts_with("iam:") {
+            context.insert("aws:RequestedRegion", IAM_REGION);
+        }
         for (key, value) in extra {
             context.insert(key, value.clone());
         }

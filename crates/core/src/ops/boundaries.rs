@@ -137,7 +137,7 @@ fn put<B: Bounded>(cx: &Cx<'_>, action: &str, input: PutInput) -> Result<(), Err
     cx.service.write(|state| {
         let extra = [boundary_key(&input.permissions_boundary)];
         let principal = B::authorized(cx, state, action, &input.principal, &extra)?;
-        check_boundary(state, &input.permissions_boundary)?;
+        check_boundary(cx, state, &input.permissions_boundary)?;
         Ok((
             vec![principal.with_boundary(Some(input.permissions_boundary.clone()))],
             (),

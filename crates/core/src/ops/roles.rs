@@ -162,7 +162,7 @@ fn create_role(cx: &Cx<'_>, input: CreateRoleInput) -> Result<RoleOutput, Error>
             )));
         }
         if let Some(boundary) = &input.permissions_boundary {
-            check_boundary(state, boundary)?;
+            check_boundary(cx, state, boundary)?;
         }
         let role = Role {
             id: unique_id(cx.service.random(), Prefix::Role)?,

@@ -171,7 +171,7 @@ fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateUserOutput, 
             )));
         }
         if let Some(boundary) = &input.permissions_boundary {
-            check_boundary(state, boundary)?;
+            check_boundary(cx, state, boundary)?;
         }
         let user = User {
             id: unique_id(cx.service.random(), Prefix::User)?,
@@ -193,9 +193,11 @@ fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateUserOutput, 
     })
 }
 
-/// A boundary must be an existing managed policy.
-pub(crate) fn check_boundary(state: &State, arn: &str) -> Result<(), Error> {
-    if state.managed_policy(arn).is_some() {
+/// A boundary must be an existing managed policy of the caller's account or an AWS managed
+/// policy. Another account's policy is answered exactly as one that does not exist, so the
+/// check reveals nothing about other accounts' policy names.
+pub(crate) fn check_boundary(cx: &Cx<'_>, state: &State, arn: &str) -> Result<(), Error> {
+    if super::policies::visible_policy(cx, state, arn)?.is_some() {
         Ok(())
     } else {
         Err(Error::InvalidInput(format!(

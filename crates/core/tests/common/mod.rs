@@ -82,3 +82,23 @@ impl Harness {
         self.call(&self.root(), action, input)
     }
 }
+
+impl Harness {
+    /// Like [`Harness::call`], for a request signed for `region`.
+    pub fn call_in(
+        &self,
+        region: &str,
+        caller: &Caller,
+        action: &str,
+        input: Value,
+    ) -> Result<Value, Error> {
+        let info = RequestInfo {
+            source_ip: Some("192.0.2.10".parse().unwrap()),
+            secure_transport: true,
+            user_agent: Some("warden-tests".to_owned()),
+            region: region.to_owned(),
+            request_id: "test".to_owned(),
+        };
+        self.service.call(caller, &info, action, input)
+    }
+}
