@@ -354,7 +354,11 @@ def test_cross_account_roles_with_warden_account_create(fresh_server, name):
     key = iam_a.create_access_key(UserName=name)["AccessKey"]
     sts_a = fresh_server.client("sts", key["AccessKeyId"], key["SecretAccessKey"])
     message = denied(lambda: sts_a.assume_role(RoleArn=role_arn, RoleSessionName="x1"))
-    assert "because no identity-based policy allows" in message
+    # Across accounts, AWS's sentence alone: no reason, no encoded details of B's role.
+    plain = f"User: arn:aws:iam::{account_a}:user/{name} is not authorized to perform: sts:AssumeRole on resource: {{}}"
+    assert message == plain.format(role_arn)
+    missing = "arn:aws:iam::444455556666:role/missing"
+    assert denied(lambda: sts_a.assume_role(RoleArn=missing, RoleSessionName="x1")) == plain.format(missing)
     iam_a.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=doc(allow("sts:AssumeRole", role_arn)))
     credentials = sts_a.assume_role(RoleArn=role_arn, RoleSessionName="x1")["Credentials"]
     me = as_session(fresh_server, "sts", credentials).get_caller_identity()

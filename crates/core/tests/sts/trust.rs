@@ -19,7 +19,12 @@ fn cross_account_needs_both_sides() {
     );
     let alice = sts.user(A, "alice", json!([]));
     let message = denied(sts.assume(&alice, &in_b, json!({})));
-    assert!(message.contains("because no identity-based policy allows the sts:AssumeRole action"));
+    assert_eq!(
+        message,
+        format!(
+            "User: arn:aws:iam::{A}:user/alice is not authorized to perform: sts:AssumeRole on resource: {in_b}"
+        )
+    );
     let bob = sts.user(A, "bob", json!([assume_on(&in_b)]));
     let response = sts.assume(&bob, &in_b, json!({})).unwrap();
     assert_eq!(
@@ -63,7 +68,60 @@ fn cross_account_needs_both_sides() {
     );
     let dave = sts.user(A, "dave", json!([allow("sts:AssumeRole")]));
     let message = denied(sts.assume(&dave, &untrusted, json!({})));
-    assert!(message.contains("because no resource-based policy allows"));
+    assert_eq!(
+        message,
+        format!(
+            "User: arn:aws:iam::{A}:user/dave is not authorized to perform: sts:AssumeRole on resource: {untrusted}"
+        )
+    );
+}
+
+/// A denied AssumeRole of another account's role tells the caller nothing about the role:
+/// AWS's sentence alone, no encoded details (its tags, matched statements), the same text
+/// whether the role exists, distrusts the caller, explicitly denies it, or trusts it while
+/// the caller's own policies do not allow.
+#[test]
+fn cross_account_denials_reveal_nothing_about_the_role() {
+    let sts = Sts::start();
+    let erin = sts.user(A, "erin", json!([]));
+    let distrusting = sts.role(
+        B,
+        "distrusting",
+        json!([trust(B, json!("sts:AssumeRole"))]),
+        json!([]),
+    );
+    let denying = sts.role(
+        B,
+        "denying",
+        json!([
+            trust(B, json!("sts:AssumeRole")),
+            {"Sid": "NoAccountA", "Effect": "Deny", "Principal": {"AWS": A}, "Action": "sts:AssumeRole"}
+        ]),
+        json!([]),
+    );
+    sts.root_call(
+        B,
+        "TagRole",
+        json!({"RoleName": "denying", "Tags": [{"Key": "secret-project", "Value": "falcon"}]}),
+    )
+    .unwrap();
+    let trusting = sts.role(
+        B,
+        "trusting",
+        json!([trust(A, json!("sts:AssumeRole"))]),
+        json!([]),
+    );
+    let missing = format!("arn:aws:iam::{B}:role/missing");
+    for arn in [&distrusting, &denying, &trusting, &missing] {
+        let message = denied(sts.assume(&erin, arn, json!({})));
+        assert_eq!(
+            message,
+            format!(
+                "User: arn:aws:iam::{A}:user/erin is not authorized to perform: sts:AssumeRole on resource: {arn}"
+            ),
+            "denial for {arn}"
+        );
+    }
 }
 
 #[test]

@@ -15,7 +15,10 @@ const PURPOSE: &str = "warden authorization message v1";
 /// condition keys are left out so the encoded message stays within it.
 const MAX_JSON: usize = 7000;
 
-/// The AccessDenied for a denied `request`: AWS's sentence, then the encoded details.
+/// The AccessDenied for a denied `request`: AWS's sentence, then the encoded details when the
+/// resource is in the caller's own account. A denial in another account is AWS's sentence
+/// alone, the same whether the resource exists or not: the reason or the details would tell
+/// the caller whether another account's role exists, its tags and what its trust policy says.
 pub(super) fn access_denied(cx: &Cx<'_>, policies: &Policies<'_>, request: &Request<'_>) -> Error {
     let explanation = policies.explain(request);
     let why = match explanation.reason {
@@ -31,6 +34,14 @@ pub(super) fn access_denied(cx: &Cx<'_>, policies: &Policies<'_>, request: &Requ
         reason = %why,
         "denied"
     );
+    if request.resource_account != cx.caller.account {
+        // AWS's words, without the reason: which policy refused would tell whether the role
+        // exists and what its trust policy says.
+        return Error::AccessDenied(format!(
+            "User: {} is not authorized to perform: {} on resource: {}",
+            request.principal.arn, request.action, request.resource
+        ));
+    }
     let decision = policies.evaluate(request);
     let message = decision.denial_message(&request.principal.arn, request.action, request.resource);
     let details = decoded(request, &explanation);
