@@ -279,6 +279,13 @@ fn parse_principal(
                 .at(value.start),
         );
     }
+    // AWS refuses NotPrincipal in a trust policy: with Allow it would open the role to every
+    // principal not listed, other accounts included.
+    if negated && kind == PolicyKind::Trust {
+        return Err(PolicyError::new("Has prohibited field NotPrincipal")
+            .in_element(element)
+            .at(value.start));
+    }
     let invalid = |what: &str| {
         PolicyError::new(format!("Invalid principal in policy: {what}"))
             .in_element(element)

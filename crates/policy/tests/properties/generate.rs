@@ -324,7 +324,8 @@ pub(crate) fn statement(
                 let mut statement = Map::new();
                 statement.insert("Effect".into(), effect.into());
                 if kind.has_principal() {
-                    let name = if not_principal {
+                    // NotPrincipal is refused in trust policies.
+                    let name = if not_principal && kind != PolicyKind::Trust {
                         "NotPrincipal"
                     } else {
                         "Principal"
