@@ -7,7 +7,7 @@ import stat
 
 from botocore.exceptions import ClientError
 
-from conftest import ROOT_SECRET, Server
+from conftest import ROOT_KEY_ID, ROOT_SECRET, Server
 
 
 def test_state_survives_restart(fresh_server, name):
@@ -68,6 +68,35 @@ def test_a_different_secret_for_the_root_key_stops_the_start(tmp_path):
         raise AssertionError("warden started with a different root secret")
     except RuntimeError as error:
         assert "different secret" in str(error)
+
+
+def test_a_deleted_root_key_stays_deleted_across_restarts(tmp_path):
+    """WARDEN_ROOT_* bootstrap the first start only: a root key deleted through the API is not
+    created again on later starts (which warn instead), and root may then hold two other keys
+    without the start failing."""
+    server = Server(tmp_path / "data")
+    server.start()
+    try:
+        iam = server.client()
+        first = iam.create_access_key()["AccessKey"]
+        second_client = server.client("iam", first["AccessKeyId"], first["SecretAccessKey"])
+        second_client.delete_access_key(AccessKeyId=ROOT_KEY_ID)
+        second = second_client.create_access_key()["AccessKey"]
+    finally:
+        assert server.stop() == 0
+    server.start()
+    try:
+        try:
+            server.client().get_user()
+            raise AssertionError("the deleted root key works again after a restart")
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "InvalidClientTokenId"
+        mine = server.client("iam", second["AccessKeyId"], second["SecretAccessKey"])
+        keys = {k["AccessKeyId"] for k in mine.list_access_keys()["AccessKeyMetadata"]}
+        assert keys == {first["AccessKeyId"], second["AccessKeyId"]}
+        assert "not created again" in server.log.read_text()
+    finally:
+        server.stop()
 
 
 def test_dev_mode_accepts_unknown_keys_and_resets(tmp_path, name):

@@ -113,8 +113,10 @@ impl Service {
         })
     }
 
-    /// The first start: creates the first account if there is none, and makes sure its root
-    /// user has the configured access key (or, on a first start without one, a new one).
+    /// The first start: creates the first account if there is none and gives its root user
+    /// the configured access key (or, without one, a new one). On later starts a configured
+    /// key is only checked: a different secret for it is an error, and a key deleted since
+    /// (through the API) is not created again, only warned about.
     pub fn bootstrap(
         &self,
         account_id: Option<&str>,
@@ -147,7 +149,7 @@ impl Service {
                             "access key {id} already exists with a different secret; WARDEN_ROOT_SECRET_ACCESS_KEY does not match it"
                         )));
                     }
-                    None => {
+                    None if created_account => {
                         let elsewhere =
                             self.read(|state| Ok(state.key_accounts.contains_key(id)))?;
                         if elsewhere {
@@ -157,6 +159,13 @@ impl Service {
                         }
                         self.put_root_key(&account, id, secret)?;
                     }
+                    // The variables bootstrap the first start only: a root key deleted
+                    // through the API stays deleted.
+                    None => tracing::warn!(
+                        access_key_id = id,
+                        %account,
+                        "WARDEN_ROOT_ACCESS_KEY_ID names a key the root user does not have (deleted since the first start?); it is not created again: the root credential variables only apply to a first start"
+                    ),
                 }
                 None
             }
