@@ -1,6 +1,7 @@
 //! The `warden` binary: its command line and what each command runs.
 
 mod account_cli;
+mod logging;
 mod policy_cli;
 mod serve;
 
