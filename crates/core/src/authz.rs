@@ -285,6 +285,39 @@ impl Cx<'_> {
         resource_tags: &[Tag],
         extra: &[(String, ContextValue)],
     ) -> Result<(), Error> {
+        self.authorize_shown(state, action, resource, resource, resource_tags, extra)
+    }
+
+    /// Authorizes `action` on the entity a name or ARN from the request resolved to. IAM finds
+    /// names case-insensitively but policies match ARNs case-sensitively, so what is authorized
+    /// is the entity's own ARN (its stored name and path, with its tags), whatever spelling
+    /// found it: a Deny on that ARN holds for every spelling. When nothing was found, `asked`
+    /// (the ARN as the request spells it) is authorized instead, so a denied caller learns
+    /// nothing about existence. Returns `found`, for the operation to act on.
+    pub(crate) fn authorize_resolved<'s, T: Resource>(
+        &self,
+        state: &State,
+        action: &str,
+        found: Option<&'s T>,
+        asked: &str,
+        extra: &[(String, ContextValue)],
+    ) -> Result<Option<&'s T>, Error> {
+        let arn = found.map_or_else(|| asked.to_owned(), Resource::arn);
+        let tags = found.map(Resource::tags).unwrap_or_default();
+        self.authorize_shown(state, action, &arn, &T::shown(&arn), tags, extra)?;
+        Ok(found)
+    }
+
+    /// [`Cx::authorize`], with the resource named `shown` in the AccessDenied message.
+    fn authorize_shown(
+        &self,
+        state: &State,
+        action: &str,
+        resource: &str,
+        shown: &str,
+        resource_tags: &[Tag],
+        extra: &[(String, ContextValue)],
+    ) -> Result<(), Error> {
         let cached = self.cached_caller(state)?;
         let mut context = self.context(&cached);
         let caller = &cached.policies;
@@ -315,7 +348,7 @@ impl Cx<'_> {
         if decision.is_allowed() {
             return Ok(());
         }
-        let message = decision.denial_message(&caller.principal.arn, action, resource);
+        let message = decision.denial_message(&caller.principal.arn, action, shown);
         match decision.statement {
             Some(statement) => tracing::info!(
                 request_id = %self.info.request_id,
@@ -337,6 +370,22 @@ impl Cx<'_> {
             ),
         }
         Err(Error::AccessDenied(message))
+    }
+}
+
+/// Something an operation acts on, found by a name or ARN from the request.
+pub(crate) trait Resource {
+    /// Its ARN as stored: its own name and path, however the request spelled them.
+    fn arn(&self) -> String;
+
+    /// Its tags (`aws:ResourceTag/…`).
+    fn tags(&self) -> &[Tag] {
+        &[]
+    }
+
+    /// How AWS's AccessDenied messages name a resource of this kind with ARN `arn`.
+    fn shown(arn: &str) -> String {
+        arn.to_owned()
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 use warden_policy::ContextValue;
 
 use super::groups::authorized_group;
-use super::policies::{not_found, policy_arn, visible_policy};
+use super::policies::{known_policy_arn, not_found, policy_arn, visible_policy};
 use super::roles::{authorized_role, check_modifiable};
 use super::users::authorized_user;
 use super::{Routed, paginate, under_prefix};
@@ -69,11 +69,12 @@ holder!(User, "PoliciesPerUser", Mutation::User);
 holder!(Group, "PoliciesPerGroup", Mutation::Group);
 holder!(Role, "PoliciesPerRole", Mutation::Role);
 
-/// The `iam:PolicyARN` context key of attach and detach requests.
-fn policy_key(arn: &str) -> [(String, ContextValue); 1] {
+/// The `iam:PolicyARN` context key of attach and detach requests: the policy's own ARN, so a
+/// condition on it holds whatever case the request spells the policy's name in.
+fn policy_key(cx: &Cx<'_>, state: &State, arn: &str) -> [(String, ContextValue); 1] {
     [(
         "iam:PolicyARN".to_owned(),
-        ContextValue::Single(arn.to_owned()),
+        ContextValue::Single(known_policy_arn(cx, state, arn)),
     )]
 }
 
@@ -110,12 +111,13 @@ fn detach<H: Holder>(
     holder: &H,
     arn: &str,
 ) -> Result<Vec<Mutation>, Error> {
-    visible_policy(cx, state, arn)?;
-    if !holder.attached().iter().any(|a| a == arn) {
+    // Attachments hold the policy's own ARN.
+    let attached = visible_policy(cx, state, arn)?.map_or_else(|| arn.to_owned(), policy_arn);
+    if !holder.attached().contains(&attached) {
         return Err(not_found(arn));
     }
     let mut updated = holder.clone();
-    updated.attached_mut().retain(|a| a != arn);
+    updated.attached_mut().retain(|a| *a != attached);
     Ok(vec![updated.into_mutation()])
 }
 
@@ -180,7 +182,7 @@ struct UserPolicyInput {
 
 fn attach_user_policy(cx: &Cx<'_>, input: UserPolicyInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let extra = policy_key(&input.policy_arn);
+        let extra = policy_key(cx, state, &input.policy_arn);
         let user = authorized_user(cx, state, "iam:AttachUserPolicy", &input.user_name, &extra)?;
         Ok((attach(cx, state, user, &input.policy_arn)?, ()))
     })
@@ -188,7 +190,7 @@ fn attach_user_policy(cx: &Cx<'_>, input: UserPolicyInput) -> Result<(), Error> 
 
 fn detach_user_policy(cx: &Cx<'_>, input: UserPolicyInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let extra = policy_key(&input.policy_arn);
+        let extra = policy_key(cx, state, &input.policy_arn);
         let user = authorized_user(cx, state, "iam:DetachUserPolicy", &input.user_name, &extra)?;
         Ok((detach(cx, state, user, &input.policy_arn)?, ()))
     })
@@ -227,7 +229,7 @@ struct GroupPolicyInput {
 
 fn attach_group_policy(cx: &Cx<'_>, input: GroupPolicyInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let extra = policy_key(&input.policy_arn);
+        let extra = policy_key(cx, state, &input.policy_arn);
         let group = authorized_group(
             cx,
             state,
@@ -241,7 +243,7 @@ fn attach_group_policy(cx: &Cx<'_>, input: GroupPolicyInput) -> Result<(), Error
 
 fn detach_group_policy(cx: &Cx<'_>, input: GroupPolicyInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let extra = policy_key(&input.policy_arn);
+        let extra = policy_key(cx, state, &input.policy_arn);
         let group = authorized_group(
             cx,
             state,
@@ -286,7 +288,7 @@ struct RolePolicyInput {
 
 fn attach_role_policy(cx: &Cx<'_>, input: RolePolicyInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let extra = policy_key(&input.policy_arn);
+        let extra = policy_key(cx, state, &input.policy_arn);
         let role = authorized_role(cx, state, "iam:AttachRolePolicy", &input.role_name, &extra)?;
         check_modifiable(role)?;
         Ok((attach(cx, state, role, &input.policy_arn)?, ()))
@@ -295,7 +297,7 @@ fn attach_role_policy(cx: &Cx<'_>, input: RolePolicyInput) -> Result<(), Error> 
 
 fn detach_role_policy(cx: &Cx<'_>, input: RolePolicyInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let extra = policy_key(&input.policy_arn);
+        let extra = policy_key(cx, state, &input.policy_arn);
         let role = authorized_role(cx, state, "iam:DetachRolePolicy", &input.role_name, &extra)?;
         check_modifiable(role)?;
         Ok((detach(cx, state, role, &input.policy_arn)?, ()))

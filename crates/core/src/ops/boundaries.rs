@@ -9,7 +9,7 @@ use warden_policy::ContextValue;
 
 use super::Routed;
 use super::roles::{authorized_role, check_modifiable};
-use super::users::{account, authorized_user, check_boundary};
+use super::users::{account, authorized_user, boundary_arn, check_boundary};
 use crate::error::Error;
 use crate::model::{Role, User};
 use crate::service::{Cx, run};
@@ -135,13 +135,11 @@ fn boundary_key(arn: &str) -> (String, ContextValue) {
 
 fn put<B: Bounded>(cx: &Cx<'_>, action: &str, input: PutInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let extra = [boundary_key(&input.permissions_boundary)];
+        let boundary = boundary_arn(cx, state, &input.permissions_boundary);
+        let extra = [boundary_key(&boundary)];
         let principal = B::authorized(cx, state, action, &input.principal, &extra)?;
-        check_boundary(cx, state, &input.permissions_boundary)?;
-        Ok((
-            vec![principal.with_boundary(Some(input.permissions_boundary.clone()))],
-            (),
-        ))
+        check_boundary(cx, state, &boundary)?;
+        Ok((vec![principal.with_boundary(Some(boundary))], ()))
     })
 }
 
@@ -150,7 +148,7 @@ fn delete<B: Bounded>(cx: &Cx<'_>, action: &str, input: DeleteInput) -> Result<(
         // The boundary being removed is the request's `iam:PermissionsBoundary`.
         let extra: Vec<_> = B::peek(cx, state, &input.principal)
             .and_then(B::boundary)
-            .map(|arn| boundary_key(arn))
+            .map(|arn| boundary_key(&boundary_arn(cx, state, arn)))
             .into_iter()
             .collect();
         let principal = B::authorized(cx, state, action, &input.principal, &extra)?;

@@ -10,6 +10,7 @@ use warden_policy::ContextValue;
 
 use super::users::{WireUser, account, authorized_user};
 use super::{Routed, check_path, paginate, paginate_map, under_prefix};
+use crate::authz::Resource;
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
 use crate::model::{Group, User, iam_arn};
@@ -65,8 +66,15 @@ pub(crate) fn no_such_group(name: &str) -> Error {
     Error::NoSuchEntity(format!("The group with name {name} cannot be found."))
 }
 
-/// Looks a group up after authorizing `action` on it. A group that does not exist is
-/// authorized on its path-less ARN, so a denied caller learns nothing about existence.
+impl Resource for Group {
+    fn arn(&self) -> String {
+        group_arn(self)
+    }
+}
+
+/// Looks a group up after authorizing `action` on it, on its own ARN whatever case `name` is
+/// in. A group that does not exist is authorized on its path-less ARN, so a denied caller
+/// learns nothing about existence.
 pub(crate) fn authorized_group<'s>(
     cx: &Cx<'_>,
     state: &'s State,
@@ -74,14 +82,10 @@ pub(crate) fn authorized_group<'s>(
     name: &str,
     extra: &[(String, ContextValue)],
 ) -> Result<&'s Group, Error> {
-    let account = account(cx, state)?;
-    let group = account.group(name);
-    let arn = match group {
-        Some(group) => group_arn(group),
-        None => iam_arn(&cx.caller.account, "group", "/", name),
-    };
-    cx.authorize(state, action, &arn, &[], extra)?;
-    group.ok_or_else(|| no_such_group(name))
+    let group = account(cx, state)?.group(name);
+    let asked = iam_arn(&cx.caller.account, "group", "/", name);
+    cx.authorize_resolved(state, action, group, &asked, extra)?
+        .ok_or_else(|| no_such_group(name))
 }
 
 fn already_exists(name: &str) -> Error {

@@ -8,16 +8,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use warden_policy::ContextValue;
 
-use super::roles::{RoleView, WireRole, authorized_role, no_such_role, target_role_arn};
+use super::roles::{RoleView, WireRole, asked_role_arn, authorized_role, no_such_role};
 use super::tags::{ListTagsOutput, list_tags, remove_tags, untag_context};
 use super::users::account;
 use super::{
     Routed, WireTag, check_path, merge_tags, paginate, tags_from_wire, under_prefix, wire_tags,
 };
-use crate::authz::request_tag_keys;
+use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
-use crate::model::{InstanceProfile, iam_arn};
+use crate::model::{InstanceProfile, Tag, iam_arn};
 use crate::service::{Cx, run};
 use crate::state::{AccountState, Mutation, State};
 use crate::time::iso8601;
@@ -96,7 +96,18 @@ fn no_such_profile(name: &str) -> Error {
     Error::NoSuchEntity(format!("Instance Profile {name} cannot be found."))
 }
 
-/// Looks an instance profile up after authorizing `action` on it.
+impl Resource for InstanceProfile {
+    fn arn(&self) -> String {
+        profile_arn(self)
+    }
+
+    fn tags(&self) -> &[Tag] {
+        &self.tags
+    }
+}
+
+/// Looks an instance profile up after authorizing `action` on it, on its own ARN whatever
+/// case `name` is in.
 fn authorized_profile<'s>(
     cx: &Cx<'_>,
     state: &'s State,
@@ -105,13 +116,9 @@ fn authorized_profile<'s>(
     extra: &[(String, ContextValue)],
 ) -> Result<&'s InstanceProfile, Error> {
     let profile = account(cx, state)?.instance_profile(name);
-    let arn = match profile {
-        Some(profile) => profile_arn(profile),
-        None => iam_arn(&cx.caller.account, "instance-profile", "/", name),
-    };
-    let tags = profile.map(|p| p.tags.as_slice()).unwrap_or_default();
-    cx.authorize(state, action, &arn, tags, extra)?;
-    profile.ok_or_else(|| no_such_profile(name))
+    let asked = iam_arn(&cx.caller.account, "instance-profile", "/", name);
+    cx.authorize_resolved(state, action, profile, &asked, extra)?
+        .ok_or_else(|| no_such_profile(name))
 }
 
 #[derive(Deserialize)]
@@ -306,13 +313,11 @@ fn add_role(cx: &Cx<'_>, input: ProfileRoleInput) -> Result<(), Error> {
         let account = account(cx, state)?;
         // Putting a role in an instance profile passes it to EC2: the caller needs
         // iam:PassRole on the role besides the action itself, both before existence checks.
-        let role = account.role(&input.role_name);
-        let role_tags = role.map(|r| r.tags.as_slice()).unwrap_or_default();
-        cx.authorize(
+        let role = cx.authorize_resolved(
             state,
             "iam:PassRole",
-            &target_role_arn(cx, account, &input.role_name),
-            role_tags,
+            account.role(&input.role_name),
+            &asked_role_arn(cx, &input.role_name),
             &[],
         )?;
         let action = "iam:AddRoleToInstanceProfile";

@@ -11,9 +11,9 @@ use serde_json::Value;
 
 use super::users::{WireUser, account, authorized_user, non_user_credentials};
 use super::{Routed, WireTag, check_path, tags_from_wire, wire_tags};
-use crate::authz::request_tag_keys;
+use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
-use crate::model::{MfaDevice, iam_arn};
+use crate::model::{MfaDevice, Tag, iam_arn};
 use crate::secret::Secret;
 use crate::service::{Cx, Service, run};
 use crate::state::{Mutation, State};
@@ -325,19 +325,29 @@ struct DeleteInput {
     serial_number: String,
 }
 
+impl Resource for MfaDevice {
+    /// A virtual device's ARN is its serial number.
+    fn arn(&self) -> String {
+        self.serial.clone()
+    }
+
+    fn tags(&self) -> &[Tag] {
+        &self.tags
+    }
+}
+
 /// DeleteVirtualMFADevice: only an unassigned device. Needs `iam:DeleteVirtualMFADevice` on
-/// the device's ARN.
+/// the device's ARN (its own, whatever case the serial number is given in).
 fn delete_virtual_mfa_device(cx: &Cx<'_>, input: DeleteInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        cx.authorize(
-            state,
-            "iam:DeleteVirtualMFADevice",
-            &input.serial_number,
-            &[],
-            &[],
-        )?;
-        let device = account(cx, state)?
-            .mfa_device(&input.serial_number)
+        let device = cx
+            .authorize_resolved(
+                state,
+                "iam:DeleteVirtualMFADevice",
+                account(cx, state)?.mfa_device(&input.serial_number),
+                &input.serial_number,
+                &[],
+            )?
             .ok_or_else(|| no_such_device(&input.serial_number))?;
         if device.user.is_some() {
             return Err(Error::DeleteConflict(

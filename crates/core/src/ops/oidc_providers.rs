@@ -18,9 +18,9 @@ use warden_policy::ContextValue;
 use super::tags::{ListTagsOutput, list_tags, remove_tags, untag_context};
 use super::users::account;
 use super::{Routed, WireTag, merge_tags, tags_from_wire, wire_tags};
-use crate::authz::request_tag_keys;
+use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
-use crate::model::OidcProvider;
+use crate::model::{OidcProvider, Tag};
 use crate::service::{Cx, run};
 use crate::state::{Mutation, State};
 use crate::time::iso8601;
@@ -65,7 +65,19 @@ fn url_of<'a>(cx: &Cx<'_>, arn: &'a str) -> Result<Option<&'a str>, Error> {
     }
 }
 
-/// Looks a provider up after authorizing `action` on its ARN (authorization first).
+impl Resource for OidcProvider {
+    fn arn(&self) -> String {
+        OidcProvider::arn(self)
+    }
+
+    fn tags(&self) -> &[Tag] {
+        &self.tags
+    }
+}
+
+/// Looks a provider up after authorizing `action` on its ARN (authorization first). URLs
+/// are matched exactly, as ID tokens' issuers are: an ARN in another case names another
+/// provider.
 fn authorized<'s>(
     cx: &Cx<'_>,
     state: &'s State,
@@ -75,9 +87,8 @@ fn authorized<'s>(
 ) -> Result<&'s OidcProvider, Error> {
     let url = url_of(cx, arn)?;
     let provider = url.and_then(|url| account(cx, state).ok()?.oidc_providers.get(url));
-    let tags = provider.map(|p| p.tags.as_slice()).unwrap_or_default();
-    cx.authorize(state, action, arn, tags, extra)?;
-    provider.ok_or_else(|| no_such_provider(arn))
+    cx.authorize_resolved(state, action, provider, arn, extra)?
+        .ok_or_else(|| no_such_provider(arn))
 }
 
 fn check_thumbprints(thumbprints: &[String]) -> Result<Vec<String>, Error> {

@@ -15,11 +15,11 @@ use warden_policy::{ContextValue, PolicyKind, Version};
 
 use super::users::account;
 use super::{Routed, WireTag, paginate, tags_from_wire, under_prefix, wire_tags};
-use crate::authz::{parse_document, request_tag_keys};
+use crate::authz::{Resource, parse_document, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
 use crate::managed::AWS_ACCOUNT;
-use crate::model::{Document, ManagedPolicy, PolicyVersion, iam_arn};
+use crate::model::{Document, ManagedPolicy, PolicyVersion, Tag, iam_arn};
 use crate::service::{Cx, run};
 use crate::state::{Mutation, State};
 use crate::time::iso8601;
@@ -40,13 +40,28 @@ pub(crate) fn policy_arn(policy: &ManagedPolicy) -> String {
     iam_arn(&policy.account, "policy", &policy.path, &policy.name)
 }
 
+impl Resource for ManagedPolicy {
+    fn arn(&self) -> String {
+        policy_arn(self)
+    }
+
+    fn tags(&self) -> &[Tag] {
+        &self.tags
+    }
+
+    /// AWS's denials name a managed policy `policy ARN`.
+    fn shown(arn: &str) -> String {
+        format!("policy {arn}")
+    }
+}
+
 /// The managed policy `arn` names, if the caller may see it (its own account's or AWS's).
-/// The ARN must name it exactly: path and name as they were created.
+/// The path must be the policy's; the name is found case-insensitively, as IAM finds names,
+/// so callers act on (and authorize) the policy's own ARN, [`policy_arn`].
 fn visible<'s>(cx: &Cx<'_>, state: &'s State, arn: &str) -> Option<&'s ManagedPolicy> {
     state
         .managed_policy(arn)
         .filter(|p| p.account == cx.caller.account || p.account == AWS_ACCOUNT)
-        .filter(|p| policy_arn(p) == arn)
 }
 
 /// The managed policy `arn` names, if the caller may see it; InvalidInput if `arn` is not a
@@ -60,8 +75,17 @@ pub(crate) fn visible_policy<'s>(
     Ok(visible(cx, state, arn))
 }
 
-/// Authorizes `action` on policy `arn`, then resolves it: `None` when there is no such
-/// policy for this caller. Authorization comes first, so a denied caller learns nothing.
+/// The ARN a policy ARN from a request stands for: the policy's own ARN when `arn` names a
+/// policy the caller may see, else `arn` as given. For context keys (`iam:PolicyARN`), which
+/// policies compare case-sensitively.
+pub(crate) fn known_policy_arn(cx: &Cx<'_>, state: &State, arn: &str) -> String {
+    visible(cx, state, arn).map_or_else(|| arn.to_owned(), policy_arn)
+}
+
+/// Authorizes `action` on the policy `arn` names, then yields it: `None` when there is no
+/// such policy for this caller. An existing policy is authorized on its own ARN, whatever
+/// case `arn` spells its name in; a missing one on `arn`, before anything tells the caller
+/// it is missing.
 pub(crate) fn authorized_policy<'s>(
     cx: &Cx<'_>,
     state: &'s State,
@@ -69,24 +93,22 @@ pub(crate) fn authorized_policy<'s>(
     arn: &str,
     extra: &[(String, ContextValue)],
 ) -> Result<Option<&'s ManagedPolicy>, Error> {
-    let policy = visible(cx, state, arn);
-    let tags = policy.map(|p| p.tags.as_slice()).unwrap_or_default();
-    authorize_on_policy(cx, state, action, arn, tags, extra)?;
+    let policy = cx.authorize_resolved(state, action, visible(cx, state, arn), arn, extra)?;
     check_policy_arn(arn)?;
     Ok(policy)
 }
 
-/// [`Cx::authorize`] on a policy ARN; AWS's denials name such a resource `policy ARN`.
+/// [`Cx::authorize`] on the ARN of a policy to be created; AWS's denials name such a resource
+/// `policy ARN`.
 fn authorize_on_policy(
     cx: &Cx<'_>,
     state: &State,
     action: &str,
     arn: &str,
-    tags: &[crate::model::Tag],
     extra: &[(String, ContextValue)],
 ) -> Result<(), Error> {
-    cx.authorize(state, action, arn, tags, extra)
-        .map_err(|e| shown_as(e, arn, &format!("policy {arn}")))
+    cx.authorize_resolved::<ManagedPolicy>(state, action, None, arn, extra)?;
+    Ok(())
 }
 
 /// An AccessDenied that names `resource` as AWS's message shows it.
@@ -225,7 +247,6 @@ fn create_policy(cx: &Cx<'_>, input: CreatePolicyInput) -> Result<PolicyOutput, 
             state,
             "iam:CreatePolicy",
             &arn,
-            &[],
             &request_tag_keys(&tags),
         )?;
         check_policy_path(&path)?;
@@ -295,7 +316,7 @@ fn get_policy(cx: &Cx<'_>, input: PolicyArnInput) -> Result<PolicyOutput, Error>
             .ok_or_else(|| not_found(&input.policy_arn))?;
         let usages = usages(account(cx, state)?);
         let usage = usages
-            .get(input.policy_arn.as_str())
+            .get(policy_arn(policy).as_str())
             .copied()
             .unwrap_or_default();
         Ok(PolicyOutput {
@@ -376,7 +397,7 @@ fn delete_policy(cx: &Cx<'_>, input: PolicyArnInput) -> Result<(), Error> {
             .ok_or_else(|| not_found(&input.policy_arn))?;
         check_modifiable(cx, state, "iam:DeletePolicy", policy)?;
         let usage = usages(account(cx, state)?)
-            .get(input.policy_arn.as_str())
+            .get(policy_arn(policy).as_str())
             .copied()
             .unwrap_or_default();
         if usage.attachments > 0 || usage.boundaries > 0 {

@@ -11,14 +11,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use warden_policy::ContextValue;
 
-use super::users::{account, check_boundary};
+use super::users::{account, boundary_arn, check_boundary};
 use super::{Routed, WireTag, check_path, paginate_map, tags_from_wire, under_prefix};
-use crate::authz::request_tag_keys;
+use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
-use crate::model::{Role, iam_arn};
+use crate::model::{Role, Tag, iam_arn};
 use crate::service::{Cx, run};
-use crate::state::{AccountState, Mutation, State};
+use crate::state::{Mutation, State};
 
 pub(crate) use wire::{RoleView, WireRole, WireRoleLastUsed};
 
@@ -51,16 +51,23 @@ pub(crate) fn no_such_role(name: &str) -> Error {
     Error::NoSuchEntity(format!("The role with name {name} cannot be found."))
 }
 
-/// The ARN a role operation is authorized on: the existing role's, else a path-less one.
-pub(crate) fn target_role_arn(cx: &Cx<'_>, account: &AccountState, name: &str) -> String {
-    match account.role(name) {
-        Some(role) => role_arn(role),
-        None => iam_arn(&cx.caller.account, "role", "/", name),
+impl Resource for Role {
+    fn arn(&self) -> String {
+        role_arn(self)
+    }
+
+    fn tags(&self) -> &[Tag] {
+        &self.tags
     }
 }
 
+/// The ARN a role named `name` is authorized on when the name resolves to no role.
+pub(crate) fn asked_role_arn(cx: &Cx<'_>, name: &str) -> String {
+    iam_arn(&cx.caller.account, "role", "/", name)
+}
+
 /// Looks a role up after authorizing `action` on it (authorization first: a denied caller
-/// learns nothing about existence).
+/// learns nothing about existence), on its own ARN whatever case `name` is in.
 pub(crate) fn authorized_role<'s>(
     cx: &Cx<'_>,
     state: &'s State,
@@ -68,12 +75,9 @@ pub(crate) fn authorized_role<'s>(
     name: &str,
     extra: &[(String, ContextValue)],
 ) -> Result<&'s Role, Error> {
-    let account = account(cx, state)?;
-    let role = account.role(name);
-    let arn = target_role_arn(cx, account, name);
-    let tags = role.map(|r| r.tags.as_slice()).unwrap_or_default();
-    cx.authorize(state, action, &arn, tags, extra)?;
-    role.ok_or_else(|| no_such_role(name))
+    let role = account(cx, state)?.role(name);
+    cx.authorize_resolved(state, action, role, &asked_role_arn(cx, name), extra)?
+        .ok_or_else(|| no_such_role(name))
 }
 
 /// Where service-linked roles live; AWS alone creates and changes them.
@@ -138,8 +142,12 @@ fn create_role(cx: &Cx<'_>, input: CreateRoleInput) -> Result<RoleOutput, Error>
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
         let arn = iam_arn(&cx.caller.account, "role", &path, &input.role_name);
+        let boundary = input
+            .permissions_boundary
+            .as_deref()
+            .map(|b| boundary_arn(cx, state, b));
         let mut extra = request_tag_keys(&tags);
-        if let Some(boundary) = &input.permissions_boundary {
+        if let Some(boundary) = &boundary {
             extra.push((
                 "iam:PermissionsBoundary".to_owned(),
                 ContextValue::Single(boundary.clone()),
@@ -161,7 +169,7 @@ fn create_role(cx: &Cx<'_>, input: CreateRoleInput) -> Result<RoleOutput, Error>
                 input.role_name
             )));
         }
-        if let Some(boundary) = &input.permissions_boundary {
+        if let Some(boundary) = &boundary {
             check_boundary(cx, state, boundary)?;
         }
         let role = Role {
@@ -174,7 +182,7 @@ fn create_role(cx: &Cx<'_>, input: CreateRoleInput) -> Result<RoleOutput, Error>
             bound_trust: trust::bind(state, &input.assume_role_policy_document)?,
             description: input.description.clone().filter(|d| !d.is_empty()),
             max_session_duration,
-            boundary: input.permissions_boundary.clone(),
+            boundary,
             tags,
             inline: Vec::new(),
             attached: Vec::new(),

@@ -16,9 +16,9 @@ use warden_policy::ContextValue;
 use super::tags::{ListTagsOutput, list_tags, remove_tags, untag_context};
 use super::users::account;
 use super::{Routed, WireTag, merge_tags, tags_from_wire, wire_tags};
-use crate::authz::request_tag_keys;
+use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
-use crate::model::SamlProvider;
+use crate::model::{SamlProvider, Tag};
 use crate::saml::Metadata;
 use crate::service::{Cx, run};
 use crate::state::{Mutation, State};
@@ -59,7 +59,18 @@ fn name_of<'a>(cx: &Cx<'_>, arn: &'a str) -> Result<Option<&'a str>, Error> {
     }
 }
 
-/// Looks a provider up after authorizing `action` on its ARN (authorization first).
+impl Resource for SamlProvider {
+    fn arn(&self) -> String {
+        SamlProvider::arn(self)
+    }
+
+    fn tags(&self) -> &[Tag] {
+        &self.tags
+    }
+}
+
+/// Looks a provider up after authorizing `action` on its ARN (authorization first). Provider
+/// names are matched exactly: an ARN in another case names another provider.
 fn authorized<'s>(
     cx: &Cx<'_>,
     state: &'s State,
@@ -69,9 +80,8 @@ fn authorized<'s>(
 ) -> Result<&'s SamlProvider, Error> {
     let name = name_of(cx, arn)?;
     let provider = name.and_then(|name| account(cx, state).ok()?.saml_providers.get(name));
-    let tags = provider.map(|p| p.tags.as_slice()).unwrap_or_default();
-    cx.authorize(state, action, arn, tags, extra)?;
-    provider.ok_or_else(|| no_such_provider(arn))
+    cx.authorize_resolved(state, action, provider, arn, extra)?
+        .ok_or_else(|| no_such_provider(arn))
 }
 
 fn parse_metadata(text: &str) -> Result<Metadata, Error> {

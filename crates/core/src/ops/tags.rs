@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use warden_policy::ContextValue;
 
+use super::policies;
 use super::users::authorized_user;
 use super::{Routed, WireTag, merge_tags, paginate, tags_from_wire};
 use crate::authz::request_tag_keys;
@@ -133,8 +134,9 @@ fn list_user_tags(cx: &Cx<'_>, input: ListUserTagsInput) -> Result<ListTagsOutpu
     })
 }
 
-/// Looks a managed policy up by ARN after authorizing `action` on that ARN. Only the
-/// caller's own policies and AWS managed policies are found.
+/// The managed policy `arn` names after authorizing `action` on it (on the policy's own
+/// ARN, whatever case `arn` spells its name in). Only the caller's own policies and AWS
+/// managed policies are found.
 fn authorized_policy<'s>(
     cx: &Cx<'_>,
     state: &'s State,
@@ -142,19 +144,16 @@ fn authorized_policy<'s>(
     arn: &str,
     extra: &[(String, ContextValue)],
 ) -> Result<&'s ManagedPolicy, Error> {
-    let policy = state
-        .managed_policy(arn)
-        .filter(|p| p.account == cx.caller.account || p.account == AWS_ACCOUNT);
-    let tags = policy.map(|p| p.tags.as_slice()).unwrap_or_default();
-    cx.authorize(state, action, arn, tags, extra)?;
-    policy.ok_or_else(|| Error::NoSuchEntity(format!("Policy {arn} was not found.")))
+    policies::authorized_policy(cx, state, action, arn, extra)?
+        .ok_or_else(|| policies::not_found(arn))
 }
 
 /// Tags belong to customer managed policies; AWS managed ones cannot be changed.
-fn customer_managed(policy: &ManagedPolicy, arn: &str) -> Result<(), Error> {
+fn customer_managed(policy: &ManagedPolicy) -> Result<(), Error> {
     if policy.account == AWS_ACCOUNT {
         return Err(Error::InvalidInput(format!(
-            "The policy {arn} is an AWS managed policy; only customer managed policies can be tagged."
+            "The policy {} is an AWS managed policy; only customer managed policies can be tagged.",
+            policies::policy_arn(policy)
         )));
     }
     Ok(())
@@ -173,7 +172,7 @@ fn tag_policy(cx: &Cx<'_>, input: TagPolicyInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let extra = request_tag_keys(&tags);
         let policy = authorized_policy(cx, state, "iam:TagPolicy", &input.policy_arn, &extra)?;
-        customer_managed(policy, &input.policy_arn)?;
+        customer_managed(policy)?;
         let mut updated = policy.clone();
         updated.tags = merge_tags(&policy.tags, tags)?;
         Ok((vec![Mutation::Policy(updated)], ()))
@@ -192,7 +191,7 @@ fn untag_policy(cx: &Cx<'_>, input: UntagPolicyInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let extra = untag_context(&input.tag_keys);
         let policy = authorized_policy(cx, state, "iam:UntagPolicy", &input.policy_arn, &extra)?;
-        customer_managed(policy, &input.policy_arn)?;
+        customer_managed(policy)?;
         let mut updated = policy.clone();
         updated.tags = remove_tags(&policy.tags, &input.tag_keys);
         Ok((vec![Mutation::Policy(updated)], ()))

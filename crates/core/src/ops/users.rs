@@ -8,10 +8,10 @@ use serde_json::Value;
 use warden_policy::ContextValue;
 
 use super::{Routed, WireTag, check_path, paginate_map, tags_from_wire, under_prefix, wire_tags};
-use crate::authz::request_tag_keys;
+use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
-use crate::model::{User, iam_arn};
+use crate::model::{Tag, User, iam_arn};
 use crate::service::{Cx, run};
 use crate::state::{AccountState, Mutation, State};
 use crate::time::iso8601;
@@ -107,17 +107,18 @@ pub(crate) fn account<'s>(cx: &Cx<'_>, state: &'s State) -> Result<&'s AccountSt
         .ok_or_else(|| Error::Internal(format!("account {} is missing", cx.caller.account)))
 }
 
-/// The ARN a user operation is authorized on when the user may not exist: its path is
-/// unknown, so the existing user's ARN is used if there is one, else a path-less ARN.
-pub(crate) fn target_user_arn(cx: &Cx<'_>, account: &AccountState, name: &str) -> String {
-    match account.user(name) {
-        Some(user) => user_arn(user),
-        None => iam_arn(&cx.caller.account, "user", "/", name),
+impl Resource for User {
+    fn arn(&self) -> String {
+        user_arn(self)
+    }
+
+    fn tags(&self) -> &[Tag] {
+        &self.tags
     }
 }
 
 /// Looks a user up after authorizing `action` on it (authorization first: a denied caller
-/// learns nothing about existence).
+/// learns nothing about existence), on its own ARN whatever case `name` is in.
 pub(crate) fn authorized_user<'s>(
     cx: &Cx<'_>,
     state: &'s State,
@@ -125,12 +126,10 @@ pub(crate) fn authorized_user<'s>(
     name: &str,
     extra: &[(String, ContextValue)],
 ) -> Result<&'s User, Error> {
-    let account = account(cx, state)?;
-    let user = account.user(name);
-    let arn = target_user_arn(cx, account, name);
-    let tags = user.map(|u| u.tags.as_slice()).unwrap_or_default();
-    cx.authorize(state, action, &arn, tags, extra)?;
-    user.ok_or_else(|| no_such_user(name))
+    let user = account(cx, state)?.user(name);
+    let asked = iam_arn(&cx.caller.account, "user", "/", name);
+    cx.authorize_resolved(state, action, user, &asked, extra)?
+        .ok_or_else(|| no_such_user(name))
 }
 
 #[derive(Deserialize)]
@@ -154,8 +153,12 @@ fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateUserOutput, 
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
         let arn = iam_arn(&cx.caller.account, "user", &path, &input.user_name);
+        let boundary = input
+            .permissions_boundary
+            .as_deref()
+            .map(|b| boundary_arn(cx, state, b));
         let mut extra = request_tag_keys(&tags);
-        if let Some(boundary) = &input.permissions_boundary {
+        if let Some(boundary) = &boundary {
             extra.push((
                 "iam:PermissionsBoundary".to_owned(),
                 ContextValue::Single(boundary.clone()),
@@ -170,7 +173,7 @@ fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateUserOutput, 
                 input.user_name
             )));
         }
-        if let Some(boundary) = &input.permissions_boundary {
+        if let Some(boundary) = &boundary {
             check_boundary(cx, state, boundary)?;
         }
         let user = User {
@@ -183,7 +186,7 @@ fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateUserOutput, 
             inline: Vec::new(),
             attached: Vec::new(),
             groups: Vec::new(),
-            boundary: input.permissions_boundary.clone(),
+            boundary,
             password_last_used: None,
         };
         let output = CreateUserOutput {
@@ -191,6 +194,17 @@ fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateUserOutput, 
         };
         Ok((vec![Mutation::User(user)], output))
     })
+}
+
+/// The ARN a permissions boundary given as `arn` goes by: the managed policy's own ARN when
+/// `arn` names one the caller may use (policy names are case-insensitive), so
+/// `iam:PermissionsBoundary` and the stored boundary are spelled as policies name it; else
+/// `arn` as given (another account's policy is not looked at, so its spelling never shows).
+pub(crate) fn boundary_arn(cx: &Cx<'_>, state: &State, arn: &str) -> String {
+    super::policies::visible_policy(cx, state, arn)
+        .ok()
+        .flatten()
+        .map_or_else(|| arn.to_owned(), super::policies::policy_arn)
 }
 
 /// A boundary must be an existing managed policy of the caller's account or an AWS managed

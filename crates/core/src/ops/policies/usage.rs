@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{authorized_policy, not_found};
+use super::{authorized_policy, not_found, policy_arn};
 use crate::error::Error;
 use crate::model::{Group, Role, User};
 use crate::ops::users::account;
@@ -142,8 +142,11 @@ fn list_entities_for_policy(
     input: ListEntitiesInput,
 ) -> Result<ListEntitiesOutput, Error> {
     cx.service.read(|state| {
-        let arn = input.policy_arn.as_str();
-        authorized_policy(cx, state, "iam:ListEntitiesForPolicy", arn, &[])?.ok_or_else(|| not_found(arn))?;
+        let asked = input.policy_arn.as_str();
+        let policy = authorized_policy(cx, state, "iam:ListEntitiesForPolicy", asked, &[])?.ok_or_else(|| not_found(asked))?;
+        // Attachments and boundaries hold the policy's own ARN.
+        let arn = policy_arn(policy);
+        let arn = arn.as_str();
         let usage = UsageFilter::parse(input.policy_usage_filter.as_deref())?;
         let (groups, users, roles) = match input.entity_filter.as_deref() {
             None => (true, true, true),

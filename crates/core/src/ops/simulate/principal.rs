@@ -9,7 +9,7 @@ use warden_policy::{Arn, Principal};
 use super::super::groups::no_such_group;
 use super::super::roles::no_such_role;
 use super::super::users::{account, no_such_user};
-use crate::authz::{group_held, principal_keys, role_held, user_held};
+use crate::authz::{Resource, group_held, principal_keys, role_held, user_held};
 use crate::error::Error;
 use crate::model::{Group, Role, Tag, User, iam_arn};
 use crate::service::Cx;
@@ -148,8 +148,24 @@ impl<'s> Entity<'s> {
     }
 }
 
-/// Authorizes `action` on the target's ARN (with the entity's tags when it exists), then
-/// finds the entity: a denied caller learns nothing about existence.
+impl Resource for Entity<'_> {
+    fn arn(&self) -> String {
+        match self {
+            Entity::User(user) => iam_arn(&user.account, "user", &user.path, &user.name),
+            Entity::Group(group) => iam_arn(&group.account, "group", &group.path, &group.name),
+            Entity::Role(role) => iam_arn(&role.account, "role", &role.path, &role.name),
+        }
+    }
+
+    fn tags(&self) -> &[Tag] {
+        Entity::tags(self)
+    }
+}
+
+/// Authorizes `action` on the entity the target names (on its own ARN and with its tags,
+/// whatever case the target spells its name in), then yields it; a target that names
+/// nothing is authorized on its ARN as given, so a denied caller learns nothing about
+/// existence.
 pub(super) fn authorized<'s>(
     cx: &Cx<'_>,
     state: &'s State,
@@ -161,9 +177,9 @@ pub(super) fn authorized<'s>(
     } else {
         None
     };
-    let tags = entity.map(|e| e.tags()).unwrap_or_default();
-    cx.authorize(state, action, target.arn, tags, &[])?;
-    entity.ok_or_else(|| target.not_found())
+    cx.authorize_resolved(state, action, entity.as_ref(), target.arn, &[])?
+        .copied()
+        .ok_or_else(|| target.not_found())
 }
 
 /// Readies `request` to simulate `entity`: its own policies; the caller, which is CallerArn,
