@@ -224,3 +224,16 @@ def test_expired_and_not_yet_valid_responses_are_refused(warden, idp, sts, provi
     finally:
         advance(3600)
     assert assume(sts, assertion)["Subject"] == "alice-0001"
+
+
+def test_anonymous_text_cannot_forge_log_lines(warden, idp, sts, provider):
+    """An unsigned caller's text (here the response's unsigned StatusCode) reaches the log
+    escaped: it cannot end the line and write one of its own."""
+    forged = "2026-01-01T00:00:00.000000Z  INFO warden: root signed in from the console"
+    good = base64.b64decode(idp.response([pair()])).decode()
+    status = good.index('Value="urn:oasis:names:tc:SAML:2.0:status:Success"')
+    tampered = good[:status] + f'Value="nope&#10;{forged}&#13;&#10;"' + good[status + len('Value="urn:oasis:names:tc:SAML:2.0:status:Success"'):]
+    refused(sts, base64.b64encode(tampered.encode()).decode(), "IDPRejectedClaim")
+    log = warden.log.read_text()
+    assert forged in log  # the text was logged …
+    assert not any(line.startswith(forged) for line in log.splitlines())  # … but not as a line
