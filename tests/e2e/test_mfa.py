@@ -1,13 +1,18 @@
 """Virtual MFA devices and MFA in STS through boto3 against a real server: a device created,
 enabled with two consecutive TOTP codes (computed here, RFC 6238), a role whose trust policy
-requires MFA, GetSessionToken credentials that reach IAM only with MFA, and the conflicts
-that keep an assigned device and its user."""
+requires MFA, GetSessionToken credentials that reach IAM only with MFA, the conflicts that
+keep an assigned device and its user, the lockout after five wrong codes, and codes that stay
+used across a restart."""
 
 import base64
 import hashlib
 import hmac
+import datetime
 import struct
 import time
+import urllib.request
+
+import botocore.auth
 
 import pytest
 from botocore.exceptions import ClientError
@@ -137,3 +142,54 @@ def test_assigned_devices_and_their_users_are_not_deleted(iam, mfa_user):
     iam.delete_user(UserName=user)
     with pytest.raises(ClientError):
         iam.get_user(UserName=user)
+
+
+def user_with_device(server, name):
+    """A user of `server` with an access key and an enabled device: (STS client, device)."""
+    iam = server.client()
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    device = Device(iam, name + "-phone")
+    first, second = device.enable_codes()
+    iam.enable_mfa_device(UserName=name, SerialNumber=device.serial, AuthenticationCode1=first, AuthenticationCode2=second)
+    return server.client("sts", key["AccessKeyId"], key["SecretAccessKey"]), device
+
+
+def test_five_wrong_codes_lock_the_device_for_fifteen_minutes(fresh_server, name, monkeypatch):
+    fresh_server.extra_args = ["--dev"]
+    fresh_server.start()
+    sts, device = user_with_device(fresh_server, name)
+
+    def with_code(code):
+        return sts.get_session_token(SerialNumber=device.serial, TokenCode=code)
+
+    wrong_answer = error(lambda: with_code(wrong(totp(device.seed, current_step()))))
+    assert wrong_answer[0] == "AccessDenied" and wrong_answer[2] == 403
+    assert "invalid MFA one time pass code" in wrong_answer[1]
+    for _ in range(4):
+        assert error(lambda: with_code(wrong(totp(device.seed, current_step())))) == wrong_answer
+    # Locked: the right code gets exactly what a wrong one gets.
+    assert error(lambda: with_code(device.next_code())) == wrong_answer
+    log = fresh_server.log.read_text()
+    assert "MFA device locked" in log and device.serial in log
+
+    # Fifteen minutes later, by the server's clock (and the clock the client signs with).
+    request = urllib.request.Request(f"{fresh_server.endpoint}/_warden/clock?advance=900", method="POST")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200
+    real = botocore.auth.get_current_datetime
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: real() + datetime.timedelta(seconds=900))
+    credentials = with_code(totp(device.seed, (int(time.time()) + 900) // 30))["Credentials"]
+    assert credentials["AccessKeyId"].startswith("ASIA")
+    assert "MFA device lockout ended" in fresh_server.log.read_text()
+
+
+def test_a_code_used_before_a_restart_is_refused_after_it(fresh_server, name):
+    fresh_server.start()
+    sts, device = user_with_device(fresh_server, name)
+    code = device.next_code()
+    sts.get_session_token(SerialNumber=device.serial, TokenCode=code)
+    assert fresh_server.stop() == 0
+    fresh_server.start()
+    message = denied(lambda: sts.get_session_token(SerialNumber=device.serial, TokenCode=code))
+    assert "invalid MFA one time pass code" in message

@@ -206,6 +206,15 @@ def test_wrong_audience_recipient_certificate_or_role_is_refused(warden, idp, st
     refused(sts, idp.response([pair()], session_name="has space"), "InvalidIdentityToken")
 
 
+def test_a_response_is_exchanged_once(idp, sts, provider):
+    assertion = idp.response([pair()], session_name="dave")
+    assert assume(sts, assertion)["AssumedRoleUser"]["Arn"].endswith("/dave")
+    # The same response again, as someone who intercepted it would send it: refused.
+    assert refused(sts, assertion, "InvalidIdentityToken") == "Invalid SAML response"
+    # The identity provider's next response is another sign-in.
+    assert assume(sts, idp.response([pair()], session_name="dave"))["Subject"] == "alice-0001"
+
+
 def test_expired_and_not_yet_valid_responses_are_refused(warden, idp, sts, provider):
     assertion = idp.response([pair()])
 

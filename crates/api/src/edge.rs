@@ -407,8 +407,12 @@ fn sigv4_error(error: sigv4::SigV4Error) -> ApiError {
 }
 
 /// Whether an action only reads (and may run on the async worker). AssumeRole writes nothing
-/// either: its session is a sealed token.
-fn read_only(action: &str) -> bool {
+/// either: its session is a sealed token. But a call that carries an MFA code (AssumeRole,
+/// GetSessionToken) writes: the code's use is committed to the store.
+fn read_only(action: &str, params: &[(String, String)]) -> bool {
+    if params.iter().any(|(name, _)| name == "TokenCode") {
+        return false;
+    }
     action == "AssumeRole"
         || ["Get", "List", "Simulate", "Decode"]
             .iter()
@@ -457,7 +461,7 @@ async fn perform(
     })?;
     let input = crate::query::decode(model, operation, &params)
         .map_err(|e| ApiError::validation(e.message))?;
-    let output: Value = if read_only(action) {
+    let output: Value = if read_only(action, &params) {
         edge.service
             .call(&authenticated.caller, &info, action, input)
             .map_err(ApiError::from)?
@@ -479,4 +483,28 @@ async fn perform(
         &output,
         &info.request_id,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_only;
+
+    fn params(names: &[&str]) -> Vec<(String, String)> {
+        names
+            .iter()
+            .map(|name| ((*name).to_owned(), "x".to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn calls_that_use_an_mfa_code_run_on_the_blocking_pool() {
+        assert!(read_only("AssumeRole", &params(&["RoleArn"])));
+        assert!(read_only("GetSessionToken", &params(&[])));
+        assert!(!read_only(
+            "AssumeRole",
+            &params(&["SerialNumber", "TokenCode"])
+        ));
+        assert!(!read_only("GetSessionToken", &params(&["TokenCode"])));
+        assert!(!read_only("CreateUser", &params(&[])));
+    }
 }

@@ -317,6 +317,34 @@ pub struct MfaDevice {
     pub tags: Vec<Tag>,
 }
 
+/// What a virtual MFA device's codes have done: the last time step whose code was accepted
+/// (so a code is accepted once) and the wrong codes given in a row (so codes cannot be
+/// guessed). Kept by serial number beside the device, not in it: it changes on every code
+/// checked, and rewriting the device would seal its seed again each time.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaCodeUse {
+    pub serial: String,
+    pub account: String,
+    /// The latest step accepted: codes of this step and earlier ones are refused.
+    pub last_step: Option<i64>,
+    /// Wrong codes in a row since the last accepted one or the last lockout.
+    pub failures: u32,
+    /// No code is accepted before this time.
+    pub locked_until: Option<Timestamp>,
+}
+
+/// A SAML assertion that AssumeRoleWithSAML accepted, remembered until the time it would be
+/// refused as expired, so it is accepted once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsedAssertion {
+    /// Hex SHA-256 of the issuer and the assertion's `ID` (bounded, whatever the ID's length).
+    pub id: String,
+    /// The account of the SAML provider it was accepted through.
+    pub account: String,
+    /// When it is refused as expired anyway, and may be forgotten.
+    pub expires: Timestamp,
+}
+
 pub fn iam_arn(account: &str, kind: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account}:{kind}{path}{name}")
 }

@@ -16,7 +16,7 @@ mod tests;
 mod xml;
 
 pub use metadata::Metadata;
-pub use response::{Assertion, Expected, verify_response};
+pub use response::{Assertion, Expected, MAX_VALIDITY, verify_response};
 
 use crate::time::Timestamp;
 

@@ -62,9 +62,6 @@ pub struct Service {
     key_use: Mutex<HashMap<String, KeyLastUsed>>,
     /// Role assumptions not yet written to the store, by account and role id.
     role_use: Mutex<HashMap<(String, String), RoleLastUsed>>,
-    /// The last TOTP time step accepted per MFA device (by lower-cased serial number), so a
-    /// code is used once.
-    pub(crate) mfa_steps: Mutex<HashMap<String, i64>>,
     /// The keys that seal session tokens.
     pub(crate) tokens: TokenKeys,
     /// Session tokens already opened.
@@ -109,7 +106,6 @@ impl Service {
             state: RwLock::new(state),
             key_use: Mutex::new(HashMap::new()),
             role_use: Mutex::new(HashMap::new()),
-            mfa_steps: Mutex::new(HashMap::new()),
             tokens: TokenKeys::new(&master, 1),
             opened: OpenedTokens::default(),
             issuers: crate::oidc::Issuers::default(),
@@ -211,6 +207,25 @@ impl Service {
             }));
             Ok((mutations, ()))
         })
+    }
+
+    /// Lifts MFA lockouts whose time is over and forgets used SAML assertions that have
+    /// expired (called periodically), so neither outlives its purpose in memory or the store.
+    pub fn expire_records(&self) -> Result<(), Error> {
+        let lifted = self.write(|state| {
+            let now = self.now();
+            let lifted = crate::ops::mfa::ended_lockouts(state, now);
+            let mut mutations: Vec<Mutation> =
+                lifted.iter().cloned().map(Mutation::MfaCodeUse).collect();
+            mutations.extend(
+                state
+                    .expired_assertions(now)
+                    .map(|id| Mutation::DeleteUsedAssertion { id: id.to_owned() }),
+            );
+            Ok((mutations, lifted))
+        })?;
+        crate::ops::mfa::log_ended_lockouts(&lifted);
+        Ok(())
     }
 
     /// Notes that the role `id` of `account` was assumed now, in `region`: visible at once to

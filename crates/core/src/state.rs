@@ -3,14 +3,14 @@
 //! key by id. Built from the store at start; changed only by applying committed
 //! [`Mutation`]s, so memory and storage never disagree.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, StoreError};
 use crate::model::{
-    AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyStatus, ManagedPolicy, MfaDevice,
-    OidcProvider, Role, SamlProvider, User,
+    AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyStatus, ManagedPolicy, MfaCodeUse,
+    MfaDevice, OidcProvider, Role, SamlProvider, UsedAssertion, User,
 };
 use crate::secret::{MasterKey, Secret};
 use crate::store::{Change, Kind, Record};
@@ -25,6 +25,10 @@ pub struct State {
     pub generation: u64,
     /// Access key id → account id, for authentication.
     pub key_accounts: HashMap<String, String>,
+    /// SAML assertions already accepted, by [`UsedAssertion::id`], with when they expire.
+    pub used_assertions: HashMap<String, Timestamp>,
+    /// The same, ordered by expiry, so expired ones are found without a scan.
+    assertion_expiries: BTreeSet<(Timestamp, String)>,
 }
 
 /// One account's entities. Maps are keyed by lower-cased name (so iteration is in IAM's
@@ -49,6 +53,8 @@ pub struct AccountState {
     pub saml_providers: BTreeMap<String, SamlProvider>,
     /// Virtual MFA devices, by lower-cased serial number.
     pub mfa_devices: BTreeMap<String, MfaDevice>,
+    /// What the devices' codes have done, by lower-cased serial number.
+    pub mfa_code_uses: HashMap<String, MfaCodeUse>,
 }
 
 /// A change to one entity, applied to the store and then to memory.
@@ -73,6 +79,10 @@ pub enum Mutation {
     DeleteSamlProvider { account: String, name: String },
     MfaDevice(MfaDevice),
     DeleteMfaDevice { account: String, serial: String },
+    MfaCodeUse(MfaCodeUse),
+    DeleteMfaCodeUse { account: String, serial: String },
+    UsedAssertion(UsedAssertion),
+    DeleteUsedAssertion { id: String },
 }
 
 /// How an access key is stored: its secret sealed under the master key.
@@ -134,6 +144,8 @@ impl Mutation {
             Mutation::InstanceProfile(p) => record(Kind::InstanceProfile, &p.id, &p.account, p),
             Mutation::OidcProvider(p) => record(Kind::OidcProvider, &p.arn(), &p.account, p),
             Mutation::SamlProvider(p) => record(Kind::SamlProvider, &p.arn(), &p.account, p),
+            Mutation::MfaCodeUse(u) => record(Kind::MfaCodeUse, &u.serial, &u.account, u),
+            Mutation::UsedAssertion(a) => record(Kind::UsedAssertion, &a.id, &a.account, a),
             Mutation::AccessKey(k) => {
                 let stored = StoredAccessKey {
                     id: k.id.clone(),
@@ -161,6 +173,8 @@ impl Mutation {
                 record(Kind::MfaDevice, &d.serial, &d.account, &stored)
             }
             Mutation::DeleteMfaDevice { serial, .. } => Ok(delete(Kind::MfaDevice, serial)),
+            Mutation::DeleteMfaCodeUse { serial, .. } => Ok(delete(Kind::MfaCodeUse, serial)),
+            Mutation::DeleteUsedAssertion { id } => Ok(delete(Kind::UsedAssertion, id)),
             Mutation::DeleteUser { id, .. } => Ok(delete(Kind::User, id)),
             Mutation::DeleteGroup { id, .. } => Ok(delete(Kind::Group, id)),
             Mutation::DeleteRole { id, .. } => Ok(delete(Kind::Role, id)),
@@ -198,6 +212,8 @@ impl Mutation {
             Kind::InstanceProfile => Mutation::InstanceProfile(parse(record)?),
             Kind::OidcProvider => Mutation::OidcProvider(parse(record)?),
             Kind::SamlProvider => Mutation::SamlProvider(parse(record)?),
+            Kind::MfaCodeUse => Mutation::MfaCodeUse(parse(record)?),
+            Kind::UsedAssertion => Mutation::UsedAssertion(parse(record)?),
             Kind::MfaDevice => {
                 let stored: StoredMfaDevice = parse(record)?;
                 let seed = master
@@ -245,6 +261,20 @@ impl Mutation {
     }
 }
 
+impl Mutation {
+    /// Whether this only records what codes and assertions were used, which no cached
+    /// derivation of the state depends on.
+    fn is_bookkeeping(&self) -> bool {
+        matches!(
+            self,
+            Mutation::MfaCodeUse(_)
+                | Mutation::DeleteMfaCodeUse { .. }
+                | Mutation::UsedAssertion(_)
+                | Mutation::DeleteUsedAssertion { .. }
+        )
+    }
+}
+
 fn fold(name: &str) -> String {
     name.to_lowercase()
 }
@@ -281,9 +311,22 @@ impl State {
         self.accounts.entry(id.to_owned()).or_default()
     }
 
+    /// The used SAML assertions whose expiry is `now` or earlier, soonest first.
+    pub fn expired_assertions(&self, now: Timestamp) -> impl Iterator<Item = &str> + '_ {
+        self.assertion_expiries
+            .iter()
+            .take_while(move |(expires, _)| *expires <= now)
+            .map(|(_, id)| id.as_str())
+    }
+
     /// Applies a committed mutation.
     pub fn apply(&mut self, mutation: Mutation) {
-        self.generation += 1;
+        // Nothing derived from the state (compiled policies, callers' contexts) reads code
+        // use or used assertions, so recording them keeps what is cached: a code check or a
+        // SAML sign-in does not make every caller's policies be compiled again.
+        if !mutation.is_bookkeeping() {
+            self.generation += 1;
+        }
         match mutation {
             Mutation::Account(account) => {
                 let id = account.id.clone();
@@ -363,6 +406,26 @@ impl State {
                     .mfa_devices
                     .remove(&fold(&serial));
             }
+            Mutation::MfaCodeUse(usage) => {
+                let a = self.account_mut(&usage.account);
+                a.mfa_code_uses.insert(fold(&usage.serial), usage);
+            }
+            Mutation::DeleteMfaCodeUse { account, serial } => {
+                self.account_mut(&account)
+                    .mfa_code_uses
+                    .remove(&fold(&serial));
+            }
+            Mutation::UsedAssertion(used) => {
+                if let Some(previous) = self.used_assertions.insert(used.id.clone(), used.expires) {
+                    self.assertion_expiries.remove(&(previous, used.id.clone()));
+                }
+                self.assertion_expiries.insert((used.expires, used.id));
+            }
+            Mutation::DeleteUsedAssertion { id } => {
+                if let Some(expires) = self.used_assertions.remove(&id) {
+                    self.assertion_expiries.remove(&(expires, id));
+                }
+            }
             Mutation::AccessKey(key) => {
                 self.key_accounts
                     .insert(key.id.clone(), key.account.clone());
@@ -425,6 +488,11 @@ impl AccountState {
     /// A virtual MFA device by serial number.
     pub fn mfa_device(&self, serial: &str) -> Option<&MfaDevice> {
         self.mfa_devices.get(&fold(serial))
+    }
+
+    /// What the codes of the device `serial` have done, if any was checked.
+    pub fn mfa_code_use(&self, serial: &str) -> Option<&MfaCodeUse> {
+        self.mfa_code_uses.get(&fold(serial))
     }
 
     /// The MFA devices enabled for a user, by unique id.

@@ -19,10 +19,15 @@ pub enum Kind {
     OidcProvider,
     SamlProvider,
     MfaDevice,
+    /// What a virtual MFA device's codes have been used for: the last accepted time step and
+    /// the wrong codes in a row (kept apart from the device, which carries its sealed seed).
+    MfaCodeUse,
+    /// A SAML assertion AssumeRoleWithSAML accepted, remembered until it expires.
+    UsedAssertion,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Account,
         Kind::User,
         Kind::Group,
@@ -33,6 +38,8 @@ impl Kind {
         Kind::OidcProvider,
         Kind::SamlProvider,
         Kind::MfaDevice,
+        Kind::MfaCodeUse,
+        Kind::UsedAssertion,
     ];
 
     /// The stable name stored with each record.
@@ -48,6 +55,8 @@ impl Kind {
             Kind::OidcProvider => "oidc-provider",
             Kind::SamlProvider => "saml-provider",
             Kind::MfaDevice => "mfa-device",
+            Kind::MfaCodeUse => "mfa-code-use",
+            Kind::UsedAssertion => "used-saml-assertion",
         }
     }
 

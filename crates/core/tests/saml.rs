@@ -13,13 +13,14 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use serde_json::{Value, json};
 use warden_core::ids::OsRandom;
-use warden_core::store::MemoryStore;
+use warden_core::store::{Kind, MemoryStore, Store};
 use warden_core::time::Clock;
 use warden_core::{Caller, Error, Identity, MasterKey, RequestInfo, Service};
 
 const ACCOUNT: &str = "111122223333";
 const METADATA: &str = include_str!("../src/saml/testdata/metadata.xml");
 const RESPONSE: &str = include_str!("../src/saml/testdata/both-sha256.xml");
+const SHA1_RESPONSE: &str = include_str!("../src/saml/testdata/assertion-sha1.xml");
 const PROVIDER_ARN: &str = "arn:aws:iam::111122223333:saml-provider/idp";
 const ROLE_ARN: &str = "arn:aws:iam::111122223333:role/saml-admin";
 /// 2026-11-28T09:45:00Z, inside the fixtures' validity window.
@@ -37,6 +38,7 @@ impl Clock for TestClock {
 struct Harness {
     service: Service,
     clock: Arc<TestClock>,
+    store: Arc<MemoryStore>,
 }
 
 fn info() -> RequestInfo {
@@ -60,15 +62,39 @@ fn root() -> Caller {
 impl Harness {
     fn new() -> Harness {
         let clock = Arc::new(TestClock(AtomicI64::new(FIXTURE_TIME)));
+        let h = Harness::open(Arc::new(MemoryStore::default()), clock);
+        h.service.bootstrap(Some(ACCOUNT), None).unwrap();
+        h
+    }
+
+    fn open(store: Arc<MemoryStore>, clock: Arc<TestClock>) -> Harness {
         let service = Service::open(
-            Arc::new(MemoryStore::default()),
+            Arc::clone(&store) as Arc<dyn Store>,
             MasterKey::from_bytes([7; 32]),
             Arc::clone(&clock) as Arc<dyn Clock>,
             Arc::new(OsRandom),
         )
         .unwrap();
-        service.bootstrap(Some(ACCOUNT), None).unwrap();
-        Harness { service, clock }
+        Harness {
+            service,
+            clock,
+            store,
+        }
+    }
+
+    /// Another service over the same store, as after a restart or on another node.
+    fn reopen(&self) -> Harness {
+        Harness::open(Arc::clone(&self.store), Arc::clone(&self.clock))
+    }
+
+    /// The used assertions recorded in the store.
+    fn used_in_store(&self) -> usize {
+        self.store
+            .load()
+            .unwrap()
+            .iter()
+            .filter(|r| r.kind == Kind::UsedAssertion)
+            .count()
     }
 
     fn call(&self, action: &str, input: Value) -> Result<Value, Error> {
@@ -366,4 +392,83 @@ fn responses_out_of_their_time_or_for_unknown_providers_are_refused() {
         h.assume(ROLE_ARN, RESPONSE),
         Err(Error::InvalidIdentityToken(_))
     ));
+}
+
+fn replayed(result: Result<Value, Error>) {
+    assert!(
+        matches!(&result, Err(Error::InvalidIdentityToken(m)) if m == "Invalid SAML response"),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn a_response_gives_one_session() {
+    let h = Harness::new();
+    h.provider();
+    h.role("saml-admin", everything());
+    h.assume(ROLE_ARN, RESPONSE).unwrap();
+    replayed(h.assume(ROLE_ARN, RESPONSE));
+    // Another assertion of the same provider is another sign-in.
+    h.assume(ROLE_ARN, SHA1_RESPONSE).unwrap();
+    replayed(h.assume(ROLE_ARN, SHA1_RESPONSE));
+}
+
+#[test]
+fn a_refused_response_is_not_used_up() {
+    let h = Harness::new();
+    h.provider();
+    // No role the response names trusts the provider yet: refused, and not remembered.
+    h.role(
+        "saml-admin",
+        trusting(
+            &["sts:AssumeRoleWithSAML"],
+            json!({"StringEquals": {"saml:sub": "somebody-else"}}),
+        ),
+    );
+    assert!(matches!(
+        h.assume(ROLE_ARN, RESPONSE),
+        Err(Error::AccessDenied(_))
+    ));
+    assert_eq!(h.used_in_store(), 0);
+    h.call("DeleteRole", json!({"RoleName": "saml-admin"}))
+        .unwrap();
+    h.role("saml-admin", everything());
+    h.assume(ROLE_ARN, RESPONSE).unwrap();
+}
+
+#[test]
+fn a_used_response_stays_used_after_a_restart() {
+    let h = Harness::new();
+    h.provider();
+    h.role("saml-admin", everything());
+    h.assume(ROLE_ARN, RESPONSE).unwrap();
+    let again = h.reopen();
+    replayed(again.assume(ROLE_ARN, RESPONSE));
+}
+
+#[test]
+fn used_assertions_are_forgotten_once_they_expire() {
+    let h = Harness::new();
+    h.provider();
+    h.role("saml-admin", everything());
+    h.assume(ROLE_ARN, RESPONSE).unwrap();
+    assert_eq!(h.used_in_store(), 1);
+    h.service.expire_records().unwrap();
+    assert_eq!(h.used_in_store(), 1, "not expired yet");
+    // The confirmation's NotOnOrAfter (09:58:10Z) and the clock skew allowed (five minutes):
+    // from then on the response is refused as expired, and its ID need not be kept.
+    h.clock
+        .0
+        .store(FIXTURE_TIME + 13 * 60 + 10 + 300, Ordering::SeqCst);
+    assert!(matches!(
+        h.assume(ROLE_ARN, RESPONSE),
+        Err(Error::ExpiredIdentityToken(_))
+    ));
+    h.service.expire_records().unwrap();
+    assert_eq!(h.used_in_store(), 0);
+    assert!(
+        h.service
+            .read(|s| Ok(s.used_assertions.is_empty()))
+            .unwrap()
+    );
 }

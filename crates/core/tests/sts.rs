@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use serde_json::{Value, json};
 use warden_core::ids::OsRandom;
-use warden_core::store::MemoryStore;
+use warden_core::store::{MemoryStore, Store};
 use warden_core::time::Clock;
 use warden_core::{Caller, Error, Identity, MasterKey, RequestInfo, Service};
 
@@ -46,21 +46,38 @@ impl Clock for TestClock {
 pub struct Sts {
     pub service: Service,
     pub clock: Arc<TestClock>,
+    pub store: Arc<MemoryStore>,
 }
 
 impl Sts {
     pub fn start() -> Sts {
         let clock = Arc::new(TestClock(AtomicI64::new(START)));
+        let store = Arc::new(MemoryStore::default());
+        let sts = Sts::open(Arc::clone(&store), clock);
+        sts.service.bootstrap(Some(A), None).unwrap();
+        sts.service.create_account(Some(B)).unwrap();
+        sts
+    }
+
+    fn open(store: Arc<MemoryStore>, clock: Arc<TestClock>) -> Sts {
         let service = Service::open(
-            Arc::new(MemoryStore::default()),
+            Arc::clone(&store) as Arc<dyn Store>,
             MasterKey::from_bytes([7; 32]),
             Arc::clone(&clock) as Arc<dyn Clock>,
             Arc::new(OsRandom),
         )
         .unwrap();
-        service.bootstrap(Some(A), None).unwrap();
-        service.create_account(Some(B)).unwrap();
-        Sts { service, clock }
+        Sts {
+            service,
+            clock,
+            store,
+        }
+    }
+
+    /// Another service over the same store and clock, as after a restart (or another node
+    /// sharing the store): it knows only what was committed.
+    pub fn reopen(&self) -> Sts {
+        Sts::open(Arc::clone(&self.store), Arc::clone(&self.clock))
     }
 
     pub fn advance(&self, seconds: i64) {

@@ -240,16 +240,27 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes access-key last-use data every 30 seconds.
+/// Writes access-key last-use data every 30 seconds, and lifts MFA lockouts and forgets used
+/// SAML assertions whose time is over.
 async fn flush_key_use_periodically(service: Arc<Service>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
     loop {
         tick.tick().await;
-        let service = Arc::clone(&service);
-        match tokio::task::spawn_blocking(move || service.flush_key_use()).await {
+        let flushing = Arc::clone(&service);
+        match tokio::task::spawn_blocking(move || flushing.flush_key_use()).await {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::error!(%error, "recording the last use of access keys"),
             Err(_) => tracing::error!("recording the last use of access keys: the task failed"),
+        }
+        let expiring = Arc::clone(&service);
+        match tokio::task::spawn_blocking(move || expiring.expire_records()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::error!(%error, "expiring MFA lockouts and used SAML assertions")
+            }
+            Err(_) => {
+                tracing::error!("expiring MFA lockouts and used SAML assertions: the task failed")
+            }
         }
     }
 }

@@ -2,7 +2,13 @@
 //! DeactivateMFADevice, DeleteVirtualMFADevice, ListMFADevices, ListVirtualMFADevices; and
 //! the one-time-code check STS uses (AssumeRole and GetSessionToken with SerialNumber and
 //! TokenCode). Seeds are sealed at rest and leave Warden once, in CreateVirtualMFADevice's
-//! answer; a code is accepted once per device.
+//! answer.
+//!
+//! Every code check is a write: under the writer lock it reads the device's [`MfaCodeUse`],
+//! decides, and commits the new one before the caller learns the answer. So a code is
+//! accepted once (its step is recorded, across restarts and however many calls race with
+//! it), and after [`MAX_FAILURES`] wrong codes in a row the device accepts none, a right one
+//! included, for [`LOCKOUT`] seconds. A locked device answers as a wrong code does.
 
 use std::ops::ControlFlow;
 
@@ -13,7 +19,7 @@ use super::users::{WireUser, account, authorized_user, non_user_credentials};
 use super::{Routed, WireTag, check_path, tags_from_wire, wire_tags};
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
-use crate::model::{MfaDevice, Tag, iam_arn};
+use crate::model::{MfaCodeUse, MfaDevice, Tag, iam_arn};
 use crate::secret::Secret;
 use crate::service::{Cx, Service, run};
 use crate::state::{Mutation, State};
@@ -25,6 +31,12 @@ pub const DEVICES_PER_USER: usize = 8;
 
 /// How many time steps either side of now a code may come from (clock drift).
 const DRIFT_STEPS: i64 = 1;
+
+/// Wrong codes in a row after which a device accepts no code for [`LOCKOUT`].
+pub const MAX_FAILURES: u32 = 5;
+
+/// How long, in seconds, a device accepts no code after [`MAX_FAILURES`] wrong ones.
+pub const LOCKOUT: i64 = 15 * 60;
 
 pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
     ControlFlow::Break(match action {
@@ -54,49 +66,166 @@ fn seed_bytes(device: &MfaDevice) -> Result<Vec<u8>, Error> {
         .ok_or_else(|| Error::Internal(format!("the seed of {} is not base32", device.serial)))
 }
 
-impl Service {
-    /// The last time step accepted for `serial`, if any.
-    fn last_step(&self, serial: &str) -> Option<i64> {
-        self.mfa_steps
-            .lock()
-            .ok()
-            .and_then(|steps| steps.get(&serial.to_lowercase()).copied())
-    }
+/// How a code check changed the device's lockout.
+enum Lockout {
+    Unchanged,
+    /// Locked until then.
+    Started(Timestamp),
+    /// The lockout's time was over and it was lifted.
+    Ended,
+}
 
-    fn use_step(&self, serial: &str, step: i64) {
-        if let Ok(mut steps) = self.mfa_steps.lock() {
-            let entry = steps.entry(serial.to_lowercase()).or_insert(step);
-            *entry = (*entry).max(step);
+/// What a code check decided. It is made inside a write and acted on once that write is
+/// committed: a refused code still counts, and a lockout is logged only once it is durable.
+#[must_use]
+pub(crate) struct CodeCheck {
+    accepted: bool,
+    serial: String,
+    account: String,
+    lockout: Lockout,
+}
+
+impl CodeCheck {
+    /// After the commit: logs the lockout this check started or ended, and turns a refusal
+    /// into `refused` (what a wrong code answers, also while the device is locked).
+    fn settle(self, refused: impl FnOnce() -> Error) -> Result<(), Error> {
+        match self.lockout {
+            Lockout::Unchanged => {}
+            Lockout::Started(until) => tracing::warn!(
+                serial = %self.serial,
+                account = %self.account,
+                until = %iso8601(until),
+                "MFA device locked after {MAX_FAILURES} wrong codes in a row: no code is accepted for {} minutes",
+                LOCKOUT / 60
+            ),
+            Lockout::Ended => lockout_ended(&self.serial, &self.account),
+        }
+        if self.accepted {
+            Ok(())
+        } else {
+            Err(refused())
         }
     }
 }
 
-/// Checks two consecutive codes of `device` (EnableMFADevice, ResyncMFADevice) and marks
-/// them used.
-fn check_consecutive(
-    cx: &Cx<'_>,
+fn lockout_ended(serial: &str, account: &str) {
+    tracing::info!(
+        serial = %serial,
+        account = %account,
+        "MFA device lockout ended: codes are accepted again"
+    );
+}
+
+/// Checks `codes`, the codes of consecutive time steps (one for STS, two for EnableMFADevice
+/// and ResyncMFADevice), against `device` now, and decides:
+/// - right codes of steps after the last one accepted: accepted, the last of their steps
+///   recorded, the count of wrong codes reset;
+/// - right codes already used: refused, not counted (a retry is no guess, and cannot succeed);
+/// - anything else: refused and counted; the [`MAX_FAILURES`]th wrong code in a row locks the
+///   device for [`LOCKOUT`] seconds.
+///
+/// While the device is locked every code is refused and nothing changes. Returns the device's
+/// new code-use record, if it changes, and the decision, to be committed and then settled.
+fn check_codes(
+    service: &Service,
+    state: &State,
     device: &MfaDevice,
-    code1: &str,
-    code2: &str,
-) -> Result<(), Error> {
+    codes: &[&str],
+) -> Result<(Option<Mutation>, CodeCheck), Error> {
+    let now = service.now();
+    let before = state
+        .account(&device.account)
+        .and_then(|a| a.mfa_code_use(&device.serial))
+        .cloned()
+        .unwrap_or_else(|| MfaCodeUse {
+            serial: device.serial.clone(),
+            account: device.account.clone(),
+            ..MfaCodeUse::default()
+        });
+    let mut usage = before.clone();
+    let mut check = CodeCheck {
+        accepted: false,
+        serial: device.serial.clone(),
+        account: device.account.clone(),
+        lockout: Lockout::Unchanged,
+    };
+    if let Some(until) = usage.locked_until {
+        if now < until {
+            return Ok((None, check));
+        }
+        usage.locked_until = None;
+        usage.failures = 0;
+        check.lockout = Lockout::Ended;
+    }
     let key = seed_bytes(device)?;
-    let now = totp::step_at(cx.service.now());
-    let last = cx.service.last_step(&device.serial);
-    let found = (now - DRIFT_STEPS - 1..=now + DRIFT_STEPS).find(|step| {
-        last.is_none_or(|last| *step > last)
-            && totp::matches(&key, *step, code1)
-            && totp::matches(&key, step + 1, code2)
-    });
-    let step = found.ok_or_else(invalid_codes)?;
-    cx.service.use_step(&device.serial, step + 1);
-    Ok(())
+    let later = i64::try_from(codes.len().saturating_sub(1)).unwrap_or(0);
+    let current = totp::step_at(now);
+    // Every step of the window is computed and every code compared in constant time, so the
+    // time taken does not tell which of the codes was right.
+    let matching: Vec<i64> = (current - DRIFT_STEPS - later..=current + DRIFT_STEPS)
+        .filter(|first| {
+            codes.iter().zip(*first..).fold(true, |all, (code, step)| {
+                all & totp::matches(&key, step, code)
+            })
+        })
+        .collect();
+    let fresh = matching
+        .iter()
+        .copied()
+        .find(|first| usage.last_step.is_none_or(|last| *first > last));
+    match fresh {
+        Some(first) => {
+            let last = first + later;
+            usage.last_step = Some(usage.last_step.map_or(last, |before| before.max(last)));
+            usage.failures = 0;
+            check.accepted = true;
+        }
+        // Right, but used: refused without counting.
+        None if !matching.is_empty() => {}
+        None => {
+            usage.failures = usage.failures.saturating_add(1);
+            if usage.failures >= MAX_FAILURES {
+                let until = now + LOCKOUT;
+                usage.failures = 0;
+                usage.locked_until = Some(until);
+                check.lockout = Lockout::Started(until);
+            }
+        }
+    }
+    if usage == before {
+        return Ok((None, check));
+    }
+    Ok((Some(Mutation::MfaCodeUse(usage)), check))
+}
+
+/// The records of devices whose lockout is over at `now`, with the lockout lifted (for the
+/// periodic sweep; a check lifts an expired lockout by itself too).
+pub(crate) fn ended_lockouts(state: &State, now: Timestamp) -> Vec<MfaCodeUse> {
+    state
+        .accounts
+        .values()
+        .flat_map(|a| a.mfa_code_uses.values())
+        .filter(|u| u.locked_until.is_some_and(|until| until <= now))
+        .map(|u| MfaCodeUse {
+            locked_until: None,
+            failures: 0,
+            ..u.clone()
+        })
+        .collect()
+}
+
+/// Logs the end of the lockouts [`ended_lockouts`] lifted, once that is committed.
+pub(crate) fn log_ended_lockouts(lifted: &[MfaCodeUse]) {
+    for usage in lifted {
+        lockout_ended(&usage.serial, &usage.account);
+    }
 }
 
 /// STS's MFA check: `serial` must be an MFA device enabled for the calling IAM user and
-/// `code` its current code, not used before. Returns when authentication took place.
-pub(crate) fn verify_caller_code(
+/// `code` its current code, not used before. The outcome is committed before this returns
+/// (see the module's documentation). Returns when authentication took place.
+pub(crate) fn use_caller_code(
     cx: &Cx<'_>,
-    state: &State,
     serial: Option<&str>,
     code: Option<&str>,
 ) -> Result<Timestamp, Error> {
@@ -112,24 +241,21 @@ pub(crate) fn verify_caller_code(
         )
     };
     let user = cx.caller.identity.acting_user().ok_or_else(unknown)?;
-    let device = state
-        .account(&cx.caller.account)
-        .and_then(|a| a.mfa_device(serial))
-        .filter(|d| d.user.as_deref() == Some(user))
-        .ok_or_else(unknown)?;
-    let key = seed_bytes(device)?;
-    let now = cx.service.now();
-    let current = totp::step_at(now);
-    let last = cx.service.last_step(&device.serial);
-    let step = (current - DRIFT_STEPS..=current + DRIFT_STEPS)
-        .find(|step| last.is_none_or(|last| *step > last) && totp::matches(&key, *step, code))
-        .ok_or_else(|| {
-            Error::AccessDenied(
-                "MultiFactorAuthentication failed with invalid MFA one time pass code. ".to_owned(),
-            )
-        })?;
-    cx.service.use_step(&device.serial, step);
-    Ok(now)
+    let check = cx.service.write(|state| {
+        let device = state
+            .account(&cx.caller.account)
+            .and_then(|a| a.mfa_device(serial))
+            .filter(|d| d.user.as_deref() == Some(user))
+            .ok_or_else(unknown)?;
+        let (usage, check) = check_codes(cx.service, state, device, &[code])?;
+        Ok((usage.into_iter().collect(), check))
+    })?;
+    check.settle(|| {
+        Error::AccessDenied(
+            "MultiFactorAuthentication failed with invalid MFA one time pass code. ".to_owned(),
+        )
+    })?;
+    Ok(cx.service.now())
 }
 
 #[derive(Deserialize)]
@@ -225,8 +351,9 @@ struct CodesInput {
 }
 
 /// EnableMFADevice: assigns an unassigned device to a user, proven by two consecutive codes.
+/// Wrong codes count towards the device's lockout.
 fn enable_mfa_device(cx: &Cx<'_>, input: CodesInput) -> Result<(), Error> {
-    cx.service.write(|state| {
+    let check = cx.service.write(|state| {
         let user = authorized_user(cx, state, "iam:EnableMFADevice", &input.user_name, &[])?;
         let account = account(cx, state)?;
         let device = account
@@ -242,36 +369,43 @@ fn enable_mfa_device(cx: &Cx<'_>, input: CodesInput) -> Result<(), Error> {
                 "Cannot exceed quota for MFADevicesPerUser: {DEVICES_PER_USER}"
             )));
         }
-        check_consecutive(
-            cx,
+        let (usage, check) = check_codes(
+            cx.service,
+            state,
             device,
-            &input.authentication_code1,
-            &input.authentication_code2,
+            &[&input.authentication_code1, &input.authentication_code2],
         )?;
-        let mut enabled = device.clone();
-        enabled.user = Some(user.id.clone());
-        enabled.enabled = Some(cx.service.now());
-        Ok((vec![Mutation::MfaDevice(enabled)], ()))
-    })
+        let mut mutations: Vec<Mutation> = usage.into_iter().collect();
+        if check.accepted {
+            let mut enabled = device.clone();
+            enabled.user = Some(user.id.clone());
+            enabled.enabled = Some(cx.service.now());
+            mutations.push(Mutation::MfaDevice(enabled));
+        }
+        Ok((mutations, check))
+    })?;
+    check.settle(invalid_codes)
 }
 
 /// ResyncMFADevice: two consecutive codes of a user's device. Warden's clock is the only
 /// clock a virtual device follows, so there is no drift to record: the codes are checked
-/// and used.
+/// and used, and wrong ones count towards the device's lockout.
 fn resync_mfa_device(cx: &Cx<'_>, input: CodesInput) -> Result<(), Error> {
-    cx.service.read(|state| {
+    let check = cx.service.write(|state| {
         let user = authorized_user(cx, state, "iam:ResyncMFADevice", &input.user_name, &[])?;
         let device = account(cx, state)?
             .mfa_device(&input.serial_number)
             .filter(|d| d.user.as_deref() == Some(user.id.as_str()))
             .ok_or_else(|| no_such_device(&input.serial_number))?;
-        check_consecutive(
-            cx,
+        let (usage, check) = check_codes(
+            cx.service,
+            state,
             device,
-            &input.authentication_code1,
-            &input.authentication_code2,
-        )
-    })
+            &[&input.authentication_code1, &input.authentication_code2],
+        )?;
+        Ok((usage.into_iter().collect(), check))
+    })?;
+    check.settle(invalid_codes)
 }
 
 /// The user an MFA operation without UserName is about: the calling IAM user.
@@ -340,11 +474,12 @@ impl Resource for MfaDevice {
 /// the device's ARN (its own, whatever case the serial number is given in).
 fn delete_virtual_mfa_device(cx: &Cx<'_>, input: DeleteInput) -> Result<(), Error> {
     cx.service.write(|state| {
+        let account = account(cx, state)?;
         let device = cx
             .authorize_resolved(
                 state,
                 "iam:DeleteVirtualMFADevice",
-                account(cx, state)?.mfa_device(&input.serial_number),
+                account.mfa_device(&input.serial_number),
                 &input.serial_number,
                 &[],
             )?
@@ -354,13 +489,18 @@ fn delete_virtual_mfa_device(cx: &Cx<'_>, input: DeleteInput) -> Result<(), Erro
                 "MFA Device is still in use".to_owned(),
             ));
         }
-        Ok((
-            vec![Mutation::DeleteMfaDevice {
+        let mut mutations = vec![Mutation::DeleteMfaDevice {
+            account: device.account.clone(),
+            serial: device.serial.clone(),
+        }];
+        // Its code use goes with it: a device made again under this name has a new seed.
+        if account.mfa_code_use(&device.serial).is_some() {
+            mutations.push(Mutation::DeleteMfaCodeUse {
                 account: device.account.clone(),
                 serial: device.serial.clone(),
-            }],
-            (),
-        ))
+            });
+        }
+        Ok((mutations, ()))
     })
 }
 

@@ -158,14 +158,11 @@ fn get_session_token(
 ) -> Result<GetSessionTokenOutput, Error> {
     let seconds = duration(cx, input.duration_seconds)?;
     let mfa_time = if input.serial_number.is_some() || input.token_code.is_some() {
-        Some(cx.service.read(|state| {
-            super::mfa::verify_caller_code(
-                cx,
-                state,
-                input.serial_number.as_deref(),
-                input.token_code.as_deref(),
-            )
-        })?)
+        Some(super::mfa::use_caller_code(
+            cx,
+            input.serial_number.as_deref(),
+            input.token_code.as_deref(),
+        )?)
     } else {
         None
     };

@@ -5,6 +5,10 @@
 //! a signature counts only if it is a child of the Response or of that Assertion and its one
 //! Reference names its parent's ID. Every value returned is read from that same parsed
 //! Assertion, so the element whose data is used is the element the signature covers.
+//!
+//! A bearer confirmation must say when it stops being valid (`NotOnOrAfter`, as AWS requires),
+//! no later than [`MAX_VALIDITY`] after the assertion was issued: that bounds how long the
+//! assertion's ID must be remembered to refuse its second use.
 
 use super::dsig::{self, DSIG_NS};
 use super::xml::Document;
@@ -20,6 +24,10 @@ const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 /// How far clocks may disagree, in seconds, when validity times are checked.
 const SKEW: i64 = 300;
+/// How long after its `IssueInstant` an assertion's bearer confirmation may stay valid, in
+/// seconds (one hour). Identity providers use minutes; a longer window would let a response
+/// that leaked be used for longer, and make its ID be remembered for longer.
+pub const MAX_VALIDITY: i64 = 3600;
 
 /// What a response must be addressed to, and when it is checked.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +42,12 @@ pub struct Expected<'a> {
 /// The verified content of a response's assertion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assertion {
+    /// The assertion's `ID`.
+    pub id: String,
+    /// When the assertion is refused as expired (the earlier of its confirmation's and its
+    /// Conditions' `NotOnOrAfter`, plus the clock skew allowed): until then, its ID must be
+    /// remembered to refuse a second use.
+    pub expires: Timestamp,
     pub issuer: String,
     /// The `NameID` of the subject.
     pub subject: String,
@@ -116,7 +130,24 @@ pub fn verify_response(
     }
     check_issuer(&document, root, assertion, metadata)?;
     check_conditions(&document, assertion, expected)?;
-    let (subject, subject_format, recipient) = subject(&document, assertion, expected)?;
+    let id = document
+        .element(assertion)
+        .attr("ID")
+        .ok_or_else(|| malformed("the assertion has no ID"))?
+        .to_owned();
+    let issued = document
+        .element(assertion)
+        .attr("IssueInstant")
+        .and_then(parse_datetime)
+        .ok_or_else(|| malformed("the assertion has no valid IssueInstant"))?;
+    if issued > expected.now + SKEW {
+        return Err(SamlError::invalid(
+            "The SAML assertion is not yet valid",
+            "the assertion's IssueInstant is in the future",
+        ));
+    }
+    let (subject, subject_format, recipient, not_on_or_after) =
+        subject(&document, assertion, expected, issued)?;
     let session_not_on_or_after = document
         .named(assertion, ASSERTION_NS, "AuthnStatement")
         .filter_map(|s| document.element(s).attr("SessionNotOnOrAfter"))
@@ -138,7 +169,14 @@ pub fn verify_response(
             (name, values)
         })
         .collect();
+    let conditions_end = document
+        .only(assertion, ASSERTION_NS, "Conditions")
+        .and_then(|c| document.element(c).attr("NotOnOrAfter"))
+        .and_then(parse_datetime);
+    let end = conditions_end.map_or(not_on_or_after, |c| c.min(not_on_or_after));
     Ok(Assertion {
+        id,
+        expires: end + SKEW,
         issuer: metadata.entity_id.clone(),
         subject,
         subject_format,
@@ -312,13 +350,15 @@ fn check_conditions(
     Ok(())
 }
 
-/// The subject's NameID and Format, and the Recipient of a bearer confirmation addressed to
-/// this service and valid now.
+/// The subject's NameID and Format, and the Recipient and NotOnOrAfter of a bearer
+/// confirmation addressed to this service, valid now, and for no longer than
+/// [`MAX_VALIDITY`] after the assertion was `issued`.
 fn subject(
     document: &Document,
     assertion: usize,
     expected: &Expected<'_>,
-) -> Result<(String, Option<String>, String), SamlError> {
+    issued: Timestamp,
+) -> Result<(String, Option<String>, String, Timestamp), SamlError> {
     let subject = document
         .only(assertion, ASSERTION_NS, "Subject")
         .ok_or_else(|| {
@@ -355,10 +395,32 @@ fn subject(
             refusal = error;
             continue;
         }
+        // check_window has read it, if it is there.
+        let Some(not_on_or_after) = document
+            .element(data)
+            .attr("NotOnOrAfter")
+            .and_then(parse_datetime)
+        else {
+            refusal = SamlError::invalid(
+                "Invalid SAML response",
+                "the bearer SubjectConfirmationData has no NotOnOrAfter",
+            );
+            continue;
+        };
+        if not_on_or_after > issued + MAX_VALIDITY {
+            refusal = SamlError::invalid(
+                "Invalid SAML response",
+                &format!(
+                    "the bearer SubjectConfirmationData is valid for more than {MAX_VALIDITY} seconds after the assertion's IssueInstant"
+                ),
+            );
+            continue;
+        }
         return Ok((
             document.text_of(name_id).trim().to_owned(),
             document.element(name_id).attr("Format").map(str::to_owned),
             recipient.to_owned(),
+            not_on_or_after,
         ));
     }
     Err(refusal)

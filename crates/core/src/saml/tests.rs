@@ -278,6 +278,224 @@ fn datetimes_and_base64_round_trip() {
     assert_eq!(base64_decode("YW=j"), None);
 }
 
+/// The bearer confirmation's validity in built responses.
+const CONFIRMATION: &str = r#"<saml:SubjectConfirmationData NotOnOrAfter="2026-01-01T00:05:00Z""#;
+
+/// A built response whose bearer confirmation ends at `end` (none: no NotOnOrAfter).
+fn confirmed_until(end: Option<&str>) -> String {
+    let replacement = match end {
+        Some(end) => format!(r#"<saml:SubjectConfirmationData NotOnOrAfter="{end}""#),
+        None => "<saml:SubjectConfirmationData".to_owned(),
+    };
+    let built = build(&Fields::default());
+    assert!(built.contains(CONFIRMATION));
+    built.replace(CONFIRMATION, &replacement)
+}
+
+#[test]
+fn a_bearer_confirmation_must_say_when_it_ends() {
+    let error = refused(&sign(&confirmed_until(None), "a1"), at(BUILT_TIME));
+    assert_eq!(error.kind, SamlErrorKind::Invalid);
+    assert_eq!(error.message, "Invalid SAML response");
+    assert!(error.detail.contains("NotOnOrAfter"), "{}", error.detail);
+}
+
+#[test]
+fn a_bearer_confirmation_lasts_at_most_an_hour_after_the_assertion_was_issued() {
+    assert_eq!(MAX_VALIDITY, 3600);
+    let hour = sign(&confirmed_until(Some("2026-01-01T01:00:00Z")), "a1");
+    let assertion = verify(&hour, at(BUILT_TIME)).unwrap();
+    assert_eq!(assertion.id, "a1");
+    // Refused as expired from the Conditions' end (sooner) plus the clock skew allowed: its
+    // ID is remembered until then.
+    assert_eq!(assertion.expires, at("2026-01-01T00:10:00Z"));
+    assert!(verify(&hour, at("2026-01-01T00:09:59Z")).is_ok());
+    assert_eq!(
+        refused(&hour, at("2026-01-01T00:10:00Z")).kind,
+        SamlErrorKind::Expired
+    );
+
+    for end in ["2026-01-01T01:00:01Z", "2036-01-01T00:00:00Z"] {
+        let error = refused(&sign(&confirmed_until(Some(end)), "a1"), at(BUILT_TIME));
+        assert_eq!(error.kind, SamlErrorKind::Invalid);
+        assert_eq!(error.message, "Invalid SAML response");
+        assert!(error.detail.contains("3600 seconds"), "{}", error.detail);
+    }
+    // An IssueInstant in the future cannot stretch the window.
+    let later = confirmed_until(Some("2026-01-01T01:00:00Z")).replace(
+        r#"<saml:Assertion ID="a1" Version="2.0" IssueInstant="2026-01-01T00:00:00Z">"#,
+        r#"<saml:Assertion ID="a1" Version="2.0" IssueInstant="2026-01-01T00:30:00Z">"#,
+    );
+    let error = refused(&sign(&later, "a1"), at(BUILT_TIME));
+    assert_eq!(error.message, "The SAML assertion is not yet valid");
+}
+
+#[test]
+fn an_assertion_needs_an_id_and_an_issue_instant() {
+    // Signed on the Response, so the assertion's own attributes are free to vary.
+    let xml = build(&Fields::default());
+    let tag = r#"<saml:Assertion ID="a1" Version="2.0" IssueInstant="2026-01-01T00:00:00Z">"#;
+    let no_id = xml.replace(
+        tag,
+        r#"<saml:Assertion Version="2.0" IssueInstant="2026-01-01T00:00:00Z">"#,
+    );
+    let error = refused(&sign(&no_id, "r1"), at(BUILT_TIME));
+    assert!(error.detail.contains("no ID"), "{}", error.detail);
+    let no_instant = xml.replace(tag, r#"<saml:Assertion ID="a1" Version="2.0">"#);
+    let error = refused(&sign(&no_instant, "r1"), at(BUILT_TIME));
+    assert!(error.detail.contains("IssueInstant"), "{}", error.detail);
+    assert!(verify(&sign(&xml, "r1"), at(BUILT_TIME)).is_ok());
+}
+
+/// AssumeRoleWithSAML with built responses, through the service.
+mod through_the_service {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    use serde_json::{Value, json};
+
+    use super::{BUILT_TIME, METADATA, at, base64_encode, build, confirmed_until, sign};
+    use crate::error::Error;
+    use crate::ids::OsRandom;
+    use crate::secret::MasterKey;
+    use crate::service::{Caller, Identity, RequestInfo, Service};
+    use crate::store::{Kind, MemoryStore, Store};
+    use crate::time::{Clock, Timestamp};
+
+    const ACCOUNT: &str = "111122223333";
+
+    #[derive(Debug)]
+    struct TestClock(AtomicI64);
+
+    impl Clock for TestClock {
+        fn now(&self) -> Timestamp {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    fn info() -> RequestInfo {
+        RequestInfo {
+            source_ip: None,
+            secure_transport: true,
+            user_agent: None,
+            region: "us-east-1".to_owned(),
+            request_id: "test".to_owned(),
+        }
+    }
+
+    /// A service with the provider `idp` and the role `saml-admin` that trusts it.
+    fn service(store: &Arc<MemoryStore>, clock: &Arc<TestClock>) -> Service {
+        let service = Service::open(
+            Arc::clone(store) as Arc<dyn Store>,
+            MasterKey::from_bytes([7; 32]),
+            Arc::clone(clock) as Arc<dyn Clock>,
+            Arc::new(OsRandom),
+        )
+        .unwrap();
+        service.bootstrap(Some(ACCOUNT), None).unwrap();
+        let root = Caller {
+            account: ACCOUNT.to_owned(),
+            identity: Identity::Root,
+            access_key_id: None,
+        };
+        service
+            .call(
+                &root,
+                &info(),
+                "CreateSAMLProvider",
+                json!({"Name": "idp", "SAMLMetadataDocument": METADATA}),
+            )
+            .unwrap();
+        let trust = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": format!("arn:aws:iam::{ACCOUNT}:saml-provider/idp")},
+            "Action": "sts:AssumeRoleWithSAML",
+        }]});
+        service
+            .call(
+                &root,
+                &info(),
+                "CreateRole",
+                json!({"RoleName": "saml-admin", "AssumeRolePolicyDocument": trust.to_string()}),
+            )
+            .unwrap();
+        service
+    }
+
+    fn assume(service: &Service, xml: &str) -> Result<Value, Error> {
+        service.call_unsigned(
+            &info(),
+            "AssumeRoleWithSAML",
+            json!({
+                "RoleArn": format!("arn:aws:iam::{ACCOUNT}:role/saml-admin"),
+                "PrincipalArn": format!("arn:aws:iam::{ACCOUNT}:saml-provider/idp"),
+                "SAMLAssertion": base64_encode(xml.as_bytes()),
+            }),
+        )
+    }
+
+    fn invalid(result: Result<Value, Error>) {
+        assert!(
+            matches!(&result, Err(Error::InvalidIdentityToken(m)) if m == "Invalid SAML response"),
+            "{result:?}"
+        );
+    }
+
+    fn used(store: &MemoryStore) -> usize {
+        store
+            .load()
+            .unwrap()
+            .iter()
+            .filter(|r| r.kind == Kind::UsedAssertion)
+            .count()
+    }
+
+    #[test]
+    fn open_ended_and_long_lived_responses_are_refused() {
+        let store = Arc::new(MemoryStore::default());
+        let clock = Arc::new(TestClock(AtomicI64::new(at(BUILT_TIME))));
+        let service = service(&store, &clock);
+        invalid(assume(&service, &sign(&confirmed_until(None), "a1")));
+        let long = confirmed_until(Some("2026-01-01T01:00:01Z"));
+        invalid(assume(&service, &sign(&long, "a1")));
+        let hour = confirmed_until(Some("2026-01-01T01:00:00Z"));
+        assume(&service, &sign(&hour, "a1")).unwrap();
+    }
+
+    #[test]
+    fn a_response_is_used_once_and_forgotten_when_the_next_is_used_after_it_expired() {
+        let store = Arc::new(MemoryStore::default());
+        let clock = Arc::new(TestClock(AtomicI64::new(at(BUILT_TIME))));
+        let service = service(&store, &clock);
+        let first = sign(&build(&super::Fields::default()), "a1");
+        assume(&service, &first).unwrap();
+        invalid(assume(&service, &first));
+        invalid(assume(&service_again(&store, &clock), &first));
+        assert_eq!(used(&store), 1);
+
+        // An hour later, another response: the first one's record goes in the same write.
+        clock.0.store(at("2026-01-01T01:01:00Z"), Ordering::SeqCst);
+        let second = build(&super::Fields::default())
+            .replace("2026-01-01T00:0", "2026-01-01T01:0")
+            .replace(r#"ID="a1""#, r#"ID="a2""#);
+        assume(&service, &sign(&second, "a2")).unwrap();
+        assert_eq!(used(&store), 1);
+        assert_eq!(service.read(|s| Ok(s.used_assertions.len())).unwrap(), 1);
+    }
+
+    /// A second service over `store`, as another node or after a restart (the first one's
+    /// account and provider are loaded from the store).
+    fn service_again(store: &Arc<MemoryStore>, clock: &Arc<TestClock>) -> Service {
+        Service::open(
+            Arc::clone(store) as Arc<dyn Store>,
+            MasterKey::from_bytes([7; 32]),
+            Arc::clone(clock) as Arc<dyn Clock>,
+            Arc::new(OsRandom),
+        )
+        .unwrap()
+    }
+}
+
 /// What a built response varies.
 struct Fields {
     issuer: &'static str,
@@ -313,6 +531,7 @@ const BUILT: &str = r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:
     </saml:Conditions>
     <saml:AttributeStatement>
       <saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>bob</saml:AttributeValue></saml:Attribute>
+      <saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role"><saml:AttributeValue>arn:aws:iam::111122223333:role/saml-admin,arn:aws:iam::111122223333:saml-provider/idp</saml:AttributeValue></saml:Attribute>
     </saml:AttributeStatement>
   </saml:Assertion>
 </samlp:Response>"#;

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 use warden_core::model::{MfaDevice, Tag};
 use warden_core::state::Mutation;
-use warden_core::store::Change;
+use warden_core::store::{Change, Kind, Store};
 use warden_core::totp;
 use warden_core::{Caller, Error, MasterKey, Secret};
 
@@ -357,4 +357,247 @@ fn seeds_are_sealed_at_rest() {
     assert_eq!(back.seed.expose(), seed);
     assert_eq!(back.tags.len(), 1);
     assert!(Mutation::from_record(&record, &MasterKey::from_bytes([4; 32])).is_err());
+}
+
+/// The lockout AWS's guidance and Warden use: 15 minutes after 5 wrong codes in a row.
+const LOCKOUT: i64 = 15 * 60;
+
+fn with_code(sts: &Sts, lee: &Caller, serial: &str, code: &str) -> Result<Value, Error> {
+    sts.call(
+        lee,
+        "GetSessionToken",
+        json!({"SerialNumber": serial, "TokenCode": code}),
+    )
+}
+
+/// What a wrong code answers, whatever else is true.
+fn invalid_code() -> (String, String) {
+    (
+        "AccessDenied".to_owned(),
+        "MultiFactorAuthentication failed with invalid MFA one time pass code. ".to_owned(),
+    )
+}
+
+/// A user `lee` with an enabled device, a minute after enabling it.
+fn lee_with_device(sts: &Sts) -> (Caller, String, Vec<u8>) {
+    let lee = sts.user(A, "lee", json!([]));
+    let (serial, seed) = device(sts, "lee-phone");
+    enable(sts, "lee", &serial, &seed);
+    sts.advance(60);
+    (lee, serial, seed)
+}
+
+#[test]
+fn five_wrong_codes_in_a_row_lock_the_device_for_fifteen_minutes() {
+    let sts = Sts::start();
+    let (lee, serial, seed) = lee_with_device(&sts);
+    let try_code = |code: &str| with_code(&sts, &lee, &serial, code);
+
+    // Four wrong codes, then the right one: accepted, and the count starts again.
+    for _ in 0..4 {
+        assert_eq!(
+            failure(try_code(&wrong(&code(&sts, &seed, 0)))),
+            invalid_code()
+        );
+    }
+    try_code(&code(&sts, &seed, 0)).unwrap();
+    sts.advance(30);
+    for _ in 0..4 {
+        assert_eq!(
+            failure(try_code(&wrong(&code(&sts, &seed, 0)))),
+            invalid_code()
+        );
+    }
+    let generation = sts.service.read(|s| Ok(s.generation)).unwrap();
+    // The fifth in a row locks the device: the right code now gets a wrong code's answer.
+    assert_eq!(
+        failure(try_code(&wrong(&code(&sts, &seed, 0)))),
+        invalid_code()
+    );
+    assert_eq!(failure(try_code(&code(&sts, &seed, 0))), invalid_code());
+    // Recording code use leaves cached callers' policies current.
+    assert_eq!(sts.service.read(|s| Ok(s.generation)).unwrap(), generation);
+    sts.advance(LOCKOUT - 1);
+    assert_eq!(failure(try_code(&code(&sts, &seed, 0))), invalid_code());
+    // Fifteen minutes after the lockout started, the right code works again.
+    sts.advance(1);
+    try_code(&code(&sts, &seed, 0)).unwrap();
+}
+
+#[test]
+fn the_failure_count_and_the_lockout_survive_a_restart() {
+    let sts = Sts::start();
+    let (lee, serial, seed) = lee_with_device(&sts);
+    for _ in 0..3 {
+        let result = with_code(&sts, &lee, &serial, &wrong(&code(&sts, &seed, 0)));
+        assert_eq!(failure(result), invalid_code());
+    }
+    let sts = sts.reopen();
+    for _ in 0..2 {
+        let result = with_code(&sts, &lee, &serial, &wrong(&code(&sts, &seed, 0)));
+        assert_eq!(failure(result), invalid_code());
+    }
+    let result = with_code(&sts, &lee, &serial, &code(&sts, &seed, 0));
+    assert_eq!(
+        failure(result),
+        invalid_code(),
+        "locked after 3 + 2 wrong codes"
+    );
+    let sts = sts.reopen();
+    let result = with_code(&sts, &lee, &serial, &code(&sts, &seed, 0));
+    assert_eq!(
+        failure(result),
+        invalid_code(),
+        "still locked after a restart"
+    );
+    sts.advance(LOCKOUT);
+    with_code(&sts, &lee, &serial, &code(&sts, &seed, 0)).unwrap();
+}
+
+#[test]
+fn a_code_accepted_before_a_restart_is_refused_after_it() {
+    let sts = Sts::start();
+    let (lee, serial, seed) = lee_with_device(&sts);
+    let current = code(&sts, &seed, 0);
+    with_code(&sts, &lee, &serial, &current).unwrap();
+    let sts = sts.reopen();
+    assert_eq!(
+        failure(with_code(&sts, &lee, &serial, &current)),
+        invalid_code()
+    );
+    // The next step's code is a new one.
+    sts.advance(30);
+    with_code(&sts, &lee, &serial, &code(&sts, &seed, 0)).unwrap();
+}
+
+#[test]
+fn of_calls_racing_with_one_code_exactly_one_succeeds() {
+    const CALLS: usize = 8;
+    let sts = Sts::start();
+    let (lee, serial, seed) = lee_with_device(&sts);
+    for round in 0..10 {
+        sts.advance(30);
+        let current = code(&sts, &seed, 0);
+        let start = std::sync::Barrier::new(CALLS);
+        let accepted = std::thread::scope(|scope| {
+            let calls: Vec<_> = (0..CALLS)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        with_code(&sts, &lee, &serial, &current).is_ok()
+                    })
+                })
+                .collect();
+            calls
+                .into_iter()
+                .map(|call| call.join().unwrap())
+                .filter(|ok| *ok)
+                .count()
+        });
+        assert_eq!(accepted, 1, "round {round}");
+    }
+    // The refused calls used a right code: none counted towards a lockout.
+    sts.advance(30);
+    with_code(&sts, &lee, &serial, &code(&sts, &seed, 0)).unwrap();
+}
+
+#[test]
+fn wrong_codes_to_enable_and_resync_count_towards_the_lockout() {
+    let sts = Sts::start();
+    let lee = sts.user(A, "lee", json!([]));
+    let (serial, seed) = device(&sts, "lee-phone");
+    let enable_with = |c1: String, c2: String| {
+        sts.root_call(
+            A,
+            "EnableMFADevice",
+            json!({"UserName": "lee", "SerialNumber": serial,
+                   "AuthenticationCode1": c1, "AuthenticationCode2": c2}),
+        )
+    };
+    let refused = (
+        "InvalidAuthenticationCode".to_owned(),
+        "Authentication code for device is not valid.".to_owned(),
+    );
+    for _ in 0..5 {
+        let result = enable_with(wrong(&code(&sts, &seed, 0)), code(&sts, &seed, 1));
+        assert_eq!(failure(result), refused);
+    }
+    let result = enable_with(code(&sts, &seed, 0), code(&sts, &seed, 1));
+    assert_eq!(failure(result), refused, "locked: right codes refused");
+    let listed = sts
+        .root_call(A, "ListMFADevices", json!({"UserName": "lee"}))
+        .unwrap();
+    assert_eq!(listed["MFADevices"], json!([]));
+    sts.advance(LOCKOUT);
+    enable_with(code(&sts, &seed, 0), code(&sts, &seed, 1)).unwrap();
+
+    // ResyncMFADevice's wrong codes lock the device for STS too.
+    sts.advance(60);
+    for _ in 0..5 {
+        let result = sts.root_call(
+            A,
+            "ResyncMFADevice",
+            json!({"UserName": "lee", "SerialNumber": serial,
+                   "AuthenticationCode1": code(&sts, &seed, 0),
+                   "AuthenticationCode2": wrong(&code(&sts, &seed, 1))}),
+        );
+        assert_eq!(failure(result), refused);
+    }
+    let result = with_code(&sts, &lee, &serial, &code(&sts, &seed, 0));
+    assert_eq!(failure(result), invalid_code());
+}
+
+#[test]
+fn ended_lockouts_are_lifted_by_the_periodic_sweep_and_deleted_devices_forgotten() {
+    let sts = Sts::start();
+    let (lee, serial, seed) = lee_with_device(&sts);
+    for _ in 0..5 {
+        let result = with_code(&sts, &lee, &serial, &wrong(&code(&sts, &seed, 0)));
+        assert_eq!(failure(result), invalid_code());
+    }
+    let locked_until = || {
+        sts.service
+            .read(|s| {
+                Ok(s.account(A)
+                    .and_then(|a| a.mfa_code_use(&serial))
+                    .and_then(|u| u.locked_until))
+            })
+            .unwrap()
+    };
+    let until = locked_until().unwrap();
+    assert_eq!(until, sts.service.now() + LOCKOUT);
+    sts.service.expire_records().unwrap();
+    assert_eq!(locked_until(), Some(until), "not over yet");
+    sts.advance(LOCKOUT);
+    sts.service.expire_records().unwrap();
+    assert_eq!(locked_until(), None);
+    assert_eq!(
+        sts.reopen()
+            .service
+            .read(|s| {
+                Ok(s.account(A)
+                    .and_then(|a| a.mfa_code_use(&serial))
+                    .map(|u| (u.locked_until, u.failures)))
+            })
+            .unwrap(),
+        Some((None, 0)),
+        "lifted in the store too"
+    );
+
+    sts.root_call(
+        A,
+        "DeactivateMFADevice",
+        json!({"UserName": "lee", "SerialNumber": serial}),
+    )
+    .unwrap();
+    sts.root_call(A, "DeleteVirtualMFADevice", json!({"SerialNumber": serial}))
+        .unwrap();
+    let kinds: Vec<_> = sts
+        .store
+        .load()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.kind)
+        .collect();
+    assert!(!kinds.contains(&Kind::MfaCodeUse), "{kinds:?}");
 }

@@ -8,7 +8,12 @@
 //! for a `WebIdentityUser` caller named by the provider's ARN, with the `saml:*` keys and
 //! `aws:FederatedProvider`; session tags also need `sts:TagSession`, a source identity
 //! `sts:SetSourceIdentity`.
+//!
+//! An assertion gives one session: once everything else has allowed it, its ID (with its
+//! issuer) is recorded in the store, in the same write that checks it was not recorded
+//! before, and remembered until the assertion expires.
 
+use rsa::sha2::{Digest, Sha256};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -19,11 +24,12 @@ use super::session_input::{
 };
 use super::{AssumedRoleUser, WireCredentials, check_max_session, start_role_session};
 use crate::error::Error;
-use crate::model::SamlProvider;
+use crate::model::{SamlProvider, UsedAssertion};
 use crate::ops::WireTag;
 use crate::saml::{Assertion, Expected, SamlErrorKind, verify_response};
 use crate::service::{RequestInfo, Service};
 use crate::sessions::{Session, SessionKind};
+use crate::state::Mutation;
 
 /// What AWS's own sign-in endpoint and audience are.
 const AWS_AUDIENCE: &str = "urn:amazon:webservices";
@@ -114,7 +120,7 @@ fn assume(service: &Service, info: &RequestInfo, input: Input) -> Result<Output,
         return Err(not_authorized());
     }
     let claims = Claims::read(&assertion, &provider)?;
-    service.read(|state| {
+    let (role, session, packed_policy_size) = service.read(|state| {
         let role = state
             .account(&role_account)
             .and_then(|a| a.role(&name))
@@ -159,20 +165,84 @@ fn assume(service: &Service, info: &RequestInfo, input: Input) -> Result<Output,
             source_identity: claims.source_identity.clone(),
             ..Session::default()
         };
-        let (credentials, assumed_role_user) =
-            start_role_session(service, &info.region, role, &session)?;
-        Ok(Output {
-            credentials,
-            assumed_role_user,
-            packed_policy_size,
-            subject: assertion.subject.clone(),
-            subject_type: assertion.subject_type(),
-            issuer: assertion.issuer.clone(),
-            audience: assertion.recipient.clone(),
-            name_qualifier: assertion.name_qualifier(&provider.account, &provider.name),
-            source_identity: claims.source_identity.clone(),
-        })
+        Ok((role.clone(), session, packed_policy_size))
+    })?;
+    use_assertion(service, info, &provider, &assertion)?;
+    let (credentials, assumed_role_user) =
+        start_role_session(service, &info.region, &role, &session)?;
+    Ok(Output {
+        credentials,
+        assumed_role_user,
+        packed_policy_size,
+        subject: assertion.subject.clone(),
+        subject_type: assertion.subject_type(),
+        issuer: assertion.issuer.clone(),
+        audience: assertion.recipient.clone(),
+        name_qualifier: assertion.name_qualifier(&provider.account, &provider.name),
+        source_identity: claims.source_identity.clone(),
     })
+}
+
+/// Records that `assertion` was used, refusing it if it was before and has not expired
+/// since. The check and the record are one write, so of two calls with one assertion, on
+/// this node or another sharing the store, one wins. Used assertions that have expired are
+/// forgotten in the same write.
+fn use_assertion(
+    service: &Service,
+    info: &RequestInfo,
+    provider: &SamlProvider,
+    assertion: &Assertion,
+) -> Result<(), Error> {
+    let id = assertion_key(&assertion.issuer, &assertion.id);
+    let first = service.write(|state| {
+        let now = service.now();
+        if state
+            .used_assertions
+            .get(&id)
+            .is_some_and(|expires| now < *expires)
+        {
+            return Ok((Vec::new(), false));
+        }
+        let mut mutations: Vec<Mutation> = state
+            .expired_assertions(now)
+            .filter(|expired| **expired != *id)
+            .map(|expired| Mutation::DeleteUsedAssertion {
+                id: expired.to_owned(),
+            })
+            .collect();
+        mutations.push(Mutation::UsedAssertion(UsedAssertion {
+            id: id.clone(),
+            account: provider.account.clone(),
+            expires: assertion.expires,
+        }));
+        Ok((mutations, true))
+    })?;
+    if first {
+        return Ok(());
+    }
+    tracing::info!(
+        request_id = %info.request_id,
+        provider = %provider.arn(),
+        subject = %assertion.subject,
+        "SAML response refused: its assertion was used before"
+    );
+    Err(Error::InvalidIdentityToken(
+        "Invalid SAML response".to_owned(),
+    ))
+}
+
+/// The key an assertion is remembered by: hex SHA-256 of its issuer and its ID, so IDs of
+/// different identity providers never collide and any ID makes a key of one size.
+fn assertion_key(issuer: &str, id: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(issuer.as_bytes());
+    hasher.update([0]);
+    hasher.update(id.as_bytes());
+    hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// The SAML provider `arn` names, which must be in the role's account and still valid.
