@@ -36,8 +36,8 @@ const REFRESH_INTERVAL: i64 = 10;
 /// How long a failed fetch is answered from memory before the issuer is tried again, in
 /// seconds.
 const FAILURE_TTL: i64 = 30;
-/// The longest a request waits for another request's fetch of the same issuer's keys: longer
-/// than a fetch may take at the edge (10 seconds), so waiters normally see its outcome.
+/// The longest a request waits for another request's fetch of the same issuer's keys (the edge
+/// gives each of the two documents 10 seconds); one that gives up answers IDPCommunicationError.
 const MAX_WAIT: Duration = Duration::from_secs(15);
 /// At most this many issuers' keys are cached; beyond, the cache starts over.
 const CACHE_LIMIT: usize = 1000;
