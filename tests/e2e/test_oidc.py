@@ -9,8 +9,11 @@ import http.cookiejar
 import json
 import re
 import shutil
+import socket
 import subprocess
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -294,3 +297,100 @@ def test_plain_http_issuers_need_the_loopback_setting(fresh_server, provider):
     iam = fresh_server.start().client("iam")
     code, message = error_of(lambda: iam.create_open_id_connect_provider(Url=provider.issuer, ClientIDList=[CLIENT_ID]))
     assert code == "ValidationError", message
+
+
+class HungIssuer:
+    """An issuer on a loopback port that accepts connections and never answers, holding them
+    open until released; it counts the connections it accepted."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.issuer = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.connections = 0
+        self.held = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.connections += 1
+                self.held.append(connection)
+
+    def release(self):
+        """Closes the connections held: fetches on them fail at once."""
+        with self.lock:
+            for connection in self.held:
+                connection.close()
+            self.held = []
+
+    def stop(self):
+        self.release()
+        self.listener.close()
+
+
+def unsigned_token(issuer):
+    """An ID token of `issuer` with a signature nobody made: checking it needs the issuer's keys."""
+
+    def part(value):
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    now = int(time.time())
+    claims = {"iss": issuer, "sub": "someone", "aud": CLIENT_ID, "iat": now, "exp": now + 600}
+    return f"{part({'alg': 'RS256', 'kid': 'k1'})}.{part(claims)}.{part('not a signature')}"
+
+
+def post_unsigned(warden, form):
+    """An unsigned STS call over plain HTTP: its status and body."""
+    data = urllib.parse.urlencode(form).encode()
+    try:
+        with urllib.request.urlopen(warden.endpoint, data=data, timeout=60) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_a_hung_issuer_costs_one_fetch_and_stalls_no_iam_write(warden, setup):
+    iam = setup["iam"]
+    hung = HungIssuer()
+    try:
+        arn = iam.create_open_id_connect_provider(Url=hung.issuer, ClientIDList=[CLIENT_ID])["OpenIDConnectProviderArn"]
+        role = create_role(iam, "oidc-hung", arn, None)
+        form = {
+            "Action": "AssumeRoleWithWebIdentity",
+            "Version": "2011-06-15",
+            "RoleArn": role,
+            "RoleSessionName": "hung",
+            "WebIdentityToken": unsigned_token(hung.issuer),
+        }
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            calls = [pool.submit(post_unsigned, warden, form) for _ in range(50)]
+            deadline = time.monotonic() + 30
+            while hung.connections == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert hung.connections > 0, "no call reached the issuer"
+            # Time for the other calls to arrive while the fetch hangs (each would fetch on
+            # its own without single-flight); the results do not depend on how long it takes.
+            time.sleep(0.5)
+            # An unrelated IAM write answers while the issuer hangs. Two seconds is a generous
+            # liveness bound (the write takes milliseconds; the issuer's fetch times out after
+            # 10 seconds), the only way to observe that the write was not held up.
+            started = time.monotonic()
+            iam.create_user(UserName="written-while-an-issuer-hangs")
+            assert time.monotonic() - started < 2
+            hung.release()
+            for call in calls:
+                status, body = call.result()
+                assert status == 400, body
+                assert "<Code>IDPCommunicationError</Code>" in body, body
+        assert hung.connections == 1, "one fetch for every call"
+        # The failure is remembered: the next call is answered without a fetch.
+        status, body = post_unsigned(warden, form)
+        assert status == 400 and "<Code>IDPCommunicationError</Code>" in body, body
+        assert hung.connections == 1
+    finally:
+        hung.stop()

@@ -23,6 +23,9 @@ use crate::sigv4::{self, SigningKeyCache};
 
 /// Requests larger than this are refused before their body is read.
 pub const MAX_BODY: usize = 1024 * 1024;
+/// Requests whose header fields take more than this many bytes (names and values, with the
+/// four bytes of `: ` and CRLF that go with each) are refused with 431 before anything else.
+pub const MAX_HEADERS: usize = 64 * 1024;
 
 /// Settings of the edge.
 #[derive(Debug, Clone, Default)]
@@ -46,6 +49,7 @@ pub struct Edge {
     pub config: EdgeConfig,
     keys: SigningKeyCache,
     metrics: Metrics,
+    pub(crate) federation: crate::unsigned::Federation,
 }
 
 impl Edge {
@@ -55,6 +59,7 @@ impl Edge {
             config,
             keys: SigningKeyCache::default(),
             metrics: Metrics::default(),
+            federation: crate::unsigned::Federation::default(),
         }
     }
 }
@@ -68,6 +73,22 @@ pub fn router(edge: Arc<Edge>) -> Router {
         .route("/_warden/reset", post(reset))
         .route("/_warden/clock", post(advance_clock))
         .with_state(edge)
+        .layer(axum::middleware::from_fn(limit_headers))
+}
+
+/// Refuses a request whose header fields are over [`MAX_HEADERS`] with 431 (Request Header
+/// Fields Too Large), before any route sees it.
+async fn limit_headers(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let size: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if size > MAX_HEADERS {
+        tracing::debug!(size, "refused a request whose headers are over the limit");
+        return StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.into_response();
+    }
+    next.run(request).await
 }
 
 /// `--dev` mode's time travel: moves the service's clock (session expiry, request times)
@@ -461,7 +482,16 @@ async fn perform(
     })?;
     let input = crate::query::decode(model, operation, &params)
         .map_err(|e| ApiError::validation(e.message))?;
-    let output: Value = if read_only(action, &params) {
+    let output: Value = if crate::unsigned::Federation::covers(action) {
+        // Signed federation calls share the unsigned ones' bounded places.
+        let service = Arc::clone(&edge.service);
+        let name = action.to_owned();
+        let caller = authenticated.caller;
+        let info = info.clone();
+        edge.federation
+            .perform(action, move || service.call(&caller, &info, &name, input))
+            .await?
+    } else if read_only(action, &params) {
         edge.service
             .call(&authenticated.caller, &info, action, input)
             .map_err(ApiError::from)?

@@ -6,11 +6,18 @@
 //! certificate as AWS does. Keys are cached per issuer for [`KEYS_TTL`] and fetched again when
 //! a token names a key id the cache lacks, at most once per [`REFRESH_INTERVAL`], so forged
 //! key ids cannot make Warden hammer an issuer.
+//!
+//! A slow or dead issuer costs one fetch at a time and one per [`FAILURE_TTL`]: while a fetch
+//! of an issuer's keys is under way, other requests for that issuer wait for its outcome (at
+//! most [`MAX_WAIT`]) instead of fetching too, and a failed fetch is remembered and answered
+//! again, without fetching, for [`FAILURE_TTL`]. The cache is keyed by registered providers'
+//! issuers only, never by what a token says before its provider is found.
 
 mod token;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::Jwk;
 use serde::Deserialize;
@@ -26,6 +33,12 @@ pub(crate) use token::{Claims, peek, verify_signature};
 const KEYS_TTL: i64 = 3600;
 /// The shortest time between two fetches of one issuer's keys, in seconds.
 const REFRESH_INTERVAL: i64 = 10;
+/// How long a failed fetch is answered from memory before the issuer is tried again, in
+/// seconds.
+const FAILURE_TTL: i64 = 30;
+/// The longest a request waits for another request's fetch of the same issuer's keys (the edge
+/// gives each of the two documents 10 seconds); one that gives up answers IDPCommunicationError.
+const MAX_WAIT: Duration = Duration::from_secs(15);
 /// At most this many issuers' keys are cached; beyond, the cache starts over.
 const CACHE_LIMIT: usize = 1000;
 
@@ -66,26 +79,111 @@ impl OidcFetcher for NoFetcher {
     }
 }
 
-/// The fetcher and the keys fetched with it.
+/// An issuer's signing keys, as fetched.
+type Keys = Arc<Vec<Jwk>>;
+
+/// The fetcher and what it fetched, per issuer.
 #[derive(Debug)]
 pub(crate) struct Issuers {
     fetcher: Arc<dyn OidcFetcher>,
-    cache: Mutex<HashMap<String, Cached>>,
+    cache: Mutex<HashMap<String, Entry>>,
+    /// Signalled whenever a fetch ends.
+    fetched: Condvar,
 }
 
-impl Default for Issuers {
-    fn default() -> Self {
+impl Issuers {
+    /// The cache. Its entries stay consistent whatever panicked while holding it.
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn new(fetcher: Arc<dyn OidcFetcher>) -> Issuers {
         Issuers {
-            fetcher: Arc::new(NoFetcher),
+            fetcher,
             cache: Mutex::new(HashMap::new()),
+            fetched: Condvar::new(),
         }
     }
 }
 
+impl Default for Issuers {
+    fn default() -> Self {
+        Issuers::new(Arc::new(NoFetcher))
+    }
+}
+
+/// One issuer's keys, its last failure, and whether a fetch is under way.
+#[derive(Debug, Default)]
+struct Entry {
+    keys: Option<Cached>,
+    failed: Option<(Timestamp, Error)>,
+    fetching: bool,
+}
+
 #[derive(Debug, Clone)]
 struct Cached {
-    keys: Arc<Vec<Jwk>>,
+    keys: Keys,
     fetched: Timestamp,
+}
+
+/// What a request does about an issuer's keys.
+enum Next {
+    Answer(Result<Keys, Error>),
+    Wait,
+    Fetch,
+}
+
+impl Entry {
+    fn next(&self, now: Timestamp, kid: Option<&str>) -> Next {
+        if let Some(cached) = &self.keys {
+            let age = now.saturating_sub(cached.fetched);
+            let holds = kid.is_none_or(|kid| find(&cached.keys, kid).is_some());
+            if age < KEYS_TTL && (holds || age < REFRESH_INTERVAL) {
+                return Next::Answer(Ok(Arc::clone(&cached.keys)));
+            }
+        }
+        if let Some((at, error)) = &self.failed
+            && now.saturating_sub(*at) < FAILURE_TTL
+        {
+            return Next::Answer(Err(error.clone()));
+        }
+        if self.fetching {
+            Next::Wait
+        } else {
+            Next::Fetch
+        }
+    }
+}
+
+/// A fetch under way. When it ends, even by a panic, its outcome (if any) is recorded, the
+/// issuer is no longer being fetched, and waiting requests are woken.
+struct Fetch<'i> {
+    issuers: &'i Issuers,
+    cache_key: String,
+    outcome: Option<(Timestamp, Result<Keys, Error>)>,
+}
+
+impl Drop for Fetch<'_> {
+    fn drop(&mut self) {
+        let mut cache = self.issuers.lock();
+        if cache.len() >= CACHE_LIMIT {
+            cache.retain(|_, entry| entry.fetching);
+        }
+        let entry = cache
+            .entry(std::mem::take(&mut self.cache_key))
+            .or_default();
+        entry.fetching = false;
+        match self.outcome.take() {
+            Some((now, Ok(keys))) => {
+                entry.keys = Some(Cached { keys, fetched: now });
+                entry.failed = None;
+            }
+            Some((now, Err(error))) => entry.failed = Some((now, error)),
+            None => {}
+        }
+        drop(cache);
+        self.issuers.fetched.notify_all();
+    }
 }
 
 /// The part of a discovery document Warden reads.
@@ -102,6 +200,13 @@ pub(crate) fn key_unavailable() -> Error {
     )
 }
 
+/// IDPCommunicationError: the issuer did not answer in time.
+fn unreachable(issuer: &str) -> Error {
+    Error::IdpCommunicationError(format!(
+        "The identity provider {issuer} could not be reached to verify the token. Retry the request a limited number of times."
+    ))
+}
+
 fn fetch_failed(issuer: &str, error: FetchError) -> Error {
     tracing::info!(
         issuer,
@@ -109,9 +214,7 @@ fn fetch_failed(issuer: &str, error: FetchError) -> Error {
         "fetching from an OpenID Connect provider failed"
     );
     match error {
-        FetchError::Unreachable(_) => Error::IdpCommunicationError(format!(
-            "The identity provider {issuer} could not be reached to verify the token. Retry the request a limited number of times."
-        )),
+        FetchError::Unreachable(_) => unreachable(issuer),
         FetchError::Untrusted(_) => Error::InvalidIdentityToken(
             "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint"
                 .to_owned(),
@@ -123,10 +226,7 @@ fn fetch_failed(issuer: &str, error: FetchError) -> Error {
 impl Service {
     /// Fetches OpenID Connect providers' documents with `fetcher`.
     pub fn set_oidc_fetcher(&mut self, fetcher: Arc<dyn OidcFetcher>) {
-        self.issuers = Issuers {
-            fetcher,
-            cache: Mutex::new(HashMap::new()),
-        };
+        self.issuers = Issuers::new(fetcher);
     }
 
     /// Whether loopback issuers may be registered with a port and served over plain HTTP.
@@ -135,41 +235,48 @@ impl Service {
     }
 
     /// The signing keys of `provider`: cached ones while fresh and holding `kid` (when a
-    /// token names one), else fetched again.
+    /// token names one), else fetched again, by one request at a time; a recent failure is
+    /// answered again without fetching.
     pub(crate) fn oidc_keys(
         &self,
         provider: &OidcProvider,
         kid: Option<&str>,
-    ) -> Result<Arc<Vec<Jwk>>, Error> {
-        let now = self.now();
-        let cache_key = format!("{} {}", provider.issuer(), provider.thumbprints.join(","));
-        let cached = self
-            .issuers
-            .cache
-            .lock()
-            .ok()
-            .and_then(|cache| cache.get(&cache_key).cloned());
-        if let Some(cached) = cached {
-            let age = now.saturating_sub(cached.fetched);
-            let holds = kid.is_none_or(|kid| find(&cached.keys, kid).is_some());
-            if age < KEYS_TTL && (holds || age < REFRESH_INTERVAL) {
-                return Ok(cached.keys);
+    ) -> Result<Keys, Error> {
+        let issuer = provider.issuer();
+        let cache_key = format!("{issuer} {}", provider.thumbprints.join(","));
+        let deadline = Instant::now() + MAX_WAIT;
+        let mut cache = self.issuers.lock();
+        loop {
+            let entry = cache.entry(cache_key.clone()).or_default();
+            match entry.next(self.now(), kid) {
+                Next::Answer(answer) => return answer,
+                Next::Fetch => {
+                    entry.fetching = true;
+                    break;
+                }
+                Next::Wait => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        tracing::info!(%issuer, "gave up waiting for a fetch of an OpenID Connect provider's keys");
+                        return Err(unreachable(&issuer));
+                    }
+                    cache = match self.issuers.fetched.wait_timeout(cache, left) {
+                        Ok((cache, _)) => cache,
+                        Err(poisoned) => poisoned.into_inner().0,
+                    };
+                }
             }
         }
-        let keys = Arc::new(self.fetch_keys(provider)?);
-        if let Ok(mut cache) = self.issuers.cache.lock() {
-            if cache.len() >= CACHE_LIMIT {
-                cache.clear();
-            }
-            cache.insert(
-                cache_key,
-                Cached {
-                    keys: Arc::clone(&keys),
-                    fetched: now,
-                },
-            );
-        }
-        Ok(keys)
+        drop(cache);
+        let mut fetch = Fetch {
+            issuers: &self.issuers,
+            cache_key,
+            outcome: None,
+        };
+        let fetched = self.fetch_keys(provider).map(Arc::new);
+        fetch.outcome = Some((self.now(), fetched.clone()));
+        drop(fetch);
+        fetched
     }
 
     /// The discovery document, then the JWKS it names; keys that do not parse are skipped.

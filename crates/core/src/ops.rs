@@ -149,27 +149,64 @@ impl<T> Page<T> {
     }
 }
 
-/// Pages `items` (already in list order, each with a unique sort key). The marker is the
-/// key of the first item of the next page, hex-encoded so clients treat it as opaque.
+/// Pages `items` (already in list order, each with a unique sort key). The marker of the next
+/// page is the key of its first item, sealed for this listing (see [`seal_marker`]).
+/// `scope` is whatever besides the action and the caller's account names the listing (the
+/// path prefix, the user whose keys are listed, …).
 pub(crate) fn paginate<K: AsRef<str>, T>(
+    cx: &Cx<'_>,
+    scope: &[&str],
     items: impl IntoIterator<Item = (K, T)>,
     marker: Option<&str>,
     max_items: Option<i64>,
 ) -> Result<Page<T>, Error> {
+    let purpose = marker_purpose(cx, scope);
     let start = match marker {
-        Some(marker) => Some(decode_marker(marker)?),
+        Some(marker) => Some(open_marker(cx, &purpose, marker)?),
         None => None,
     };
+    page_from(cx, &purpose, items, start.as_deref(), max_items)
+}
+
+/// Pages the entries of a name-keyed map that `keep` accepts, seeking straight to the
+/// marker instead of walking the entries before it.
+pub(crate) fn paginate_map<'m, V>(
+    cx: &Cx<'_>,
+    scope: &[&str],
+    map: &'m BTreeMap<String, V>,
+    keep: impl Fn(&V) -> bool,
+    marker: Option<&str>,
+    max_items: Option<i64>,
+) -> Result<Page<&'m V>, Error> {
+    let purpose = marker_purpose(cx, scope);
+    let start = match marker {
+        Some(marker) => open_marker(cx, &purpose, marker)?,
+        None => String::new(),
+    };
+    let entries = map
+        .range::<str, _>((Bound::Included(start.as_str()), Bound::Unbounded))
+        .filter(|(_, value)| keep(value));
+    page_from(cx, &purpose, entries, None, max_items)
+}
+
+/// The page of `items` from the first whose key is `start` or after it.
+fn page_from<K: AsRef<str>, T>(
+    cx: &Cx<'_>,
+    purpose: &str,
+    items: impl IntoIterator<Item = (K, T)>,
+    start: Option<&str>,
+    max_items: Option<i64>,
+) -> Result<Page<T>, Error> {
     let max = usize::try_from(max_items.unwrap_or(100).clamp(1, 1000)).unwrap_or(100);
     let mut page = Vec::new();
     let mut next = None;
     for (key, item) in items {
         let key = key.as_ref();
-        if start.as_deref().is_some_and(|start| key < start) {
+        if start.is_some_and(|start| key < start) {
             continue;
         }
         if page.len() == max {
-            next = Some(encode_marker(key));
+            next = Some(seal_marker(cx, purpose, key)?);
             break;
         }
         page.push(item);
@@ -180,42 +217,32 @@ pub(crate) fn paginate<K: AsRef<str>, T>(
     })
 }
 
-/// Pages the entries of a name-keyed map that `keep` accepts, seeking straight to the
-/// marker instead of walking the entries before it.
-pub(crate) fn paginate_map<'m, V>(
-    map: &'m BTreeMap<String, V>,
-    keep: impl Fn(&V) -> bool,
-    marker: Option<&str>,
-    max_items: Option<i64>,
-) -> Result<Page<&'m V>, Error> {
-    let start = match marker {
-        Some(marker) => decode_marker(marker)?,
-        None => String::new(),
-    };
-    let entries = map
-        .range::<str, _>((Bound::Included(start.as_str()), Bound::Unbounded))
-        .filter(|(_, value)| keep(value));
-    paginate(entries, None, max_items)
-}
-
-fn encode_marker(key: &str) -> String {
-    key.bytes().map(|b| format!("{b:02x}")).collect()
-}
-
-fn decode_marker(marker: &str) -> Result<String, Error> {
-    let invalid = || Error::InvalidInput("Invalid Marker.".to_owned());
-    if !marker.len().is_multiple_of(2) {
-        return Err(invalid());
+/// What a list marker is bound to: the action, the caller's account and the listing's scope,
+/// each length-prefixed so that no two listings share a purpose.
+fn marker_purpose(cx: &Cx<'_>, scope: &[&str]) -> String {
+    let mut purpose = String::from("warden list marker v1");
+    for part in [cx.action, cx.caller.account.as_str()].iter().chain(scope) {
+        purpose.push_str(&format!("\n{}:{part}", part.len()));
     }
-    let bytes = (0..marker.len() / 2)
-        .map(|i| {
-            marker
-                .get(i * 2..i * 2 + 2)
-                .and_then(|p| u8::from_str_radix(p, 16).ok())
-        })
-        .collect::<Option<Vec<u8>>>()
-        .ok_or_else(invalid)?;
-    String::from_utf8(bytes).map_err(|_| invalid())
+    purpose
+}
+
+/// A marker: the next page's first key sealed with AES-256-GCM under the session token key
+/// (derived from the master key) with `purpose` as associated data. Clients can neither read
+/// nor make one, and it opens only for the listing that issued it.
+fn seal_marker(cx: &Cx<'_>, purpose: &str, key: &str) -> Result<String, Error> {
+    cx.service
+        .tokens
+        .seal_message(cx.service.random(), purpose, key.as_bytes())
+}
+
+/// The key a marker holds, if this listing issued it; anything else is AWS's `Invalid Marker.`
+fn open_marker(cx: &Cx<'_>, purpose: &str, marker: &str) -> Result<String, Error> {
+    cx.service
+        .tokens
+        .open_message(purpose, marker)
+        .and_then(|key| String::from_utf8(key).ok())
+        .ok_or_else(|| Error::InvalidInput("Invalid Marker.".to_owned()))
 }
 
 /// Whether an entity path falls under `prefix` (ListUsers' PathPrefix).

@@ -293,6 +293,7 @@ impl Service {
             service: self,
             caller,
             info,
+            action,
         };
         crate::ops::dispatch(&cx, action, input)
     }
@@ -303,6 +304,8 @@ pub(crate) struct Cx<'a> {
     pub service: &'a Service,
     pub caller: &'a Caller,
     pub info: &'a RequestInfo,
+    /// The action being performed (`ListUsers`, …): list markers are valid for it alone.
+    pub action: &'a str,
 }
 
 /// Decodes `input`, runs `op`, encodes its output.

@@ -10,7 +10,8 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -41,19 +42,27 @@ impl Clock for TestClock {
     }
 }
 
-/// Serves fixed documents by URL, or one failure for every URL; counts fetches.
+/// Serves fixed documents by URL, or one failure for every URL; counts fetches. While its
+/// gate is held, fetches wait for it to open (an issuer that does not answer).
 #[derive(Debug, Default)]
 struct Issuer {
     documents: Mutex<HashMap<String, Vec<u8>>>,
     failure: Mutex<Option<FetchError>>,
     fetches: AtomicUsize,
     thumbprints: Mutex<Vec<String>>,
+    held: Mutex<bool>,
+    opened: Condvar,
 }
 
 impl OidcFetcher for Issuer {
     fn fetch(&self, url: &str, thumbprints: &[String]) -> Result<Vec<u8>, FetchError> {
         self.fetches.fetch_add(1, Ordering::SeqCst);
         *self.thumbprints.lock().unwrap() = thumbprints.to_vec();
+        let mut held = self.held.lock().unwrap();
+        while *held {
+            held = self.opened.wait(held).unwrap();
+        }
+        drop(held);
         if let Some(failure) = self.failure.lock().unwrap().clone() {
             return Err(failure);
         }
@@ -66,6 +75,15 @@ impl OidcFetcher for Issuer {
 }
 
 impl Issuer {
+    fn hold(&self) {
+        *self.held.lock().unwrap() = true;
+    }
+
+    fn release(&self) {
+        *self.held.lock().unwrap() = false;
+        self.opened.notify_all();
+    }
+
     /// Publishes the discovery document and a JWKS of `keys` (DER, kid).
     fn publish(&self, keys: &[(&[u8], &str)]) {
         let keys: Vec<Value> = keys
@@ -437,18 +455,20 @@ fn fetch_failures_are_reported_as_aws_does() {
     let world = World::new();
     world.provider();
     let role = world.role("web", json!({}));
-    let now = world.now();
     *world.issuer.failure.lock().unwrap() = Some(FetchError::Unreachable("timed out".into()));
     assert_eq!(
-        code(world.assume(&role, &token(RSA_A, "a", claims(now)))).0,
+        code(world.assume(&role, &token(RSA_A, "a", claims(world.now())))).0,
         "IDPCommunicationError"
     );
+    // Each failure is remembered for 30 seconds before the issuer is tried again.
+    world.advance(30);
     *world.issuer.failure.lock().unwrap() = Some(FetchError::Untrusted("self-signed".into()));
-    let untrusted = code(world.assume(&role, &token(RSA_A, "a", claims(now))));
+    let untrusted = code(world.assume(&role, &token(RSA_A, "a", claims(world.now()))));
     assert_eq!(
         untrusted.1,
         "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint"
     );
+    world.advance(30);
     *world.issuer.failure.lock().unwrap() = None;
     let lying = json!({"issuer": "https://impostor.example.com", "jwks_uri": JWKS});
     world
@@ -458,7 +478,80 @@ fn fetch_failures_are_reported_as_aws_does() {
         .unwrap()
         .insert(DISCOVERY.to_owned(), lying.to_string().into_bytes());
     assert_eq!(
-        code(world.assume(&role, &token(RSA_A, "a", claims(now)))).0,
+        code(world.assume(&role, &token(RSA_A, "a", claims(world.now())))).0,
         "IDPRejectedClaim"
     );
+}
+
+#[test]
+fn a_failed_fetch_is_answered_again_without_fetching_for_30_seconds() {
+    let world = World::new();
+    world.provider();
+    let role = world.role("web", json!({}));
+    *world.issuer.failure.lock().unwrap() = Some(FetchError::Unreachable("timed out".into()));
+    for _ in 0..5 {
+        let (error, _) = code(world.assume(&role, &token(RSA_A, "a", claims(world.now()))));
+        assert_eq!(error, "IDPCommunicationError");
+    }
+    assert_eq!(world.fetches(), 1, "one fetch for five requests");
+    *world.issuer.failure.lock().unwrap() = None;
+    world.advance(29);
+    let (error, _) = code(world.assume(&role, &token(RSA_A, "a", claims(world.now()))));
+    assert_eq!(error, "IDPCommunicationError", "still remembered");
+    assert_eq!(world.fetches(), 1);
+    world.advance(1);
+    world
+        .assume(&role, &token(RSA_A, "a", claims(world.now())))
+        .unwrap();
+    assert_eq!(
+        world.fetches(),
+        3,
+        "tried again: discovery document and JWKS"
+    );
+}
+
+/// Runs `requests` AssumeRoleWithWebIdentity calls at once while the issuer does not answer,
+/// lets it answer once the first fetch has begun, and returns every call's result.
+fn assume_at_once(world: &World, role: &str, requests: usize) -> Vec<Result<Value, Error>> {
+    world.issuer.hold();
+    std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..requests)
+            .map(|_| scope.spawn(|| world.assume(role, &token(RSA_A, "a", claims(world.now())))))
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while world.fetches() == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // Time for the other calls to reach the issuer's keys while the fetch hangs (without
+        // single-flight each would start a fetch of its own). Not a measure of speed: the
+        // calls' results are the same however long this takes.
+        std::thread::sleep(Duration::from_millis(300));
+        world.issuer.release();
+        calls.into_iter().map(|call| call.join().unwrap()).collect()
+    })
+}
+
+#[test]
+fn concurrent_requests_for_one_issuer_share_one_fetch() {
+    let world = World::new();
+    world.provider();
+    let role = world.role("web", json!({}));
+    let results = assume_at_once(&world, &role, 8);
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(world.fetches(), 2, "one discovery document and one JWKS");
+}
+
+#[test]
+fn concurrent_requests_for_a_failing_issuer_share_one_failure() {
+    let world = World::new();
+    world.provider();
+    let role = world.role("web", json!({}));
+    *world.issuer.failure.lock().unwrap() = Some(FetchError::Unreachable("timed out".into()));
+    for result in assume_at_once(&world, &role, 8) {
+        assert_eq!(code(result).0, "IDPCommunicationError");
+    }
+    assert_eq!(world.fetches(), 1);
+    let (error, _) = code(world.assume(&role, &token(RSA_A, "a", claims(world.now()))));
+    assert_eq!(error, "IDPCommunicationError");
+    assert_eq!(world.fetches(), 1, "the failure is remembered");
 }

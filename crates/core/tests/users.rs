@@ -154,3 +154,63 @@ fn get_caller_identity() {
     assert_eq!(me["Arn"], "arn:aws:iam::111122223333:root");
     assert_eq!(me["Account"], "111122223333");
 }
+
+/// The `InvalidInput` AWS answers for a marker it did not issue for this listing.
+fn invalid_marker(result: Result<serde_json::Value, Error>) -> bool {
+    matches!(result, Err(Error::InvalidInput(ref m)) if m == "Invalid Marker.")
+}
+
+#[test]
+fn markers_are_sealed_for_their_operation_account_and_listing() {
+    let h = Harness::new();
+    for name in ["u0", "u1", "u2", "u3"] {
+        h.root_call("CreateUser", json!({"UserName": name, "Path": "/p/"}))
+            .unwrap();
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        h.root_call(
+            "CreateRole",
+            json!({"RoleName": name, "AssumeRolePolicyDocument": trust}),
+        )
+        .unwrap();
+    }
+    let first = h.root_call("ListUsers", json!({"MaxItems": 2})).unwrap();
+    let marker = first["Marker"].as_str().unwrap().to_owned();
+    // Opaque: neither the next name nor its hex spelling shows.
+    assert!(
+        !marker.contains("u2") && !marker.contains("7532"),
+        "{marker}"
+    );
+    let next = h
+        .root_call("ListUsers", json!({"Marker": marker, "MaxItems": 2}))
+        .unwrap();
+    assert_eq!(next["Users"][0]["UserName"], "u2");
+
+    // Another operation, even one over the same names, does not take it.
+    assert!(invalid_marker(
+        h.root_call("ListRoles", json!({"Marker": marker}))
+    ));
+    // Nor does the same operation over another listing (another path prefix).
+    assert!(invalid_marker(h.root_call(
+        "ListUsers",
+        json!({"Marker": marker, "PathPrefix": "/p/"})
+    )));
+    // Nor another account.
+    let other = h.service.create_account(Some("444455556666")).unwrap();
+    let other_root = warden_core::Caller {
+        account: other,
+        identity: warden_core::Identity::Root,
+        access_key_id: None,
+    };
+    assert!(invalid_marker(h.call(
+        &other_root,
+        "ListUsers",
+        json!({"Marker": marker})
+    )));
+    // A marker made by hand (the hex of a name, as markers once were) or altered is refused.
+    for forged in ["7532", "u2", "AAAA", &format!("{marker}A"), &marker[1..]] {
+        assert!(
+            invalid_marker(h.root_call("ListUsers", json!({"Marker": forged}))),
+            "{forged}"
+        );
+    }
+}

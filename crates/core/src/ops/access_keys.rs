@@ -171,7 +171,8 @@ fn list_access_keys(
         let keys = account(cx, state)?
             .keys_of(owner.user_id.as_deref())
             .map(|k| (format!("{:020}{}", k.created, k.id), k));
-        let page = super::paginate(keys, input.marker.as_deref(), input.max_items)?;
+        let scope = [owner.user_id.as_deref().unwrap_or_default()];
+        let page = super::paginate(cx, &scope, keys, input.marker.as_deref(), input.max_items)?;
         Ok(ListAccessKeysOutput {
             is_truncated: page.is_truncated(),
             access_key_metadata: page

@@ -131,7 +131,7 @@ fn list_account_aliases(cx: &Cx<'_>, input: ListAliasesInput) -> Result<ListAlia
             .alias
             .iter()
             .map(|a| (a.clone(), a.clone()));
-        let page = paginate(aliases, input.marker.as_deref(), input.max_items)?;
+        let page = paginate(cx, &[], aliases, input.marker.as_deref(), input.max_items)?;
         Ok(ListAliasesOutput {
             is_truncated: page.is_truncated(),
             account_aliases: page.items,

@@ -145,10 +145,13 @@ struct ListAttachedInput {
     max_items: Option<i64>,
 }
 
-/// One page of `holder`'s attached policies, in attachment order, under the path prefix.
+/// One page of `holder`'s attached policies, in attachment order, under the path prefix;
+/// `holder_id` is the holder's unique id.
 fn list_attached<H: Holder>(
+    cx: &Cx<'_>,
     state: &State,
     holder: &H,
+    holder_id: &str,
     input: &ListAttachedInput,
 ) -> Result<ListAttachedOutput, Error> {
     let policies = holder
@@ -158,7 +161,14 @@ fn list_attached<H: Holder>(
         .filter(|p| under_prefix(&p.path, input.path_prefix.as_deref()))
         .enumerate()
         .map(|(i, p)| (format!("{i:010}"), p));
-    let page = paginate(policies, input.marker.as_deref(), input.max_items)?;
+    let scope = [holder_id, input.path_prefix.as_deref().unwrap_or_default()];
+    let page = paginate(
+        cx,
+        &scope,
+        policies,
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
     Ok(ListAttachedOutput {
         is_truncated: page.is_truncated(),
         attached_policies: page
@@ -216,7 +226,7 @@ fn list_attached_user_policies(
             &input.user_name,
             &[],
         )?;
-        list_attached(state, user, &input.page)
+        list_attached(cx, state, user, &user.id, &input.page)
     })
 }
 
@@ -275,7 +285,7 @@ fn list_attached_group_policies(
             &input.group_name,
             &[],
         )?;
-        list_attached(state, group, &input.page)
+        list_attached(cx, state, group, &group.id, &input.page)
     })
 }
 
@@ -324,6 +334,6 @@ fn list_attached_role_policies(
             &input.role_name,
             &[],
         )?;
-        list_attached(state, role, &input.page)
+        list_attached(cx, state, role, &role.id, &input.page)
     })
 }

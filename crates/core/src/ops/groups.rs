@@ -156,7 +156,13 @@ fn get_group(cx: &Cx<'_>, input: GetGroupInput) -> Result<GetGroupOutput, Error>
             .iter()
             .filter(|(_, u)| u.groups.contains(&group.id))
             .map(|(key, u)| (key.clone(), u));
-        let page = paginate(members, input.marker.as_deref(), input.max_items)?;
+        let page = paginate(
+            cx,
+            &[&group.id],
+            members,
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         Ok(GetGroupOutput {
             group: WireGroup::new(group),
             is_truncated: page.is_truncated(),
@@ -189,6 +195,8 @@ fn list_groups(cx: &Cx<'_>, input: ListGroupsInput) -> Result<ListGroupsOutput, 
         cx.authorize(state, "iam:ListGroups", &arn, &[], &[])?;
         let prefix = input.path_prefix.as_deref();
         let page = paginate_map(
+            cx,
+            &[prefix.unwrap_or_default()],
             &account(cx, state)?.groups,
             |g| under_prefix(&g.path, prefix),
             input.marker.as_deref(),
@@ -347,7 +355,13 @@ fn list_groups_for_user(
             .map(|g| (g.name.to_lowercase(), g))
             .collect();
         groups.sort_by(|a, b| a.0.cmp(&b.0));
-        let page = paginate(groups, input.marker.as_deref(), input.max_items)?;
+        let page = paginate(
+            cx,
+            &[&user.id],
+            groups,
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         Ok(ListGroupsOutput {
             is_truncated: page.is_truncated(),
             groups: page.items.iter().map(|g| WireGroup::new(g)).collect(),

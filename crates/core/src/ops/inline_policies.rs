@@ -211,13 +211,20 @@ pub(crate) struct PolicyNames {
 
 /// List…Policies: the names of `holder`'s inline policies in name order, one page.
 pub(crate) fn list<H: InlineHolder>(
+    cx: &Cx<'_>,
     holder: &H,
     marker: Option<&str>,
     max_items: Option<i64>,
 ) -> Result<PolicyNames, Error> {
     let mut names: Vec<String> = holder.inline().iter().map(|p| p.name.clone()).collect();
     names.sort();
-    let page = paginate(names.into_iter().map(|n| (n.clone(), n)), marker, max_items)?;
+    let page = paginate(
+        cx,
+        &[holder.name()],
+        names.into_iter().map(|n| (n.clone(), n)),
+        marker,
+        max_items,
+    )?;
     Ok(PolicyNames {
         is_truncated: page.is_truncated(),
         policy_names: page.items,
@@ -330,6 +337,6 @@ fn list_policies<H: Lookup>(
 ) -> Result<PolicyNames, Error> {
     cx.service.read(|state| {
         let holder = H::authorized(cx, state, action, &input.holder)?;
-        list(holder, input.marker.as_deref(), input.max_items)
+        list(cx, holder, input.marker.as_deref(), input.max_items)
     })
 }

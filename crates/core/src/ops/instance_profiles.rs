@@ -218,14 +218,22 @@ struct ListOutput {
     marker: Option<String>,
 }
 
-/// One page of `profiles` (already filtered, in name order).
+/// One page of `profiles` (already filtered and in name order); `scope` names the filter.
 fn list_page<'a>(
+    cx: &Cx<'_>,
+    scope: &str,
     account: &AccountState,
     profiles: impl Iterator<Item = (&'a String, &'a InstanceProfile)>,
     marker: Option<&str>,
     max_items: Option<i64>,
 ) -> Result<ListOutput, Error> {
-    let page = paginate(profiles.map(|(key, p)| (key.clone(), p)), marker, max_items)?;
+    let page = paginate(
+        cx,
+        &[scope],
+        profiles.map(|(key, p)| (key.clone(), p)),
+        marker,
+        max_items,
+    )?;
     Ok(ListOutput {
         is_truncated: page.is_truncated(),
         instance_profiles: page
@@ -247,7 +255,15 @@ fn list_instance_profiles(cx: &Cx<'_>, input: ListInput) -> Result<ListOutput, E
             .instance_profiles
             .iter()
             .filter(|(_, p)| under_prefix(&p.path, prefix));
-        list_page(account, profiles, input.marker.as_deref(), input.max_items)
+        let scope = prefix.unwrap_or_default();
+        list_page(
+            cx,
+            scope,
+            account,
+            profiles,
+            input.marker.as_deref(),
+            input.max_items,
+        )
     })
 }
 
@@ -273,7 +289,14 @@ fn list_instance_profiles_for_role(cx: &Cx<'_>, input: ForRoleInput) -> Result<L
             .instance_profiles
             .iter()
             .filter(|(_, p)| p.roles.contains(&role.id));
-        list_page(account, profiles, input.marker.as_deref(), input.max_items)
+        list_page(
+            cx,
+            &role.id,
+            account,
+            profiles,
+            input.marker.as_deref(),
+            input.max_items,
+        )
     })
 }
 
@@ -409,6 +432,12 @@ fn list_instance_profile_tags(cx: &Cx<'_>, input: ListTagsInput) -> Result<ListT
     cx.service.read(|state| {
         let action = "iam:ListInstanceProfileTags";
         let profile = authorized_profile(cx, state, action, &input.instance_profile_name, &[])?;
-        list_tags(&profile.tags, input.marker.as_deref(), input.max_items)
+        list_tags(
+            cx,
+            &profile.id,
+            &profile.tags,
+            input.marker.as_deref(),
+            input.max_items,
+        )
     })
 }

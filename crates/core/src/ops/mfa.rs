@@ -551,7 +551,13 @@ fn list_mfa_devices(cx: &Cx<'_>, input: ListInput) -> Result<ListOutput, Error> 
         let devices = account(cx, state)?
             .mfa_devices_of(&user.id)
             .map(|d| (d.serial.to_lowercase(), d));
-        let page = super::paginate(devices, input.marker.as_deref(), input.max_items)?;
+        let page = super::paginate(
+            cx,
+            &[&user.id],
+            devices,
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         Ok(ListOutput {
             is_truncated: page.is_truncated(),
             mfa_devices: page
@@ -601,6 +607,8 @@ fn list_virtual_mfa_devices(
         };
         let account = account(cx, state)?;
         let page = super::paginate_map(
+            cx,
+            &[input.assignment_status.as_deref().unwrap_or("Any")],
             &account.mfa_devices,
             |d| wanted.is_none_or(|assigned| d.user.is_some() == assigned),
             input.marker.as_deref(),

@@ -381,7 +381,13 @@ fn list_provider_tags(cx: &Cx<'_>, input: ListTagsInput) -> Result<ListTagsOutpu
     cx.service.read(|state| {
         let action = "iam:ListOpenIDConnectProviderTags";
         let provider = authorized(cx, state, action, &input.arn, &[])?;
-        list_tags(&provider.tags, input.marker.as_deref(), input.max_items)
+        list_tags(
+            cx,
+            &input.arn,
+            &provider.tags,
+            input.marker.as_deref(),
+            input.max_items,
+        )
     })
 }
 

@@ -382,7 +382,13 @@ fn list_policies(cx: &Cx<'_>, input: ListPoliciesInput) -> Result<ListPoliciesOu
             policies.push((key, WirePolicy::new(policy, usage, false)));
         }
         policies.sort_by(|a, b| a.0.cmp(&b.0));
-        let page = paginate(policies, input.marker.as_deref(), input.max_items)?;
+        let scope = [
+            input.scope.as_deref().unwrap_or("All"),
+            input.path_prefix.as_deref().unwrap_or_default(),
+            if input.only_attached == Some(true) { "attached" } else { "" },
+            input.policy_usage_filter.as_deref().unwrap_or_default(),
+        ];
+        let page = paginate(cx, &scope, policies, input.marker.as_deref(), input.max_items)?;
         Ok(ListPoliciesOutput {
             is_truncated: page.is_truncated(),
             policies: page.items,

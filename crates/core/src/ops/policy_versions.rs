@@ -170,7 +170,13 @@ fn list_policy_versions(
             .map(|v| (format!("{:010}", u32::MAX - number(&v.id)), v))
             .collect();
         versions.sort_by(|a, b| a.0.cmp(&b.0));
-        let page = paginate(versions, input.marker.as_deref(), input.max_items)?;
+        let page = paginate(
+            cx,
+            &[&policy.id],
+            versions,
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         Ok(ListPolicyVersionsOutput {
             is_truncated: page.is_truncated(),
             versions: page

@@ -238,6 +238,8 @@ fn list_roles(cx: &Cx<'_>, input: ListRolesInput) -> Result<ListRolesOutput, Err
         cx.authorize(state, "iam:ListRoles", &arn, &[], &[])?;
         let prefix = input.path_prefix.as_deref();
         let page = paginate_map(
+            cx,
+            &[prefix.unwrap_or_default()],
             &account(cx, state)?.roles,
             |r| under_prefix(&r.path, prefix),
             input.marker.as_deref(),

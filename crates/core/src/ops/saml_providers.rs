@@ -367,7 +367,13 @@ struct ListTagsInput {
 fn list_provider_tags(cx: &Cx<'_>, input: ListTagsInput) -> Result<ListTagsOutput, Error> {
     cx.service.read(|state| {
         let provider = authorized(cx, state, "iam:ListSAMLProviderTags", &input.arn, &[])?;
-        list_tags(&provider.tags, input.marker.as_deref(), input.max_items)
+        list_tags(
+            cx,
+            &input.arn,
+            &provider.tags,
+            input.marker.as_deref(),
+            input.max_items,
+        )
     })
 }
 

@@ -57,8 +57,10 @@ pub(super) struct ListTagsOutput {
     marker: Option<String>,
 }
 
-/// One page of `tags`, sorted by key as AWS lists them.
+/// One page of `tags`, sorted by key as AWS lists them; `holder` names whose tags they are.
 pub(super) fn list_tags(
+    cx: &Cx<'_>,
+    holder: &str,
     tags: &[Tag],
     marker: Option<&str>,
     max_items: Option<i64>,
@@ -66,6 +68,8 @@ pub(super) fn list_tags(
     let mut sorted: Vec<&Tag> = tags.iter().collect();
     sorted.sort_by(|a, b| a.key.cmp(&b.key));
     let page = paginate(
+        cx,
+        &[holder],
         sorted.into_iter().map(|t| (t.key.clone(), t)),
         marker,
         max_items,
@@ -130,7 +134,13 @@ struct ListUserTagsInput {
 fn list_user_tags(cx: &Cx<'_>, input: ListUserTagsInput) -> Result<ListTagsOutput, Error> {
     cx.service.read(|state| {
         let user = authorized_user(cx, state, "iam:ListUserTags", &input.user_name, &[])?;
-        list_tags(&user.tags, input.marker.as_deref(), input.max_items)
+        list_tags(
+            cx,
+            &user.id,
+            &user.tags,
+            input.marker.as_deref(),
+            input.max_items,
+        )
     })
 }
 
@@ -209,6 +219,12 @@ struct ListPolicyTagsInput {
 fn list_policy_tags(cx: &Cx<'_>, input: ListPolicyTagsInput) -> Result<ListTagsOutput, Error> {
     cx.service.read(|state| {
         let policy = authorized_policy(cx, state, "iam:ListPolicyTags", &input.policy_arn, &[])?;
-        list_tags(&policy.tags, input.marker.as_deref(), input.max_items)
+        list_tags(
+            cx,
+            &policy.id,
+            &policy.tags,
+            input.marker.as_deref(),
+            input.max_items,
+        )
     })
 }

@@ -294,6 +294,8 @@ fn list_users(cx: &Cx<'_>, input: ListUsersInput) -> Result<ListUsersOutput, Err
         let account = account(cx, state)?;
         let prefix = input.path_prefix.as_deref();
         let page = paginate_map(
+            cx,
+            &[prefix.unwrap_or_default()],
             &account.users,
             |u| under_prefix(&u.path, prefix),
             input.marker.as_deref(),

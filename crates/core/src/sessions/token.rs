@@ -287,7 +287,14 @@ const fn base64url_values() -> [u8; 256] {
     values
 }
 
+/// Decodes base64url without padding, canonical encodings only: the text [`base64url`] writes
+/// for the bytes it decodes to. A dangling character (length 1 modulo 4) or unused trailing
+/// bits that are not zero make it another text for the same bytes, and it is refused, so one
+/// token has one spelling.
 fn from_base64url(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 4 == 1 {
+        return None;
+    }
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let mut buffer: u32 = 0;
     let mut held = 0;
@@ -303,7 +310,7 @@ fn from_base64url(text: &str) -> Option<Vec<u8>> {
             out.push((buffer >> held) as u8);
         }
     }
-    Some(out)
+    (buffer & ((1 << held) - 1) == 0).then_some(out)
 }
 
 #[cfg(test)]
@@ -355,6 +362,42 @@ mod tests {
         assert!(keys.open(&sealed.access_key_id, &base64url(&bytes)).is_ok());
         assert!(keys.open(&sealed.access_key_id, "not a token!").is_err());
         assert!(keys.open(&sealed.access_key_id, "").is_err());
+    }
+
+    #[test]
+    fn only_the_canonical_spelling_of_a_token_opens() {
+        let keys = TokenKeys::new(&MasterKey::from_bytes([3; 32]), 1);
+        let mut tried = 0;
+        for name in ["s", "s1", "s12", "s123"] {
+            let sealed = keys
+                .seal(
+                    &OsRandom,
+                    &Session {
+                        name: name.to_owned(),
+                        ..session()
+                    },
+                )
+                .unwrap();
+            let token = &sealed.token;
+            assert!(keys.open(&sealed.access_key_id, token).is_ok());
+            // A dangling sixth-of-a-byte, and padding, are no part of the encoding.
+            for longer in [format!("{token}A"), format!("{token}=")] {
+                assert!(keys.open(&sealed.access_key_id, &longer).is_err());
+            }
+            // Unused trailing bits set: another text that decodes to the same bytes.
+            if !token.len().is_multiple_of(4) {
+                let (body, last) = token.split_at(token.len() - 1);
+                let value = BASE64URL_VALUES[usize::from(last.as_bytes()[0])];
+                let other = format!("{body}{}", char::from(BASE64URL[usize::from(value | 1)]));
+                assert_eq!(from_base64url(&other), None);
+                assert!(keys.open(&sealed.access_key_id, &other).is_err(), "{other}");
+                tried += 1;
+            }
+        }
+        assert!(tried > 0, "no token had trailing bits");
+        assert_eq!(from_base64url("AAA"), Some(vec![0, 0]));
+        assert_eq!(from_base64url("AAB"), None);
+        assert_eq!(from_base64url("AAAAA"), None);
     }
 
     #[test]

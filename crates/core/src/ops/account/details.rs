@@ -222,7 +222,14 @@ pub(super) fn get_account_authorization_details(
             let used = aws.filter(|(_, p)| usage.contains_key(&policy_arn(p)));
             entries.extend(used.map(|(k, p)| (format!("5{k}"), Entry::Policy(p))));
         }
-        let page = paginate(entries, input.marker.as_deref(), input.max_items)?;
+        let filter = input.filter.join(",");
+        let page = paginate(
+            cx,
+            &[&filter],
+            entries,
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         let mut output = DetailsOutput {
             user_detail_list: Vec::new(),
             group_detail_list: Vec::new(),

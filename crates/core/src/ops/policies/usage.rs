@@ -184,7 +184,13 @@ fn list_entities_for_policy(
                 .filter(|(_, r)| under_prefix(&r.path, prefix) && uses(&r.attached, r.boundary.as_deref()));
             entities.extend(matching.map(|(key, r)| (format!("2{key}"), Entity::Role(r))));
         }
-        let page = paginate(entities, input.marker.as_deref(), input.max_items)?;
+        let scope = [
+            arn,
+            input.entity_filter.as_deref().unwrap_or_default(),
+            prefix.unwrap_or_default(),
+            input.policy_usage_filter.as_deref().unwrap_or_default(),
+        ];
+        let page = paginate(cx, &scope, entities, input.marker.as_deref(), input.max_items)?;
         let mut output = ListEntitiesOutput {
             is_truncated: page.is_truncated(),
             marker: page.marker,

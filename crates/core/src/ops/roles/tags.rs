@@ -66,6 +66,12 @@ pub(super) fn list_role_tags(
 ) -> Result<ListTagsOutput, Error> {
     cx.service.read(|state| {
         let role = authorized_role(cx, state, "iam:ListRoleTags", &input.role_name, &[])?;
-        list_tags(&role.tags, input.marker.as_deref(), input.max_items)
+        list_tags(
+            cx,
+            &role.id,
+            &role.tags,
+            input.marker.as_deref(),
+            input.max_items,
+        )
     })
 }
