@@ -2,11 +2,7 @@
 //! natural home: permissions boundaries from other accounts, and `aws:RequestedRegion` for
 //! IAM.
 
-#![expect(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    reason = "tests fail loudly"
-)]
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
 mod common;
 
@@ -24,6 +20,9 @@ fn failure(result: Result<Value, Error>) -> (String, String) {
         Ok(value) => unreachable!("expected an error, got {value}"),
     }
 }
+
+/// Makes an operation's input around a boundary ARN.
+type InputFor = fn(&str) -> Value;
 
 /// A user of the harness's account allowed everything.
 fn admin(h: &Harness, name: &str) -> Caller {
@@ -81,26 +80,23 @@ fn another_account_s_policy_is_answered_as_a_missing_boundary() {
     ]))}))
     .unwrap();
 
-    let attempts: [(&str, Box<dyn Fn(&str) -> Value>); 4] = [
+    let attempts: [(&str, InputFor); 4] = [
         (
             "CreateUser",
-            Box::new(|arn| json!({"UserName": "bob", "PermissionsBoundary": arn})),
+            (|arn| json!({"UserName": "bob", "PermissionsBoundary": arn})),
         ),
-        (
-            "CreateRole",
-            Box::new(|arn| {
-                json!({"RoleName": "svc", "PermissionsBoundary": arn, "AssumeRolePolicyDocument": doc(json!([
-                    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                ]))})
-            }),
-        ),
+        ("CreateRole", |arn| {
+            json!({"RoleName": "svc", "PermissionsBoundary": arn, "AssumeRolePolicyDocument": doc(json!([
+                {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ]))})
+        }),
         (
             "PutUserPermissionsBoundary",
-            Box::new(|arn| json!({"UserName": "alice", "PermissionsBoundary": arn})),
+            (|arn| json!({"UserName": "alice", "PermissionsBoundary": arn})),
         ),
         (
             "PutRolePermissionsBoundary",
-            Box::new(|arn| json!({"RoleName": "app", "PermissionsBoundary": arn})),
+            (|arn| json!({"RoleName": "app", "PermissionsBoundary": arn})),
         ),
     ];
     for (action, input) in &attempts {

@@ -85,7 +85,10 @@ impl Harness {
 
 impl Harness {
     /// Like [`Harness::call`], for a request signed for `region`.
-    #[allow(dead_code, reason = "only some of the suites that include this module use it")]
+    #[allow(
+        dead_code,
+        reason = "only some of the suites that include this module use it"
+    )]
     pub fn call_in(
         &self,
         region: &str,
