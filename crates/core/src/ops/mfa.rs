@@ -221,10 +221,23 @@ pub(crate) fn log_ended_lockouts(lifted: &[MfaCodeUse]) {
     }
 }
 
+/// STS's MFA check when a request gives a serial number or a code (AssumeRole,
+/// GetSessionToken): `None` when it gives neither, else [`use_caller_code`]'s answer.
+pub(crate) fn use_caller_code_if_given(
+    cx: &Cx<'_>,
+    serial: Option<&str>,
+    code: Option<&str>,
+) -> Result<Option<Timestamp>, Error> {
+    if serial.is_none() && code.is_none() {
+        return Ok(None);
+    }
+    use_caller_code(cx, serial, code).map(Some)
+}
+
 /// STS's MFA check: `serial` must be an MFA device enabled for the calling IAM user and
 /// `code` its current code, not used before. The outcome is committed before this returns
 /// (see the module's documentation). Returns when authentication took place.
-pub(crate) fn use_caller_code(
+fn use_caller_code(
     cx: &Cx<'_>,
     serial: Option<&str>,
     code: Option<&str>,

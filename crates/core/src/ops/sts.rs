@@ -157,15 +157,11 @@ fn get_session_token(
     input: GetSessionTokenInput,
 ) -> Result<GetSessionTokenOutput, Error> {
     let seconds = duration(cx, input.duration_seconds)?;
-    let mfa_time = if input.serial_number.is_some() || input.token_code.is_some() {
-        Some(super::mfa::use_caller_code(
-            cx,
-            input.serial_number.as_deref(),
-            input.token_code.as_deref(),
-        )?)
-    } else {
-        None
-    };
+    let mfa_time = super::mfa::use_caller_code_if_given(
+        cx,
+        input.serial_number.as_deref(),
+        input.token_code.as_deref(),
+    )?;
     let now = cx.service.now();
     let session = Session {
         kind: SessionKind::User,

@@ -97,15 +97,11 @@ pub(super) fn assume_role(cx: &Cx<'_>, input: AssumeRoleInput) -> Result<AssumeR
         (kept, asked) => kept.or_else(|| asked.clone()),
     };
     // The code is checked, and its use committed, before the decision that reads it.
-    let mfa_time = if input.serial_number.is_some() || input.token_code.is_some() {
-        Some(crate::ops::mfa::use_caller_code(
-            cx,
-            input.serial_number.as_deref(),
-            input.token_code.as_deref(),
-        )?)
-    } else {
-        None
-    };
+    let mfa_time = crate::ops::mfa::use_caller_code_if_given(
+        cx,
+        input.serial_number.as_deref(),
+        input.token_code.as_deref(),
+    )?;
     cx.service.read(|state| {
         let cached = cx.cached_caller(state)?;
         let role = state
