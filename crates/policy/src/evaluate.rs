@@ -121,7 +121,7 @@ fn kind_phrase(kind: PolicyKind) -> String {
 }
 
 /// A statement that matched, with what an explanation shows of it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MatchedStatement {
     pub policy_id: String,
     pub kind: PolicyKind,
