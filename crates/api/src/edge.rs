@@ -17,8 +17,9 @@ use serde_json::Value;
 use warden_core::{Caller, RequestInfo, Service};
 
 use crate::errors::ApiError;
+use crate::heavy::HeavyLimits;
 use crate::metrics::Metrics;
-use crate::model::Model;
+use crate::model::{Model, Operation};
 use crate::sigv4::{self, SigningKeyCache};
 
 /// Requests larger than this are refused before their body is read.
@@ -46,6 +47,7 @@ pub struct Edge {
     pub config: EdgeConfig,
     keys: SigningKeyCache,
     metrics: Metrics,
+    heavy: Arc<HeavyLimits>,
 }
 
 impl Edge {
@@ -55,6 +57,7 @@ impl Edge {
             config,
             keys: SigningKeyCache::default(),
             metrics: Metrics::default(),
+            heavy: HeavyLimits::for_this_machine(),
         }
     }
 }
@@ -445,6 +448,18 @@ async fn perform(
             ),
         )
     })?;
+    if crate::heavy::is_heavy(action) {
+        return perform_heavy(
+            edge,
+            authenticated.caller,
+            info,
+            action,
+            model,
+            operation,
+            params,
+        )
+        .await;
+    }
     let input = crate::query::decode(model, operation, &params)
         .map_err(|e| ApiError::validation(e.message))?;
     let output: Value = if read_only(action) {
@@ -469,4 +484,38 @@ async fn perform(
         &output,
         &info.request_id,
     ))
+}
+
+/// A heavy operation ([`crate::heavy`]): within its caller's and the global limits, decoded,
+/// performed and encoded on the blocking pool, never on the async workers. The slot goes
+/// with the work, so a client that hangs up does not free it while the work runs.
+async fn perform_heavy(
+    edge: &Arc<Edge>,
+    caller: Caller,
+    info: RequestInfo,
+    action: &str,
+    model: &'static Model,
+    operation: &'static Operation,
+    params: Vec<(String, String)>,
+) -> Result<String, ApiError> {
+    let slot = edge.heavy.acquire(&caller).await?;
+    let edge = Arc::clone(edge);
+    let action = action.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        let input = crate::query::decode(model, operation, &params)
+            .map_err(|e| ApiError::validation(e.message))?;
+        let output = edge
+            .service
+            .call(&caller, &info, &action, input)
+            .map_err(ApiError::from)?;
+        Ok(crate::xml::encode(
+            model,
+            operation,
+            &output,
+            &info.request_id,
+        ))
+    })
+    .await
+    .map_err(|_| ApiError::from(warden_core::Error::Internal("a worker failed".to_owned())))?
 }
