@@ -17,8 +17,9 @@ use serde_json::Value;
 use warden_core::{Caller, RequestInfo, Service};
 
 use crate::errors::ApiError;
+use crate::heavy::HeavyLimits;
 use crate::metrics::Metrics;
-use crate::model::Model;
+use crate::model::{Model, Operation};
 use crate::sigv4::{self, SigningKeyCache};
 
 /// Requests larger than this are refused before their body is read.
@@ -50,6 +51,7 @@ pub struct Edge {
     keys: SigningKeyCache,
     metrics: Metrics,
     pub(crate) federation: crate::unsigned::Federation,
+    heavy: Arc<HeavyLimits>,
 }
 
 impl Edge {
@@ -60,6 +62,7 @@ impl Edge {
             keys: SigningKeyCache::default(),
             metrics: Metrics::default(),
             federation: crate::unsigned::Federation::default(),
+            heavy: HeavyLimits::for_this_machine(),
         }
     }
 }
@@ -435,7 +438,7 @@ fn read_only(action: &str, params: &[(String, String)]) -> bool {
         return false;
     }
     action == "AssumeRole"
-        || ["Get", "List", "Simulate", "Decode"]
+        || ["Get", "List", "Decode"]
             .iter()
             .any(|p| action.starts_with(p))
 }
@@ -480,6 +483,18 @@ async fn perform(
             ),
         )
     })?;
+    if crate::heavy::is_heavy(action) {
+        return perform_heavy(
+            edge,
+            authenticated.caller,
+            info,
+            action,
+            model,
+            operation,
+            params,
+        )
+        .await;
+    }
     let input = crate::query::decode(model, operation, &params)
         .map_err(|e| ApiError::validation(e.message))?;
     let output: Value = if crate::unsigned::Federation::covers(action) {
@@ -513,6 +528,40 @@ async fn perform(
         &output,
         &info.request_id,
     ))
+}
+
+/// A heavy operation ([`crate::heavy`]): within its caller's and the global limits, decoded,
+/// performed and encoded on the blocking pool, never on the async workers. The slot goes
+/// with the work, so a client that hangs up does not free it while the work runs.
+async fn perform_heavy(
+    edge: &Arc<Edge>,
+    caller: Caller,
+    info: RequestInfo,
+    action: &str,
+    model: &'static Model,
+    operation: &'static Operation,
+    params: Vec<(String, String)>,
+) -> Result<String, ApiError> {
+    let slot = edge.heavy.acquire(&caller).await?;
+    let edge = Arc::clone(edge);
+    let action = action.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        let input = crate::query::decode(model, operation, &params)
+            .map_err(|e| ApiError::validation(e.message))?;
+        let output = edge
+            .service
+            .call(&caller, &info, &action, input)
+            .map_err(ApiError::from)?;
+        Ok(crate::xml::encode(
+            model,
+            operation,
+            &output,
+            &info.request_id,
+        ))
+    })
+    .await
+    .map_err(|_| ApiError::from(warden_core::Error::Internal("a worker failed".to_owned())))?
 }
 
 #[cfg(test)]

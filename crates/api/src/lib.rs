@@ -5,10 +5,13 @@
 //! botocore service [`model`], performed by `warden_core::Service::call`, and answered in
 //! AWS's XML by [`xml`]; every failure becomes AWS's error envelope through [`errors`].
 //! Unsigned STS calls (AssumeRoleWithWebIdentity) go to `warden_core::Service::call_unsigned`;
-//! [`oidc_fetch`] is the client that fetches identity providers' keys for the core.
+//! [`oidc_fetch`] is the client that fetches identity providers' keys for the core. Heavy
+//! operations (the policy simulator, account-wide reads) run off the async workers within the
+//! limits of [`heavy`].
 
 pub mod edge;
 pub mod errors;
+pub mod heavy;
 mod metrics;
 pub mod model;
 pub mod oidc_fetch;

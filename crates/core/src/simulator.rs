@@ -9,11 +9,20 @@
 //! their type, and a key may be given once; ResourceHandlingOption must be one of the four
 //! documented EC2 scenarios, and is otherwise not acted on (Warden does not model EC2); the
 //! Marker is the position of the next action's result.
+//!
+//! The work of one request is bounded, and AWS documents no bound of its own, so Warden sets
+//! them: at most [`MAX_EVALUATIONS`] actions × resources, [`MAX_CONTEXT_ENTRIES`] context
+//! entries of at most [`MAX_CONTEXT_VALUES`] values each (ValidationError beyond them, in
+//! AWS's words for a list that is too long), and one action on all its resources may cost at
+//! most [`MAX_PAGE_TESTS`] policy tests (LimitExceeded beyond it). Only the page asked for is
+//! evaluated, and a page holds the actions that fit in [`MAX_PAGE_TESTS`] (IAM may answer
+//! fewer than MaxItems results with IsTruncated), so a request costs its page, not its matrix.
 
 mod response;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -90,6 +99,17 @@ struct ContextEntry {
 }
 
 const DEFAULT_MAX_ITEMS: usize = 100;
+
+/// The most evaluations (one action on one resource each) one simulation may ask for:
+/// ActionNames times ResourceArns, or times one when it names no resource.
+pub const MAX_EVALUATIONS: usize = 10_000;
+/// The most ContextEntries one simulation may give.
+pub const MAX_CONTEXT_ENTRIES: usize = 100;
+/// The most ContextKeyValues one context entry may give.
+pub const MAX_CONTEXT_VALUES: usize = 100;
+/// The most policy tests ([`Simulation::evaluation_cost`] per resource) one page of results
+/// may make; a single action over all its resources must fit.
+pub const MAX_PAGE_TESTS: usize = 50_000;
 const HANDLING_OPTIONS: [&str; 4] = [
     "EC2-VPC-InstanceStore",
     "EC2-VPC-InstanceStore-Subnet",
@@ -114,6 +134,7 @@ impl Request {
     pub fn read(input: &Value) -> Result<Request, Error> {
         let input = Input::deserialize(input)
             .map_err(|e| Error::ValidationError(format!("invalid request: {e}")))?;
+        check_size(&input)?;
         if input.permissions_boundary_policy_input_list.len() > 1 {
             return Err(invalid(format!(
                 "You can input only one permissions boundary in PermissionsBoundaryPolicyInputList; {} were given.",
@@ -226,10 +247,36 @@ impl Request {
         }
     }
 
-    /// Runs the simulation and answers with the page of results asked for.
-    pub fn respond(&self) -> Response {
-        let results = self.simulation.run();
-        response::page(&results, self.start, self.max_items, &self.labels)
+    /// Runs the simulation for the page of results asked for, and answers with it. The page
+    /// holds at most MaxItems actions, and no more than fit in [`MAX_PAGE_TESTS`]; the actions
+    /// outside it are not evaluated.
+    pub fn respond(&self) -> Result<Response, Error> {
+        let simulation = &self.simulation;
+        let per_action = simulation
+            .evaluation_cost()
+            .saturating_mul(simulation.resource_count());
+        if per_action > MAX_PAGE_TESTS {
+            tracing::info!(
+                tests_per_action = per_action,
+                resources = simulation.resource_count(),
+                limit = MAX_PAGE_TESTS,
+                "simulation refused: one action on its resources would test its policies too many times"
+            );
+            return Err(Error::LimitExceeded(format!(
+                "Cannot exceed quota for TestsPerSimulatedAction: {MAX_PAGE_TESTS}"
+            )));
+        }
+        let fitting = MAX_PAGE_TESTS / per_action.max(1);
+        let mut results = simulation.results(self.start);
+        let page: Vec<_> = results.by_ref().take(self.max_items.min(fitting)).collect();
+        let is_truncated = results.len() > 0;
+        Ok(response::page(
+            &page,
+            self.start,
+            is_truncated,
+            results.evaluations(),
+            &self.labels,
+        ))
     }
 }
 
@@ -242,12 +289,65 @@ pub fn input_policies(texts: &[String]) -> Result<Vec<InputPolicy>, Error> {
 /// (GetContextKeysFor…Policy's ContextKeyNames).
 pub fn context_key_names<'p>(policies: impl IntoIterator<Item = &'p Policy>) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for key in policies.into_iter().flat_map(Policy::context_keys) {
-        if !names.iter().any(|k| k.eq_ignore_ascii_case(&key)) {
+        if seen.insert(key.to_ascii_lowercase()) {
             names.push(key);
         }
     }
     names
+}
+
+/// Refuses a simulation bigger than Warden evaluates: too many actions × resources, context
+/// entries or values of one entry. The message is AWS's for a list that is too long; the log
+/// says which bound it was.
+fn check_size(input: &Input) -> Result<(), Error> {
+    let too_long = |member: &str, max: usize| {
+        Error::ValidationError(format!(
+            "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+        ))
+    };
+    let actions = input.action_names.len();
+    let resources = input.resource_arns.len().max(1);
+    if actions > MAX_EVALUATIONS {
+        tracing::info!(
+            actions,
+            limit = MAX_EVALUATIONS,
+            "simulation refused: too many actions"
+        );
+        return Err(too_long("actionNames", MAX_EVALUATIONS));
+    }
+    if actions.saturating_mul(resources) > MAX_EVALUATIONS {
+        tracing::info!(
+            actions,
+            resources,
+            limit = MAX_EVALUATIONS,
+            "simulation refused: actions × resources exceed the evaluations one simulation may ask for"
+        );
+        return Err(too_long("resourceArns", MAX_EVALUATIONS / actions.max(1)));
+    }
+    if input.context_entries.len() > MAX_CONTEXT_ENTRIES {
+        tracing::info!(
+            entries = input.context_entries.len(),
+            limit = MAX_CONTEXT_ENTRIES,
+            "simulation refused: too many context entries"
+        );
+        return Err(too_long("contextEntries", MAX_CONTEXT_ENTRIES));
+    }
+    for (i, entry) in input.context_entries.iter().enumerate() {
+        if entry.context_key_values.len() > MAX_CONTEXT_VALUES {
+            tracing::info!(
+                values = entry.context_key_values.len(),
+                limit = MAX_CONTEXT_VALUES,
+                "simulation refused: too many values for one context key"
+            );
+            return Err(too_long(
+                &format!("contextEntries.{}.member.contextKeyValues", i + 1),
+                MAX_CONTEXT_VALUES,
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn invalid(message: impl Into<String>) -> Error {

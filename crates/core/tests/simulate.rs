@@ -644,3 +644,175 @@ fn context_keys_of_custom_and_principal_policies() {
         .unwrap_err();
     assert!(matches!(error, Error::InvalidInput(_)), "{error}");
 }
+
+const ALLOW_EVERYTHING: &str =
+    r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
+
+/// `n` distinct S3 action names.
+fn actions(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("s3:Action{i}")).collect()
+}
+
+/// `n` distinct bucket ARNs.
+fn buckets(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("arn:aws:s3:::bucket{i}")).collect()
+}
+
+/// A policy of `n` statements, each one action pattern and one resource pattern: three tests
+/// per statement for one evaluation.
+fn statements(n: usize) -> String {
+    let statement = r#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::bucket*"}"#;
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        vec![statement; n].join(",")
+    )
+}
+
+/// AWS's ValidationError for a list longer than `max`.
+fn too_long(member: &str, max: usize) -> Error {
+    Error::ValidationError(format!(
+        "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+    ))
+}
+
+fn with_members(base: Value, extra: Value) -> Value {
+    let mut input = base;
+    if let (Value::Object(base), Value::Object(extra)) = (&mut input, extra) {
+        base.extend(extra);
+    }
+    input
+}
+
+#[test]
+fn simulations_beyond_warden_bounds_are_refused_in_aws_words() {
+    let h = Harness::new();
+    let simulate = |extra: Value| {
+        let input = with_members(json!({"PolicyInputList": [ALLOW_EVERYTHING]}), extra);
+        h.root_call("SimulateCustomPolicy", input)
+    };
+    assert_eq!(
+        simulate(json!({"ActionNames": actions(10_001)})).unwrap_err(),
+        too_long("actionNames", 10_000)
+    );
+    // 101 actions × 100 resources: with 101 actions, 99 resources fit in 10,000 evaluations.
+    assert_eq!(
+        simulate(json!({"ActionNames": actions(101), "ResourceArns": buckets(100)})).unwrap_err(),
+        too_long("resourceArns", 99)
+    );
+    let at_the_bound =
+        simulate(json!({"ActionNames": actions(100), "ResourceArns": buckets(100), "MaxItems": 1}))
+            .unwrap();
+    assert_eq!(at_the_bound["IsTruncated"], true);
+
+    let entry = |i: usize, values: usize| {
+        json!({
+            "ContextKeyName": format!("aws:PrincipalTag/k{i}"),
+            "ContextKeyValues": vec!["v"; values],
+            "ContextKeyType": "stringList",
+        })
+    };
+    let entries: Vec<Value> = (0..101).map(|i| entry(i, 1)).collect();
+    assert_eq!(
+        simulate(json!({"ActionNames": ["s3:GetObject"], "ContextEntries": entries})).unwrap_err(),
+        too_long("contextEntries", 100)
+    );
+    let entries = vec![entry(0, 100), entry(1, 101)];
+    assert_eq!(
+        simulate(json!({"ActionNames": ["s3:GetObject"], "ContextEntries": entries})).unwrap_err(),
+        too_long("contextEntries.2.member.contextKeyValues", 100)
+    );
+
+    // One action on its resources may make at most 50,000 policy tests: 50 statements of
+    // three tests each on 333 resources fit (49,950), on 334 they do not (50,100).
+    let fifty = statements(50);
+    let action_on = |resources: usize| {
+        h.root_call(
+            "SimulateCustomPolicy",
+            json!({
+                "PolicyInputList": [fifty],
+                "ActionNames": ["s3:GetObject"],
+                "ResourceArns": buckets(resources),
+            }),
+        )
+    };
+    assert_eq!(results(&action_on(333).unwrap()).len(), 1);
+    assert_eq!(
+        action_on(334).unwrap_err(),
+        Error::LimitExceeded("Cannot exceed quota for TestsPerSimulatedAction: 50000".to_owned())
+    );
+
+    // SimulatePrincipalPolicy reads its members by the same rules.
+    h.root_call("CreateUser", json!({"UserName": "big"}))
+        .unwrap();
+    let error = h
+        .root_call(
+            "SimulatePrincipalPolicy",
+            json!({"PolicySourceArn": user_arn("big"), "ActionNames": actions(10_001)}),
+        )
+        .unwrap_err();
+    assert_eq!(error, too_long("actionNames", 10_000));
+}
+
+#[test]
+fn a_page_evaluates_its_own_actions_only() {
+    use warden_core::simulator::Request;
+
+    // 100 actions on 100 resources: 10,000 evaluations in all, 100 per action.
+    let mut input = json!({
+        "PolicyInputList": [ALLOW_EVERYTHING],
+        "ActionNames": actions(100),
+        "ResourceArns": buckets(100),
+        "MaxItems": 1,
+    });
+    let first = Request::custom(&input).unwrap().respond().unwrap();
+    assert_eq!(
+        first.evaluations(),
+        100,
+        "the first page evaluates its one action"
+    );
+    let first = serde_json::to_value(&first).unwrap();
+    assert_eq!(first["IsTruncated"], true);
+    assert_eq!(first["Marker"], "1");
+    assert_eq!(decisions(&first), pairs(&[("s3:Action0", "allowed")]));
+
+    input["Marker"] = json!("99");
+    let last = Request::custom(&input).unwrap().respond().unwrap();
+    assert_eq!(
+        last.evaluations(),
+        100,
+        "the last page evaluates its one action"
+    );
+    let last = serde_json::to_value(&last).unwrap();
+    assert_eq!(last["IsTruncated"], false);
+    assert_eq!(decisions(&last), pairs(&[("s3:Action99", "allowed")]));
+}
+
+#[test]
+fn pages_hold_the_actions_that_fit_and_together_answer_every_action() {
+    let h = Harness::new();
+    // 100 statements of three tests on 20 resources: 6,000 tests per action, so a page holds
+    // 8 actions (48,000 tests) although MaxItems asks for 100.
+    let mut input = json!({
+        "PolicyInputList": [statements(100)],
+        "ActionNames": actions(30),
+        "ResourceArns": buckets(20),
+    });
+    let mut pages = Vec::new();
+    let mut answered = Vec::new();
+    loop {
+        let page = h.root_call("SimulateCustomPolicy", input.clone()).unwrap();
+        pages.push(results(&page).len());
+        answered.extend(decisions(&page));
+        if page["IsTruncated"] == false {
+            assert!(page.get("Marker").is_none());
+            break;
+        }
+        input["Marker"] = page["Marker"].clone();
+    }
+    assert_eq!(pages, [8, 8, 8, 6]);
+    let expected: Vec<(String, String)> = actions(30)
+        .into_iter()
+        .map(|action| (action, "allowed".to_owned()))
+        .collect();
+    assert_eq!(answered, expected);
+}

@@ -6,6 +6,8 @@
 //! policies must otherwise allow, and a permissions boundary and session policies cap what
 //! they allow. Cross-account requests need both the identity side and the resource side.
 
+use std::collections::HashSet;
+
 use crate::context::Request;
 use crate::json::Position;
 use crate::policy::{Effect, PolicyKind, Statement};
@@ -121,7 +123,7 @@ fn kind_phrase(kind: PolicyKind) -> String {
 }
 
 /// A statement that matched, with what an explanation shows of it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MatchedStatement {
     pub policy_id: String,
     pub kind: PolicyKind,
@@ -186,7 +188,11 @@ impl Observer for FastPath {
 struct Collector {
     kind: Option<PolicyKind>,
     matched: Vec<MatchedStatement>,
+    /// The (policy id, statement index, kind) of each of `matched`.
+    matched_seen: HashSet<(String, usize, PolicyKind)>,
     missing: Vec<String>,
+    /// Each of `missing`, lower-cased.
+    missing_seen: HashSet<String>,
 }
 
 impl Observer for Collector {
@@ -196,7 +202,7 @@ impl Observer for Collector {
 
     fn applicable(&mut self, _: &Statement, missing: &mut dyn Iterator<Item = &str>) {
         for key in missing {
-            if !self.missing.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+            if self.missing_seen.insert(key.to_ascii_lowercase()) {
                 self.missing.push(key.to_owned());
             }
         }
@@ -212,10 +218,9 @@ impl Observer for Collector {
         // A statement listed under several actions of the set's index is scanned more than
         // once; one managed policy can also be attached and be the boundary (same id, another
         // kind), and then it matched twice.
-        if self
-            .matched
-            .iter()
-            .any(|m| m.policy_id == policy_id && m.index == index && m.kind == kind)
+        if !self
+            .matched_seen
+            .insert((policy_id.to_owned(), index, kind))
         {
             return;
         }

@@ -3,6 +3,8 @@
 mod parse;
 mod print;
 
+use std::collections::HashSet;
+
 use crate::arn::ArnPattern;
 use crate::condition::Condition;
 use crate::context::Context;
@@ -191,8 +193,9 @@ impl Policy {
     /// de-duplicated case-insensitively, in document order.
     pub fn context_keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         let mut push = |key: &str| {
-            if !keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+            if seen.insert(key.to_ascii_lowercase()) {
                 keys.push(key.to_owned());
             }
         };
@@ -216,6 +219,24 @@ impl Policy {
 }
 
 impl Statement {
+    /// An upper bound on the tests deciding one request against this statement makes: one
+    /// for the statement, one per action, resource and principal pattern, and per condition
+    /// its values times the request's values for its key.
+    pub(crate) fn tests(&self, context: &Context) -> usize {
+        let patterns = self.action.patterns.len()
+            + self.resource.as_ref().map_or(0, |r| r.patterns.len())
+            + self.principal.as_ref().map_or(0, |p| p.values.len());
+        self.conditions
+            .iter()
+            .map(|condition| {
+                let requested = context
+                    .get_folded(&condition.folded_key)
+                    .map_or(1, |value| value.values().len().max(1));
+                condition.raw_values.len().max(1).saturating_mul(requested)
+            })
+            .fold(patterns.saturating_add(1), usize::saturating_add)
+    }
+
     pub fn sid(&self) -> Option<&str> {
         self.sid.as_deref()
     }

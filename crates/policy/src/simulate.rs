@@ -4,10 +4,12 @@
 //!
 //! A [`Simulation`] is typed input: parsed policies with the ids results report for them
 //! (`PolicyInputList.1`, `ResourcePolicy`, …), the actions and resources, the caller and the
-//! request context. [`Simulation::run`] evaluates every action on every resource with the
+//! request context. [`Simulation::results`] evaluates each action on every resource with the
 //! very engine that enforces ([`Policies::explain`]) and folds the answers per action, as AWS's
 //! simulator does: one [`ActionResult`] per action whose top-level outcome is the most
-//! restrictive over its resources, with one [`ResourceResult`] per resource.
+//! restrictive over its resources, with one [`ResourceResult`] per resource. It evaluates an
+//! action only when asked for its result, so a page of results costs that page alone;
+//! [`Simulation::evaluation_cost`] bounds what one evaluation costs, for callers that budget.
 //!
 //! Where AWS's documentation is silent, the simulator does this:
 //! - Without a caller, the caller is an IAM user of no particular account, and every resource
@@ -18,6 +20,8 @@
 //!   boundary's (AWS's sample responses do the same); an explicit deny lists every matching
 //!   Deny, the boundary's included; an implicit deny lists none.
 
+use std::collections::HashSet;
+use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -135,31 +139,46 @@ impl ValueType {
 impl Simulation {
     /// Evaluates every action on every resource, in the order given.
     pub fn run(&self) -> Vec<ActionResult> {
-        let sets = Sets::new(self);
-        let any = ["*".to_owned()];
-        let resources = if self.resources.is_empty() {
-            &any[..]
-        } else {
-            &self.resources[..]
-        };
-        let anonymous = Principal {
-            kind: PrincipalKind::User,
-            account: String::new(),
-            arn: String::new(),
-            role_arn: None,
-            id: None,
-        };
-        let caller = self.caller.as_ref().unwrap_or(&anonymous);
-        self.actions
+        self.results(0).collect()
+    }
+
+    /// The results of the actions from the `start`th on, in the order given. Each action is
+    /// evaluated when the iterator reaches it: actions before `start` and after the last
+    /// result taken are never evaluated.
+    pub fn results(&self, start: usize) -> Results<'_> {
+        Results {
+            simulation: self,
+            sets: Sets::new(self),
+            anonymous: Principal {
+                kind: PrincipalKind::User,
+                account: String::new(),
+                arn: String::new(),
+                role_arn: None,
+                id: None,
+            },
+            next: start,
+            evaluations: 0,
+        }
+    }
+
+    /// The resources each action is evaluated on: those given, or `*`.
+    pub fn resource_count(&self) -> usize {
+        self.resources.len().max(1)
+    }
+
+    /// An upper bound on the tests one evaluation (one action on one resource) makes: for
+    /// each statement of each policy, one for the statement and one per action, resource and
+    /// principal pattern; for each of its conditions, the condition's values times the
+    /// context's values for its key. What one action costs is this times
+    /// [`Simulation::resource_count`].
+    pub fn evaluation_cost(&self) -> usize {
+        self.identity
             .iter()
-            .map(|action| {
-                let results = resources
-                    .iter()
-                    .map(|resource| self.evaluate(&sets, caller, action, resource))
-                    .collect();
-                fold(action, results)
-            })
-            .collect()
+            .chain(&self.boundary)
+            .chain(&self.resource_policy)
+            .flat_map(|input| input.policy.statements())
+            .map(|statement| statement.tests(&self.context))
+            .fold(0, usize::saturating_add)
     }
 
     fn evaluate(
@@ -235,6 +254,64 @@ impl Simulation {
     }
 }
 
+/// The results of a simulation's actions, evaluated one action at a time
+/// ([`Simulation::results`]).
+pub struct Results<'s> {
+    simulation: &'s Simulation,
+    sets: Sets,
+    anonymous: Principal,
+    /// The index of the next action to evaluate.
+    next: usize,
+    evaluations: usize,
+}
+
+impl Results<'_> {
+    /// How many evaluations (one action on one resource each) the results taken so far made.
+    pub fn evaluations(&self) -> usize {
+        self.evaluations
+    }
+}
+
+impl fmt::Debug for Results<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Results")
+            .field("next", &self.next)
+            .field("remaining", &self.len())
+            .field("evaluations", &self.evaluations)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Iterator for Results<'_> {
+    type Item = ActionResult;
+
+    fn next(&mut self) -> Option<ActionResult> {
+        let simulation = self.simulation;
+        let action = simulation.actions.get(self.next)?;
+        self.next += 1;
+        let any = ["*".to_owned()];
+        let resources = if simulation.resources.is_empty() {
+            &any[..]
+        } else {
+            &simulation.resources[..]
+        };
+        let caller = simulation.caller.as_ref().unwrap_or(&self.anonymous);
+        let results = resources
+            .iter()
+            .map(|resource| simulation.evaluate(&self.sets, caller, action, resource))
+            .collect();
+        self.evaluations += resources.len();
+        Some(fold(action, results))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let remaining = self.simulation.actions.len().saturating_sub(self.next);
+        (remaining, Some(remaining))
+    }
+}
+
+impl ExactSizeIterator for Results<'_> {}
+
 /// The simulation's policies, compiled once for every request.
 struct Sets {
     identity: PolicySet,
@@ -307,19 +384,21 @@ fn fold(action: &str, resources: Vec<ResourceResult>) -> ActionResult {
         .map(|r| r.outcome)
         .fold(Outcome::Allowed, strictest);
     let mut matched: Vec<MatchedStatement> = Vec::new();
+    let mut seen: HashSet<&MatchedStatement> = HashSet::new();
     let mut missing_context: Vec<String> = Vec::new();
+    let mut missing_seen: HashSet<String> = HashSet::new();
     let mut decision_details: Option<Vec<(PolicyKind, Outcome)>> = None;
     let mut boundary_allows = None;
     for result in &resources {
         if result.outcome == outcome {
             for statement in &result.matched {
-                if !matched.contains(statement) {
+                if seen.insert(statement) {
                     matched.push(statement.clone());
                 }
             }
         }
         for key in &result.missing_context {
-            if !missing_context.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+            if missing_seen.insert(key.to_ascii_lowercase()) {
                 missing_context.push(key.clone());
             }
         }

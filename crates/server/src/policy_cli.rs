@@ -150,7 +150,18 @@ fn simulate(argument: &str) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(error.exit_status()));
         }
     };
-    let text = to_text(&request.respond()).context("cannot write the response as JSON")?;
+    let response = match request.respond() {
+        Ok(response) => response,
+        Err(error) => {
+            let error = input::InputError::Service {
+                code: error.code(),
+                message: error.message().to_owned(),
+            };
+            eprintln!("\n{error}");
+            return Ok(ExitCode::from(error.exit_status()));
+        }
+    };
+    let text = to_text(&response).context("cannot write the response as JSON")?;
     let mut out = io::stdout().lock();
     writeln!(out, "{text}")?;
     out.flush()?;

@@ -46,7 +46,7 @@ pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
 fn simulate_custom_policy(cx: &Cx<'_>, input: Value) -> Result<Response, Error> {
     cx.service
         .read(|state| cx.authorize(state, "iam:SimulateCustomPolicy", "*", &[], &[]))?;
-    Ok(Request::custom(&input)?.respond())
+    Request::custom(&input)?.respond()
 }
 
 #[derive(Deserialize)]
@@ -65,7 +65,7 @@ fn simulate_principal_policy(cx: &Cx<'_>, input: Value) -> Result<Response, Erro
         principal::prepare(cx, state, entity, &mut request)?;
         Ok(request)
     })?;
-    Ok(request.respond())
+    request.respond()
 }
 
 #[derive(Deserialize)]

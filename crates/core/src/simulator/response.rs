@@ -25,6 +25,17 @@ pub struct Response {
     is_truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     marker: Option<String>,
+    /// How many evaluations (one action on one resource each) answering took.
+    #[serde(skip)]
+    evaluations: usize,
+}
+
+impl Response {
+    /// How many evaluations (one action on one resource each) this page took: the page's
+    /// actions times their resources, whatever the size of the whole simulation.
+    pub fn evaluations(&self) -> usize {
+        self.evaluations
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -78,22 +89,23 @@ struct BoundaryDetail {
     allowed_by_permissions_boundary: bool,
 }
 
-/// The page of `results` that starts at `start` and holds at most `max_items`; `labels`
-/// name the policies that are not reported under their simulation ids.
+/// The page of results `page`, which starts at the `start`th action and took `evaluations`;
+/// when more actions follow, the marker is the position of the next. `labels` name the
+/// policies that are not reported under their simulation ids.
 pub(super) fn page(
-    results: &[ActionResult],
+    page: &[ActionResult],
     start: usize,
-    max_items: usize,
+    is_truncated: bool,
+    evaluations: usize,
     labels: &[Label],
 ) -> Response {
-    let end = start.saturating_add(max_items).min(results.len());
-    let page = results.get(start..end).unwrap_or_default();
-    let is_truncated = end < results.len();
+    let end = start.saturating_add(page.len());
     let namer = Namer { labels };
     Response {
         evaluation_results: page.iter().map(|r| namer.evaluation_result(r)).collect(),
         is_truncated,
         marker: is_truncated.then(|| end.to_string()),
+        evaluations,
     }
 }
 

@@ -234,7 +234,7 @@ fn own_policies_come_first_and_are_named_by_their_labels() {
     assert_eq!(ids, ["arn:u inline policy P", "arn:m", "PolicyInputList.1"]);
     assert_eq!(request.simulation.boundary.as_ref().unwrap().id, "arn:b");
 
-    let response = serde_json::to_value(request.respond()).unwrap();
+    let response = serde_json::to_value(request.respond().unwrap()).unwrap();
     let result = &response["EvaluationResults"][0];
     assert_eq!(result["EvalDecision"], "explicitDeny");
     let sources: Vec<(&str, &str)> = result["MatchedStatements"]

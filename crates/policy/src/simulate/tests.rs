@@ -282,3 +282,76 @@ fn source_types_are_aws_names() {
         "Permissions Boundary Policy"
     );
 }
+
+#[test]
+fn results_evaluate_only_the_actions_taken() {
+    let policy = r#"{"Statement":[
+        {"Effect":"Allow","Action":"s3:*","Resource":"*"},
+        {"Effect":"Deny","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::logs/*"}]}"#;
+    let simulation = Simulation {
+        identity: identity(&[policy]),
+        actions: strings(&[
+            "s3:GetObject",
+            "s3:PutObject",
+            "s3:DeleteObject",
+            "ec2:RunInstances",
+        ]),
+        resources: strings(&["arn:aws:s3:::logs/a", "arn:aws:s3:::data/b"]),
+        ..Simulation::default()
+    };
+    let all = simulation.run();
+    let mut results = simulation.results(1);
+    assert_eq!(results.len(), 3);
+    assert_eq!(
+        results.evaluations(),
+        0,
+        "nothing is evaluated before it is asked for"
+    );
+    let page: Vec<ActionResult> = results.by_ref().take(2).collect();
+    assert_eq!(page, all[1..3]);
+    assert_eq!(results.evaluations(), 2 * 2, "two actions on two resources");
+    assert_eq!(results.len(), 1);
+    assert_eq!(results.next().as_ref(), all.get(3));
+    assert_eq!(results.next(), None);
+    assert_eq!(results.evaluations(), 3 * 2);
+    assert_eq!(simulation.results(9).next(), None);
+}
+
+#[test]
+fn without_resources_each_action_is_evaluated_once_on_any() {
+    let simulation = Simulation {
+        identity: identity(&[DATED]),
+        actions: strings(&["dynamodb:GetItem", "dynamodb:PutItem"]),
+        ..Simulation::default()
+    };
+    assert_eq!(simulation.resource_count(), 1);
+    let mut results = simulation.results(0);
+    assert_eq!(results.next().unwrap().resources[0].resource, "*");
+    assert_eq!(results.evaluations(), 1);
+}
+
+#[test]
+fn the_evaluation_cost_counts_patterns_and_condition_values_times_context_values() {
+    // Statement 1: itself, 2 actions, 1 resource, a condition of 3 values on a key the
+    // context holds 4 values for, and one of 1 value on a key it lacks: 1 + 2 + 1 + 12 + 1.
+    // Statement 2: itself, 1 action, 2 resources: 4. The boundary: itself, 1 action, 1
+    // resource: 3. The resource policy: itself, 1 action, 1 resource, 1 principal: 4.
+    let identity_policy = r#"{"Statement":[
+        {"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"*",
+         "Condition":{"ForAnyValue:StringLike":{"aws:TagKeys":["a*","b*","c*"]},
+                      "StringEquals":{"aws:username":"alice"}}},
+        {"Effect":"Deny","Action":"s3:DeleteObject","Resource":["arn:aws:s3:::a/*","arn:aws:s3:::b/*"]}]}"#;
+    let boundary = r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
+    let resource = r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"s3:*","Resource":"*"}}"#;
+    let mut context = Context::new();
+    context.insert("aws:TagKeys", strings(&["w", "x", "y", "z"]));
+    let simulation = Simulation {
+        identity: identity(&[identity_policy]),
+        boundary: Some(input("Boundary", boundary, PolicyKind::Boundary)),
+        resource_policy: Some(input("ResourcePolicy", resource, PolicyKind::Resource)),
+        actions: strings(&["s3:GetObject"]),
+        context,
+        ..Simulation::default()
+    };
+    assert_eq!(simulation.evaluation_cost(), 17 + 4 + 3 + 4);
+}

@@ -336,3 +336,32 @@ fn bad_input_fails_as_the_aws_cli_fails() {
         run.stderr
     );
 }
+
+#[test]
+fn simulations_beyond_warden_bounds_fail_as_the_service_does() {
+    let statement = r#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::bucket*"}"#;
+    let policy = format!(r#"{{"Statement":[{}]}}"#, vec![statement; 50].join(","));
+    let buckets: Vec<String> = (0..334)
+        .map(|i| format!("arn:aws:s3:::bucket{i}"))
+        .collect();
+    // 50 statements of three tests on 334 resources: 50,100 tests for the one action.
+    let run = simulate(&json!({
+        "PolicyInputList": [policy],
+        "ActionNames": ["s3:GetObject"],
+        "ResourceArns": buckets,
+    }));
+    assert_eq!(run.status, Some(254));
+    assert!(run.stdout.is_empty());
+    assert_eq!(
+        run.stderr,
+        "\nAn error occurred (LimitExceeded) when calling the SimulateCustomPolicy operation: Cannot exceed quota for TestsPerSimulatedAction: 50000\n"
+    );
+
+    let actions: Vec<String> = (0..10_001).map(|i| format!("s3:Action{i}")).collect();
+    let run = simulate(&json!({"PolicyInputList": [policy], "ActionNames": actions}));
+    assert_eq!(run.status, Some(254));
+    assert_eq!(
+        run.stderr,
+        "\nAn error occurred (ValidationError) when calling the SimulateCustomPolicy operation: 1 validation error detected: Value at 'actionNames' failed to satisfy constraint: Member must have length less than or equal to 10000\n"
+    );
+}
