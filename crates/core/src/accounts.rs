@@ -44,138 +44,160 @@ impl Service {
     /// Creates an account (a random 12-digit id unless `id` is given) with its root user.
     pub fn create_account(&self, id: Option<&str>) -> Result<String, Error> {
         self.write(|state| {
-            let id = match id {
-                Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => {
-                    id.to_owned()
-                }
-                Some(id) => {
-                    return Err(Error::InvalidInput(format!(
-                        "`{id}` is not a 12-digit account id."
-                    )));
-                }
-                None => account_id(self.random())?,
-            };
-            if state.account(&id).is_some_and(|a| a.account.is_some()) {
-                return Err(Error::EntityAlreadyExists(format!(
-                    "Account {id} already exists."
-                )));
-            }
-            // The first account (the one the root-credential settings configure) is the
-            // earliest created, so a new account is dated after every other, even within the
-            // same second.
-            let latest = state
-                .accounts
-                .values()
-                .filter_map(|a| a.account.as_ref())
-                .map(|a| a.created)
-                .max();
-            let created = match latest {
-                Some(latest) if latest >= self.now() => latest + 1,
-                _ => self.now(),
-            };
-            let account = Account {
-                id: id.clone(),
-                created,
-                alias: None,
-            };
+            let account = self.new_account(state, id)?;
+            let id = account.id.clone();
             Ok((vec![Mutation::Account(account)], id))
         })
     }
 
-    /// Creates a new access key for the root user of `account`.
-    pub fn create_root_key(&self, account: &str) -> Result<(String, Secret), Error> {
-        let id = unique_id(self.random(), Prefix::AccessKey)?;
-        let secret = Secret::new(secret_access_key(self.random())?);
-        self.put_root_key(account, &id, &secret)?;
-        Ok((id, secret))
-    }
-
-    fn put_root_key(&self, account: &str, id: &str, secret: &Secret) -> Result<(), Error> {
+    /// Creates an account and its root user's access key in one transaction, so no crash
+    /// leaves an account whose root user has no credentials: `root_key` when given, else a
+    /// new one (returned, as it is shown once).
+    pub fn create_account_with_root_key(
+        &self,
+        id: Option<&str>,
+        root_key: Option<(&str, &Secret)>,
+    ) -> Result<(String, Option<(String, Secret)>), Error> {
+        let generated = match root_key {
+            Some(_) => None,
+            None => Some((
+                unique_id(self.random(), Prefix::AccessKey)?,
+                Secret::new(secret_access_key(self.random())?),
+            )),
+        };
+        let (key_id, secret) = match (&generated, root_key) {
+            (Some((id, secret)), _) => (id.as_str(), secret),
+            (None, Some((id, secret))) => (id, secret),
+            (None, None) => return Err(Error::Internal("no root key to give".to_owned())),
+        };
         self.write(|state| {
-            let keys = state
-                .account(account)
-                .map_or(0, |a| a.keys_of(None).count());
-            if keys >= crate::ops::KEYS_PER_USER {
-                return Err(Error::LimitExceeded(format!(
-                    "the root user of {account} already has {keys} access keys"
+            if state.key_accounts.contains_key(key_id) {
+                return Err(Error::InvalidInput(format!(
+                    "access key {key_id} belongs to another principal"
                 )));
             }
-            let key = AccessKey {
-                id: id.to_owned(),
-                account: account.to_owned(),
-                user: None,
-                status: KeyStatus::Active,
-                created: self.now(),
-                secret: secret.clone(),
-                last_used: None,
-            };
-            Ok((vec![Mutation::AccessKey(key)], ()))
+            let account = self.new_account(state, id)?;
+            let id = account.id.clone();
+            let key = self.root_key(state, &id, key_id, secret)?;
+            Ok((vec![Mutation::Account(account), key], id))
+        })
+        .map(|account| (account, generated))
+    }
+
+    /// A new account record: `id`, or a random 12-digit one.
+    fn new_account(&self, state: &State, id: Option<&str>) -> Result<Account, Error> {
+        let id = match id {
+            Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => id.to_owned(),
+            Some(id) => {
+                return Err(Error::InvalidInput(format!(
+                    "`{id}` is not a 12-digit account id."
+                )));
+            }
+            None => account_id(self.random())?,
+        };
+        if state.account(&id).is_some_and(|a| a.account.is_some()) {
+            return Err(Error::EntityAlreadyExists(format!(
+                "Account {id} already exists."
+            )));
+        }
+        // The first account (the one the root-credential settings configure) is the
+        // earliest created, so a new account is dated after every other, even within the
+        // same second.
+        let latest = state
+            .accounts
+            .values()
+            .filter_map(|a| a.account.as_ref())
+            .map(|a| a.created)
+            .max();
+        let created = match latest {
+            Some(latest) if latest >= self.now() => latest + 1,
+            _ => self.now(),
+        };
+        Ok(Account {
+            id,
+            created,
+            alias: None,
         })
     }
 
-    /// The first start: creates the first account if there is none and gives its root user
-    /// the configured access key (or, without one, a new one). On later starts a configured
-    /// key is only checked: a different secret for it is an error, and a key deleted since
-    /// (through the API) is not created again, only warned about.
+    /// The access key `id` for the root user of `account`, within the per-user key limit.
+    fn root_key(
+        &self,
+        state: &State,
+        account: &str,
+        id: &str,
+        secret: &Secret,
+    ) -> Result<Mutation, Error> {
+        let keys = state
+            .account(account)
+            .map_or(0, |a| a.keys_of(None).count());
+        if keys >= crate::ops::KEYS_PER_USER {
+            return Err(Error::LimitExceeded(format!(
+                "the root user of {account} already has {keys} access keys"
+            )));
+        }
+        Ok(Mutation::AccessKey(AccessKey {
+            id: id.to_owned(),
+            account: account.to_owned(),
+            user: None,
+            status: KeyStatus::Active,
+            created: self.now(),
+            secret: secret.clone(),
+            last_used: None,
+        }))
+    }
+
+    /// The first start: creates the first account with its root user's access key (the
+    /// configured one, or a new one) in one transaction. On later starts a configured key is
+    /// only checked: a different secret for it is an error, and a key deleted since (through
+    /// the API) is not created again, only warned about.
     pub fn bootstrap(
         &self,
         account_id: Option<&str>,
         root_key: Option<(&str, &Secret)>,
     ) -> Result<Bootstrap, Error> {
         let existing = self.read(|state| Ok(state.first_account().map(|a| a.id.clone())))?;
-        let (account, created_account) = match existing {
-            Some(id) => {
-                if let Some(wanted) = account_id.filter(|wanted| *wanted != id) {
+        let Some(account) = existing else {
+            let (account, generated_root_key) =
+                self.create_account_with_root_key(account_id, root_key)?;
+            return Ok(Bootstrap {
+                account,
+                created_account: true,
+                generated_root_key,
+            });
+        };
+        if let Some(wanted) = account_id.filter(|wanted| *wanted != account) {
+            return Err(Error::InvalidInput(format!(
+                "the data folder already holds account {account}; it cannot become {wanted}"
+            )));
+        }
+        if let Some((id, secret)) = root_key {
+            let known = self.read(|state| {
+                Ok(state
+                    .account(&account)
+                    .and_then(|a| a.access_keys.get(id))
+                    .map(|k| k.secret.clone()))
+            })?;
+            match known {
+                Some(stored) if stored == *secret => {}
+                Some(_) => {
                     return Err(Error::InvalidInput(format!(
-                        "the data folder already holds account {id}; it cannot become {wanted}"
+                        "access key {id} already exists with a different secret; WARDEN_ROOT_SECRET_ACCESS_KEY does not match it"
                     )));
                 }
-                (id, false)
+                // The variables bootstrap the first start only: a root key deleted through
+                // the API stays deleted.
+                None => tracing::warn!(
+                    access_key_id = id,
+                    %account,
+                    "WARDEN_ROOT_ACCESS_KEY_ID names a key the root user does not have (deleted since the first start?); it is not created again: the root credential variables only apply to a first start"
+                ),
             }
-            None => (self.create_account(account_id)?, true),
-        };
-        let generated_root_key = match root_key {
-            Some((id, secret)) => {
-                let known = self.read(|state| {
-                    Ok(state
-                        .account(&account)
-                        .and_then(|a| a.access_keys.get(id))
-                        .map(|k| k.secret.clone()))
-                })?;
-                match known {
-                    Some(stored) if stored == *secret => {}
-                    Some(_) => {
-                        return Err(Error::InvalidInput(format!(
-                            "access key {id} already exists with a different secret; WARDEN_ROOT_SECRET_ACCESS_KEY does not match it"
-                        )));
-                    }
-                    None if created_account => {
-                        let elsewhere =
-                            self.read(|state| Ok(state.key_accounts.contains_key(id)))?;
-                        if elsewhere {
-                            return Err(Error::InvalidInput(format!(
-                                "access key {id} belongs to another principal"
-                            )));
-                        }
-                        self.put_root_key(&account, id, secret)?;
-                    }
-                    // The variables bootstrap the first start only: a root key deleted
-                    // through the API stays deleted.
-                    None => tracing::warn!(
-                        access_key_id = id,
-                        %account,
-                        "WARDEN_ROOT_ACCESS_KEY_ID names a key the root user does not have (deleted since the first start?); it is not created again: the root credential variables only apply to a first start"
-                    ),
-                }
-                None
-            }
-            None if created_account => Some(self.create_root_key(&account)?),
-            None => None,
-        };
+        }
         Ok(Bootstrap {
             account,
-            created_account,
-            generated_root_key,
+            created_account: false,
+            generated_root_key: None,
         })
     }
 

@@ -524,3 +524,63 @@ fn policy_tags() {
     )
     .unwrap();
 }
+
+/// A store that keeps every transaction it is given, to see what went together.
+#[derive(Debug, Default)]
+struct RecordingStore {
+    inner: warden_core::store::MemoryStore,
+    commits: std::sync::Mutex<Vec<Vec<warden_core::store::Change>>>,
+}
+
+impl warden_core::Store for RecordingStore {
+    fn load(&self) -> Result<Vec<warden_core::store::Record>, warden_core::StoreError> {
+        self.inner.load()
+    }
+
+    fn commit(
+        &self,
+        changes: &[warden_core::store::Change],
+    ) -> Result<(), warden_core::StoreError> {
+        self.commits.lock().unwrap().push(changes.to_vec());
+        self.inner.commit(changes)
+    }
+
+    fn clear(&self) -> Result<(), warden_core::StoreError> {
+        self.inner.clear()
+    }
+}
+
+/// The first start writes the account and its root user's key in one transaction, whether
+/// the key is configured or generated: a crash cannot leave an account whose root user has
+/// no credentials (later starts do not create the key again).
+#[test]
+fn an_account_and_its_root_key_are_one_transaction() {
+    use std::sync::Arc;
+    use warden_core::store::{Change, Kind};
+
+    let configured =
+        warden_core::Secret::new("wardenTestRootSecret000000000000000000000".to_owned());
+    for root_key in [None, Some(("AKIAWARDENTESTROOT01", &configured))] {
+        let store = Arc::new(RecordingStore::default());
+        let service = warden_core::Service::open(
+            Arc::clone(&store) as Arc<dyn warden_core::Store>,
+            warden_core::MasterKey::from_bytes([3; 32]),
+            Arc::new(common::FixedClock),
+            Arc::new(warden_core::ids::OsRandom),
+        )
+        .unwrap();
+        let bootstrap = service.bootstrap(Some(ACCOUNT), root_key).unwrap();
+        assert!(bootstrap.created_account);
+        assert_eq!(bootstrap.generated_root_key.is_some(), root_key.is_none());
+        let commits = store.commits.lock().unwrap().clone();
+        assert_eq!(commits.len(), 1, "{commits:?}");
+        let kinds: Vec<Kind> = commits[0]
+            .iter()
+            .map(|change| match change {
+                Change::Put(record) => record.kind,
+                Change::Delete { kind, .. } => *kind,
+            })
+            .collect();
+        assert_eq!(kinds, [Kind::Account, Kind::AccessKey]);
+    }
+}

@@ -62,12 +62,11 @@ fn create(args: CreateArgs) -> anyhow::Result<()> {
         Arc::new(OsRandom),
     )
     .context("loading the state")?;
-    let account = service
-        .create_account(args.account_id.as_deref())
-        .context("creating the account")?;
-    let (key_id, secret) = service
-        .create_root_key(&account)
-        .context("creating the root user's access key")?;
+    let (account, generated) = service
+        .create_account_with_root_key(args.account_id.as_deref(), None)
+        .context("creating the account and its root user's access key")?;
+    let (key_id, secret) =
+        generated.context("no access key was generated for the new account's root user")?;
     let output = serde_json::json!({
         "AccountId": account,
         "AccessKeyId": key_id,
