@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use serde_json::Value;
 use warden_core::{Caller, RequestInfo, Service};
 
-use crate::errors::ApiError;
+use crate::errors::{ApiError, on_blocking_pool};
 use crate::heavy::HeavyLimits;
 use crate::metrics::Metrics;
 use crate::model::{Model, Operation};
@@ -515,12 +515,12 @@ async fn perform(
         let action = action.to_owned();
         let caller = authenticated.caller;
         let info = info.clone();
-        tokio::task::spawn_blocking(move || edge.service.call(&caller, &info, &action, input))
-            .await
-            .map_err(|_| {
-                ApiError::from(warden_core::Error::Internal("a worker failed".to_owned()))
-            })?
-            .map_err(ApiError::from)?
+        on_blocking_pool(move || {
+            edge.service
+                .call(&caller, &info, &action, input)
+                .map_err(ApiError::from)
+        })
+        .await?
     };
     Ok(crate::xml::encode(
         model,
@@ -545,7 +545,7 @@ async fn perform_heavy(
     let slot = edge.heavy.acquire(&caller).await?;
     let edge = Arc::clone(edge);
     let action = action.to_owned();
-    tokio::task::spawn_blocking(move || {
+    on_blocking_pool(move || {
         let _slot = slot;
         let input = crate::query::decode(model, operation, &params)
             .map_err(|e| ApiError::validation(e.message))?;
@@ -561,7 +561,6 @@ async fn perform_heavy(
         ))
     })
     .await
-    .map_err(|_| ApiError::from(warden_core::Error::Internal("a worker failed".to_owned())))?
 }
 
 #[cfg(test)]

@@ -35,6 +35,11 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "ValidationError", message)
     }
 
+    /// What AWS answers a caller it will not serve now: `Throttling`, "Rate exceeded".
+    pub fn throttling() -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "Throttling", "Rate exceeded")
+    }
+
     /// `Sender` for client errors, `Receiver` for server errors.
     pub fn fault(&self) -> ErrorKind {
         if self.status.is_server_error() {
@@ -43,6 +48,16 @@ impl ApiError {
             ErrorKind::Sender
         }
     }
+}
+
+/// Runs `work` on the blocking pool (never on the async workers) and answers its result; a
+/// task that did not finish (it panicked) is an internal error.
+pub(crate) async fn on_blocking_pool<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| ApiError::from(Error::Internal("a worker failed".to_owned())))?
 }
 
 /// The HTTP status AWS pairs with each domain error code.

@@ -12,7 +12,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::http::StatusCode;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use warden_core::{Caller, Identity};
 
@@ -108,11 +107,7 @@ impl HeavyLimits {
                     principal = key.principal.as_deref().unwrap_or("root"),
                     "heavy operation throttled: the caller has {PER_CALLER} running"
                 );
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "Throttling",
-                    "Rate exceeded",
-                ));
+                return Err(ApiError::throttling());
             }
             *count += 1;
         }
@@ -174,6 +169,7 @@ fn poisoned() -> ApiError {
 mod tests {
     use std::sync::Arc;
 
+    use axum::http::StatusCode;
     use warden_core::{Caller, Identity, Session, SessionKind};
 
     use super::*;

@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 use warden_core::RequestInfo;
 
 use crate::edge::Edge;
-use crate::errors::ApiError;
+use crate::errors::{ApiError, on_blocking_pool};
 use crate::model::Model;
 
 /// The STS actions that are called without credentials.
@@ -74,17 +74,15 @@ impl Federation {
                         .to_owned(),
                 ))
             } else {
-                ApiError::new(StatusCode::BAD_REQUEST, "Throttling", "Rate exceeded")
+                ApiError::throttling()
             });
         };
-        tokio::task::spawn_blocking(move || {
-            let output = work();
+        on_blocking_pool(move || {
+            let output = work().map_err(ApiError::from);
             drop(place);
             output
         })
         .await
-        .map_err(|_| ApiError::from(warden_core::Error::Internal("a worker failed".to_owned())))?
-        .map_err(ApiError::from)
     }
 }
 

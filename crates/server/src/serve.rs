@@ -246,22 +246,32 @@ async fn flush_key_use_periodically(service: Arc<Service>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
     loop {
         tick.tick().await;
-        let flushing = Arc::clone(&service);
-        match tokio::task::spawn_blocking(move || flushing.flush_key_use()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => tracing::error!(%error, "recording the last use of access keys"),
-            Err(_) => tracing::error!("recording the last use of access keys: the task failed"),
-        }
-        let expiring = Arc::clone(&service);
-        match tokio::task::spawn_blocking(move || expiring.expire_records()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => {
-                tracing::error!(%error, "expiring MFA lockouts and used SAML assertions")
-            }
-            Err(_) => {
-                tracing::error!("expiring MFA lockouts and used SAML assertions: the task failed")
-            }
-        }
+        housekeeping(
+            &service,
+            "recording the last use of access keys",
+            Service::flush_key_use,
+        )
+        .await;
+        housekeeping(
+            &service,
+            "expiring MFA lockouts and used SAML assertions",
+            Service::expire_records,
+        )
+        .await;
+    }
+}
+
+/// Runs one periodic `job` on the blocking pool; a failure is logged as `what` failing.
+async fn housekeeping(
+    service: &Arc<Service>,
+    what: &'static str,
+    job: fn(&Service) -> Result<(), warden_core::Error>,
+) {
+    let service = Arc::clone(service);
+    match tokio::task::spawn_blocking(move || job(&service)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::error!(%error, "{what}"),
+        Err(_) => tracing::error!("{what}: the task failed"),
     }
 }
 
