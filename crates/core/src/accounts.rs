@@ -58,30 +58,25 @@ impl Service {
         id: Option<&str>,
         root_key: Option<(&str, &Secret)>,
     ) -> Result<(String, Option<(String, Secret)>), Error> {
-        let generated = match root_key {
-            Some(_) => None,
-            None => Some((
+        let (key_id, secret) = match root_key {
+            Some((id, secret)) => (id.to_owned(), secret.clone()),
+            None => (
                 unique_id(self.random(), Prefix::AccessKey)?,
                 Secret::new(secret_access_key(self.random())?),
-            )),
+            ),
         };
-        let (key_id, secret) = match (&generated, root_key) {
-            (Some((id, secret)), _) => (id.as_str(), secret),
-            (None, Some((id, secret))) => (id, secret),
-            (None, None) => return Err(Error::Internal("no root key to give".to_owned())),
-        };
-        self.write(|state| {
-            if state.key_accounts.contains_key(key_id) {
+        let account = self.write(|state| {
+            if state.key_accounts.contains_key(&key_id) {
                 return Err(Error::InvalidInput(format!(
                     "access key {key_id} belongs to another principal"
                 )));
             }
             let account = self.new_account(state, id)?;
             let id = account.id.clone();
-            let key = self.root_key(state, &id, key_id, secret)?;
+            let key = self.root_key(state, &id, &key_id, &secret)?;
             Ok((vec![Mutation::Account(account), key], id))
-        })
-        .map(|account| (account, generated))
+        })?;
+        Ok((account, root_key.is_none().then_some((key_id, secret))))
     }
 
     /// A new account record: `id`, or a random 12-digit one.
