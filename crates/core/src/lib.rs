@@ -25,6 +25,8 @@ pub mod state;
 pub mod store;
 pub mod time;
 pub mod totp;
+#[doc(hidden)]
+pub mod wire_shape;
 
 pub use accounts::{Bootstrap, KeyOwner};
 pub use error::{Error, StoreError};
