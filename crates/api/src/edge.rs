@@ -484,40 +484,30 @@ async fn perform(
         )
     })?;
     if crate::heavy::is_heavy(action) {
-        return perform_heavy(
-            edge,
-            authenticated.caller,
-            info,
-            action,
-            model,
-            operation,
-            params,
-        )
-        .await;
+        return perform_heavy(edge, authenticated.caller, info, model, operation, params).await;
     }
+    let typed = operation_action(operation)?;
     let input = crate::query::decode(model, operation, &params)
         .map_err(|e| ApiError::validation(e.message))?;
     let output: Value = if crate::unsigned::Federation::covers(action) {
         // Signed federation calls share the unsigned ones' bounded places.
         let service = Arc::clone(&edge.service);
-        let name = action.to_owned();
         let caller = authenticated.caller;
         let info = info.clone();
         edge.federation
-            .perform(action, move || service.call(&caller, &info, &name, input))
+            .perform(action, move || service.call(&caller, &info, typed, input))
             .await?
     } else if read_only(action, &params) {
         edge.service
-            .call(&authenticated.caller, &info, action, input)
+            .call(&authenticated.caller, &info, typed, input)
             .map_err(ApiError::from)?
     } else {
         let edge = Arc::clone(edge);
-        let action = action.to_owned();
         let caller = authenticated.caller;
         let info = info.clone();
         on_blocking_pool(move || {
             edge.service
-                .call(&caller, &info, &action, input)
+                .call(&caller, &info, typed, input)
                 .map_err(ApiError::from)
         })
         .await?
@@ -537,21 +527,20 @@ async fn perform_heavy(
     edge: &Arc<Edge>,
     caller: Caller,
     info: RequestInfo,
-    action: &str,
     model: &'static Model,
     operation: &'static Operation,
     params: Vec<(String, String)>,
 ) -> Result<String, ApiError> {
+    let typed = operation_action(operation)?;
     let slot = edge.heavy.acquire(&caller).await?;
     let edge = Arc::clone(edge);
-    let action = action.to_owned();
     on_blocking_pool(move || {
         let _slot = slot;
         let input = crate::query::decode(model, operation, &params)
             .map_err(|e| ApiError::validation(e.message))?;
         let output = edge
             .service
-            .call(&caller, &info, &action, input)
+            .call(&caller, &info, typed, input)
             .map_err(ApiError::from)?;
         Ok(crate::xml::encode(
             model,
@@ -561,6 +550,16 @@ async fn perform_heavy(
         ))
     })
     .await
+}
+
+/// The [`warden_core::Action`] of a model's operation.
+fn operation_action(operation: &Operation) -> Result<warden_core::Action, ApiError> {
+    warden_core::Action::named(&operation.name).ok_or_else(|| {
+        ApiError::from(warden_core::Error::Internal(format!(
+            "no action for the operation {}",
+            operation.name
+        )))
+    })
 }
 
 #[cfg(test)]

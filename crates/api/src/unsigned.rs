@@ -118,13 +118,17 @@ pub(crate) async fn perform(
     })?;
     let input = crate::query::decode(model, operation, params)
         .map_err(|e| ApiError::validation(e.message))?;
+    let typed = warden_core::Action::named(&operation.name).ok_or_else(|| {
+        ApiError::from(warden_core::Error::Internal(format!(
+            "no action for the operation {action}"
+        )))
+    })?;
     let service = Arc::clone(&edge.service);
     let request_info = info.clone();
-    let name = action.to_owned();
     let output = edge
         .federation
         .perform(action, move || {
-            service.call_unsigned(&request_info, &name, input)
+            service.call_unsigned(&request_info, typed, input)
         })
         .await?;
     Ok(crate::xml::encode(
