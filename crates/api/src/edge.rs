@@ -1,6 +1,8 @@
 //! The HTTP edge: one endpoint for IAM and STS in AWS's query protocol, plus `/healthz`,
-//! `/metrics` and the `--dev` reset. Each API request is size-checked, authenticated
-//! (SigV4), decoded against the service model, performed by the core and encoded as AWS's
+//! `/metrics` and the `--dev` reset and clock. Each API request goes one straight line: it is
+//! size-checked, authenticated (SigV4) unless its action takes no credentials, resolved to an
+//! [`Action`], decoded against the service model, performed by the core where the action
+//! belongs (inline, on the blocking pool, as heavy or federation work) and encoded as AWS's
 //! XML.
 
 use std::net::{IpAddr, SocketAddr};
@@ -14,13 +16,13 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::Value;
-use warden_core::{Caller, RequestInfo, Service};
+use warden_core::{Action, Api, Caller, RequestInfo, Service};
 
-use crate::errors::{ApiError, on_blocking_pool};
+use crate::errors::{EdgeError, on_blocking_pool};
 use crate::heavy::HeavyLimits;
 use crate::metrics::Metrics;
 use crate::model::{Model, Operation};
-use crate::sigv4::{self, SigningKeyCache};
+use crate::sigv4::{self, SigV4Error, SigningKeyCache};
 
 /// Requests larger than this are refused before their body is read.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -148,26 +150,11 @@ async fn reset(State(edge): State<Arc<Edge>>) -> Response {
     }
 }
 
-/// Which API a request is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Api {
-    Iam,
-    Sts,
-}
-
-impl Api {
-    fn model(self) -> &'static Model {
-        match self {
-            Api::Iam => Model::iam(),
-            Api::Sts => Model::sts(),
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Api::Iam => "iam",
-            Api::Sts => "sts",
-        }
+/// The service model of `api`.
+fn model(api: Api) -> &'static Model {
+    match api {
+        Api::Iam => Model::iam(),
+        Api::Sts => Model::sts(),
     }
 }
 
@@ -176,6 +163,14 @@ struct Authenticated {
     caller: Caller,
     api: Api,
     region: String,
+}
+
+/// The labels of a request's metrics and the namespace of its error: set as the request
+/// is understood, from the resolved [`Action`] and API, never from the request's text.
+#[derive(Default)]
+struct Labels {
+    api: Option<Api>,
+    action: Option<Action>,
 }
 
 async fn api(
@@ -188,92 +183,115 @@ async fn api(
 ) -> Response {
     let started = Instant::now();
     let request_id = edge.service.new_request_id();
-    let mut api_name = "unknown";
-    let mut action = String::new();
-    let result = async {
-        let body = read_body(&headers, body).await?;
-        let params = parameters(&uri, &headers, &body)?;
-        action = params
-            .iter()
-            .find(|(k, _)| k == "Action")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
-        let authenticated = match authenticate(&edge, &method, &uri, &headers, &body) {
-            // STS calls that carry no AWS credentials by design go to STS by Action/Version.
-            Err(error)
-                if error.code == "MissingAuthenticationToken"
-                    && crate::unsigned::is_unsigned_sts(&params) =>
-            {
-                api_name = "sts";
-                let info = RequestInfo {
-                    source_ip: Some(source_ip(&edge.config, peer, &headers)),
-                    secure_transport: edge.config.tls,
-                    user_agent: headers
-                        .get(header::USER_AGENT)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned),
-                    region: "us-east-1".to_owned(),
-                    request_id: request_id.clone(),
-                };
-                return crate::unsigned::perform(&edge, info, &action, &params).await;
-            }
-            other => other?,
-        };
-        api_name = authenticated.api.name();
-        if action.is_empty() {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "MissingAction",
-                "Missing Action",
-            ));
-        }
-        let info = RequestInfo {
-            source_ip: Some(source_ip(&edge.config, peer, &headers)),
-            secure_transport: edge.config.tls,
-            user_agent: headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            region: authenticated.region.clone(),
-            request_id: request_id.clone(),
-        };
-        perform(&edge, authenticated, info, &action, params).await
-    }
-    .await;
-    let namespace = match api_name {
-        "sts" => Model::sts().namespace(),
-        _ => Model::iam().namespace(),
+    let mut labels = Labels::default();
+    let request = Request {
+        peer,
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        request_id: &request_id,
     };
+    let result = serve(&edge, &request, body, &mut labels).await;
+    let namespace = model(labels.api.unwrap_or(Api::Iam)).namespace();
     let (response, code) = match result {
-        Ok(xml) => (
-            xml_response(StatusCode::OK, xml, &request_id),
-            "OK".to_owned(),
-        ),
+        Ok(xml) => (xml_response(StatusCode::OK, xml, &request_id), "OK"),
         Err(error) => {
+            if let EdgeError::Core(warden_core::Error::Internal(cause)) = &error {
+                tracing::error!(%cause, "internal error");
+            }
             let xml = crate::xml::error_xml(
                 namespace,
                 error.fault(),
-                &error.code,
-                &error.message,
+                error.code(),
+                &error.message(),
                 &request_id,
             );
-            let code = error.code.clone();
-            (xml_response(error.status, xml, &request_id), code)
+            (xml_response(error.status(), xml, &request_id), error.code())
         }
     };
-    edge.metrics
-        .record(api_name, metric_action(&action), &code, started.elapsed());
+    edge.metrics.record(
+        labels.api.map_or("unknown", Api::name),
+        labels.action.map_or("unknown", Action::name),
+        code,
+        started.elapsed(),
+    );
     response
 }
 
-/// The `action` label of a request's metrics: the operation's name when IAM or STS has an
-/// operation of that name, else `unknown`. The label never carries the request's own text,
-/// so unauthenticated callers cannot grow the metrics with names of their choosing.
-fn metric_action(action: &str) -> &'static str {
-    [Model::iam(), Model::sts()]
-        .into_iter()
-        .find_map(|model| model.operation(action))
-        .map_or("unknown", |operation| operation.name.as_str())
+/// What the edge knows of an API request besides its body.
+struct Request<'r> {
+    peer: SocketAddr,
+    method: &'r Method,
+    uri: &'r Uri,
+    headers: &'r HeaderMap,
+    request_id: &'r str,
+}
+
+/// One API request, in order: read the body, parse the parameters, authenticate (unless
+/// the action is one that takes no credentials), resolve the [`Action`], perform it.
+async fn serve(
+    edge: &Arc<Edge>,
+    request: &Request<'_>,
+    body: Body,
+    labels: &mut Labels,
+) -> Result<String, EdgeError> {
+    let body = read_body(request.headers, body).await?;
+    let params = parameters(request.uri, request.headers, &body)?;
+    // Until the action is resolved, the operation of that name in either API, if any.
+    labels.action = param(&params, "Action").and_then(Action::named);
+    let (caller, action, region) = match authenticate(edge, request, &body)? {
+        Some(authenticated) => {
+            labels.api = Some(authenticated.api);
+            let action = resolve(authenticated.api, &params)?;
+            (Some(authenticated.caller), action, authenticated.region)
+        }
+        // Calls that carry no AWS credentials by design reach STS by Action and Version.
+        None => match resolve(Api::Sts, &params) {
+            Ok(action) if !action.signed() => {
+                labels.api = Some(Api::Sts);
+                (None, action, "us-east-1".to_owned())
+            }
+            _ => return Err(SigV4Error::MissingAuthenticationToken.into()),
+        },
+    };
+    labels.action = Some(action);
+    let info = RequestInfo {
+        source_ip: Some(source_ip(&edge.config, request.peer, request.headers)),
+        secure_transport: edge.config.tls,
+        user_agent: request
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        region,
+        request_id: request.request_id.to_owned(),
+    };
+    perform(edge, caller, info, action, params).await
+}
+
+/// The first value of parameter `name`.
+fn param<'p>(params: &'p [(String, String)], name: &str) -> Option<&'p str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The operation of `api` that `Action=` names, at the version `Version=` names.
+fn resolve(api: Api, params: &[(String, String)]) -> Result<Action, EdgeError> {
+    let name = param(params, "Action")
+        .filter(|name| !name.is_empty())
+        .ok_or(EdgeError::MissingAction)?;
+    let version = model(api).version();
+    let unknown = |version: &str| EdgeError::UnknownOperation {
+        action: name.to_owned(),
+        version: version.to_owned(),
+    };
+    match param(params, "Version") {
+        None => Err(EdgeError::MissingVersion),
+        Some(asked) if asked != version => Err(unknown(asked)),
+        Some(_) => Action::from_name(api, name).ok_or_else(|| unknown(version)),
+    }
 }
 
 /// An XML answer. Like AWS, it also carries the request id in the `x-amzn-RequestId`
@@ -287,24 +305,17 @@ fn xml_response(status: StatusCode, xml: String, request_id: &str) -> Response {
 }
 
 /// Reads the body, refusing more than [`MAX_BODY`] (by its declared length before reading).
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "RequestEntityTooLarge",
-            format!("Request body is larger than the limit of {MAX_BODY} bytes."),
-        )
-    };
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, EdgeError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > MAX_BODY as u64) {
-        return Err(too_large());
+        return Err(EdgeError::BodyTooLarge);
     }
     axum::body::to_bytes(body, MAX_BODY)
         .await
-        .map_err(|_| too_large())
+        .map_err(|_| EdgeError::BodyTooLarge)
 }
 
 /// The request's parameters: the query string, then a form-encoded body.
@@ -312,7 +323,7 @@ fn parameters(
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Vec<(String, String)>, ApiError> {
+) -> Result<Vec<(String, String)>, EdgeError> {
     let mut params: Vec<(String, String)> = uri
         .query()
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
@@ -325,13 +336,7 @@ fn parameters(
         content_type.is_empty() || content_type.starts_with("application/x-www-form-urlencoded");
     if !body.is_empty() {
         if !form {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "InvalidParameterValue",
-                format!(
-                    "Unsupported content type `{content_type}`: send application/x-www-form-urlencoded."
-                ),
-            ));
+            return Err(EdgeError::UnsupportedContentType(content_type.to_owned()));
         }
         params.extend(form_urlencoded::parse(body).into_owned());
     }
@@ -355,44 +360,40 @@ fn source_ip(config: &EdgeConfig, peer: SocketAddr, headers: &HeaderMap) -> IpAd
         .unwrap_or(peer_ip)
 }
 
+/// Who signed the request; `None` when it carries no signature at all.
 fn authenticate(
     edge: &Edge,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
+    request: &Request<'_>,
     body: &[u8],
-) -> Result<Authenticated, ApiError> {
-    let header_pairs: Vec<(&str, &str)> = headers
+) -> Result<Option<Authenticated>, EdgeError> {
+    let header_pairs: Vec<(&str, &str)> = request
+        .headers
         .iter()
         .filter_map(|(name, value)| value.to_str().ok().map(|v| (name.as_str(), v)))
         .collect();
-    let request = sigv4::HttpRequest {
-        method: method.as_str(),
-        path: uri.path(),
-        query: uri.query().unwrap_or(""),
+    let http = sigv4::HttpRequest {
+        method: request.method.as_str(),
+        path: request.uri.path(),
+        query: request.uri.query().unwrap_or(""),
         headers: &header_pairs,
         body,
     };
-    let signed = sigv4::parse(&request).map_err(sigv4_error)?;
-    let Some(signed) = signed else {
-        return Err(ApiError::missing_authentication());
+    let Some(signed) = sigv4::parse(&http)? else {
+        return Ok(None);
     };
     let api = match signed.service.as_str() {
         "iam" => Api::Iam,
         "sts" => Api::Sts,
         other => {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "SignatureDoesNotMatch",
-                format!(
-                    "Credential should be scoped to correct service: 'iam' or 'sts', not '{other}'."
-                ),
-            ));
+            return Err(SigV4Error::SignatureDoesNotMatch(format!(
+                "Credential should be scoped to correct service: 'iam' or 'sts', not '{other}'."
+            ))
+            .into());
         }
     };
     let now = edge.service.now();
     // A stale signature is reported before an unknown key, as AWS does.
-    signed.check_time(now).map_err(sigv4_error)?;
+    signed.check_time(now)?;
     // Temporary credentials carry their session token; a token with any other key, or a
     // temporary key without its token, is not valid.
     let owner = match &signed.security_token {
@@ -403,8 +404,7 @@ fn authenticate(
     };
     let caller = match owner {
         Ok(owner) => {
-            sigv4::verify(&request, &signed, owner.secret.expose(), now, &edge.keys)
-                .map_err(sigv4_error)?;
+            sigv4::verify(&http, &signed, owner.secret.expose(), now, &edge.keys)?;
             if signed.security_token.is_none() {
                 edge.service
                     .record_key_use(&signed.access_key_id, &signed.service, &signed.region);
@@ -414,113 +414,52 @@ fn authenticate(
         Err(warden_core::Error::InvalidClientTokenId(_))
             if edge.config.dev && signed.security_token.is_none() =>
         {
-            edge.service.first_account_root().map_err(ApiError::from)?
+            edge.service.first_account_root()?
         }
         Err(error) => return Err(error.into()),
     };
-    Ok(Authenticated {
+    Ok(Some(Authenticated {
         caller,
         api,
         region: signed.region.clone(),
-    })
+    }))
 }
 
-fn sigv4_error(error: sigv4::SigV4Error) -> ApiError {
-    let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::FORBIDDEN);
-    ApiError::new(status, error.code(), error.message())
+/// Whether a call carries an MFA code (AssumeRole, GetSessionToken): its use is committed to
+/// the store, so the call writes even when its action does not.
+fn carries_mfa_code(params: &[(String, String)]) -> bool {
+    params.iter().any(|(name, _)| name == "TokenCode")
 }
 
-/// Whether an action only reads (and may run on the async worker). AssumeRole writes nothing
-/// either: its session is a sealed token. But a call that carries an MFA code (AssumeRole,
-/// GetSessionToken) writes: the code's use is committed to the store.
-fn read_only(action: &str, params: &[(String, String)]) -> bool {
-    if params.iter().any(|(name, _)| name == "TokenCode") {
-        return false;
-    }
-    action == "AssumeRole"
-        || ["Get", "List", "Decode"]
-            .iter()
-            .any(|p| action.starts_with(p))
-}
-
+/// Performs `action` for `caller` (`None`: an unsigned call) where it belongs: heavy
+/// operations on the blocking pool within their limits, federation calls through
+/// [`Federation`](crate::unsigned::Federation), writes on the blocking pool, reads inline.
 async fn perform(
     edge: &Arc<Edge>,
-    authenticated: Authenticated,
+    caller: Option<Caller>,
     info: RequestInfo,
-    action: &str,
+    action: Action,
     params: Vec<(String, String)>,
-) -> Result<String, ApiError> {
-    let api = authenticated.api;
-    let model = api.model();
-    let version = params
-        .iter()
-        .find(|(k, _)| k == "Version")
-        .map(|(_, v)| v.as_str());
-    match version {
-        Some(v) if v == model.version() => {}
-        Some(v) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "InvalidAction",
-                format!("Could not find operation {action} for version {v}"),
-            ));
-        }
-        None => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "MissingParameter",
-                "The request must contain the parameter Version",
-            ));
-        }
-    }
-    let operation = model.operation(action).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "InvalidAction",
-            format!(
-                "Could not find operation {action} for version {}",
-                model.version()
-            ),
-        )
+) -> Result<String, EdgeError> {
+    let model = model(action.api());
+    let operation = model.operation(action.name()).ok_or_else(|| {
+        EdgeError::internal(format!("the model has no operation {}", action.name()))
     })?;
-    if crate::heavy::is_heavy(action) {
-        return perform_heavy(
-            edge,
-            authenticated.caller,
-            info,
-            action,
-            model,
-            operation,
-            params,
-        )
-        .await;
+    if action.heavy() {
+        return perform_heavy(edge, caller, info, action, operation, params).await;
     }
     let input = crate::query::decode(model, operation, &params)
-        .map_err(|e| ApiError::validation(e.message))?;
-    let output: Value = if crate::unsigned::Federation::covers(action) {
-        // Signed federation calls share the unsigned ones' bounded places.
-        let service = Arc::clone(&edge.service);
-        let name = action.to_owned();
-        let caller = authenticated.caller;
-        let info = info.clone();
-        edge.federation
-            .perform(action, move || service.call(&caller, &info, &name, input))
-            .await?
-    } else if read_only(action, &params) {
-        edge.service
-            .call(&authenticated.caller, &info, action, input)
-            .map_err(ApiError::from)?
+        .map_err(|e| EdgeError::Validation(e.message))?;
+    let service = Arc::clone(&edge.service);
+    let request_info = info.clone();
+    let call = move || call(&service, caller.as_ref(), &request_info, action, input);
+    let output = if !action.signed() {
+        // Signed or not, federation calls share the same bounded places.
+        edge.federation.perform(action, call).await?
+    } else if action.writes() || carries_mfa_code(&params) {
+        on_blocking_pool(move || call().map_err(EdgeError::from)).await?
     } else {
-        let edge = Arc::clone(edge);
-        let action = action.to_owned();
-        let caller = authenticated.caller;
-        let info = info.clone();
-        on_blocking_pool(move || {
-            edge.service
-                .call(&caller, &info, &action, input)
-                .map_err(ApiError::from)
-        })
-        .await?
+        call()?
     };
     Ok(crate::xml::encode(
         model,
@@ -530,29 +469,42 @@ async fn perform(
     ))
 }
 
+/// The core's answer to `action`: for `caller`, or for a call that carries no credentials.
+fn call(
+    service: &Service,
+    caller: Option<&Caller>,
+    info: &RequestInfo,
+    action: Action,
+    input: Value,
+) -> Result<Value, warden_core::Error> {
+    match caller {
+        Some(caller) => service.call(caller, info, action, input),
+        None => service.call_unsigned(info, action, input),
+    }
+}
+
 /// A heavy operation ([`crate::heavy`]): within its caller's and the global limits, decoded,
 /// performed and encoded on the blocking pool, never on the async workers. The slot goes
 /// with the work, so a client that hangs up does not free it while the work runs.
 async fn perform_heavy(
     edge: &Arc<Edge>,
-    caller: Caller,
+    caller: Option<Caller>,
     info: RequestInfo,
-    action: &str,
-    model: &'static Model,
+    action: Action,
     operation: &'static Operation,
     params: Vec<(String, String)>,
-) -> Result<String, ApiError> {
-    let slot = edge.heavy.acquire(&caller).await?;
-    let edge = Arc::clone(edge);
-    let action = action.to_owned();
+) -> Result<String, EdgeError> {
+    let slot = match &caller {
+        Some(caller) => Some(edge.heavy.acquire(caller).await?),
+        None => None,
+    };
+    let service = Arc::clone(&edge.service);
     on_blocking_pool(move || {
         let _slot = slot;
+        let model = model(action.api());
         let input = crate::query::decode(model, operation, &params)
-            .map_err(|e| ApiError::validation(e.message))?;
-        let output = edge
-            .service
-            .call(&caller, &info, &action, input)
-            .map_err(ApiError::from)?;
+            .map_err(|e| EdgeError::Validation(e.message))?;
+        let output = call(&service, caller.as_ref(), &info, action, input)?;
         Ok(crate::xml::encode(
             model,
             operation,
@@ -565,24 +517,75 @@ async fn perform_heavy(
 
 #[cfg(test)]
 mod tests {
-    use super::read_only;
+    use super::*;
 
-    fn params(names: &[&str]) -> Vec<(String, String)> {
-        names
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
             .iter()
-            .map(|name| ((*name).to_owned(), "x".to_owned()))
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
             .collect()
     }
 
     #[test]
-    fn calls_that_use_an_mfa_code_run_on_the_blocking_pool() {
-        assert!(read_only("AssumeRole", &params(&["RoleArn"])));
-        assert!(read_only("GetSessionToken", &params(&[])));
-        assert!(!read_only(
-            "AssumeRole",
-            &params(&["SerialNumber", "TokenCode"])
-        ));
-        assert!(!read_only("GetSessionToken", &params(&["TokenCode"])));
-        assert!(!read_only("CreateUser", &params(&[])));
+    fn every_action_has_its_operation_in_its_model_and_back() {
+        for action in Action::ALL {
+            assert!(
+                model(action.api()).operation(action.name()).is_some(),
+                "{action:?}"
+            );
+        }
+        for api in [Api::Iam, Api::Sts] {
+            for operation in model(api).operations() {
+                assert!(
+                    Action::from_name(api, &operation.name).is_some(),
+                    "{}",
+                    operation.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_action_is_resolved_in_its_api_at_its_version() {
+        let iam = |pairs: &[(&str, &str)]| resolve(Api::Iam, &params(pairs));
+        assert_eq!(
+            iam(&[("Action", "ListUsers"), ("Version", "2010-05-08")]),
+            Ok(Action::ListUsers)
+        );
+        assert_eq!(
+            iam(&[("Version", "2010-05-08")]),
+            Err(EdgeError::MissingAction)
+        );
+        assert_eq!(
+            iam(&[("Action", ""), ("Version", "2010-05-08")]),
+            Err(EdgeError::MissingAction)
+        );
+        assert_eq!(
+            iam(&[("Action", "ListUsers")]),
+            Err(EdgeError::MissingVersion)
+        );
+        assert_eq!(
+            iam(&[("Action", "ListUsers"), ("Version", "2011-06-15")]),
+            Err(EdgeError::UnknownOperation {
+                action: "ListUsers".to_owned(),
+                version: "2011-06-15".to_owned()
+            })
+        );
+        assert_eq!(
+            iam(&[("Action", "AssumeRole"), ("Version", "2010-05-08")]),
+            Err(EdgeError::UnknownOperation {
+                action: "AssumeRole".to_owned(),
+                version: "2010-05-08".to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn calls_that_use_an_mfa_code_write() {
+        assert!(!carries_mfa_code(&params(&[("RoleArn", "x")])));
+        assert!(carries_mfa_code(&params(&[
+            ("SerialNumber", "x"),
+            ("TokenCode", "123456")
+        ])));
     }
 }

@@ -1,4 +1,4 @@
-//! Heavy operations: those whose work grows with their input or with the whole account
+//! Heavy operations (`Action::heavy`): those whose work grows with their input or with the whole account
 //! (the policy simulator, GetAccountAuthorizationDetails, reports) rather than being a few
 //! look-ups. They never run on the async workers that serve every other request and
 //! `/healthz`: each runs on the blocking pool, at most [`PER_CALLER`] at a time for one
@@ -15,32 +15,10 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use warden_core::{Caller, Identity};
 
-use crate::errors::ApiError;
-
-/// The heavy actions. Reports (credential reports, service last accessed details,
-/// organizations access reports) are listed so that they run here as soon as they exist.
-const HEAVY: [&str; 12] = [
-    "SimulateCustomPolicy",
-    "SimulatePrincipalPolicy",
-    "GetContextKeysForCustomPolicy",
-    "GetContextKeysForPrincipalPolicy",
-    "GetAccountAuthorizationDetails",
-    "GenerateCredentialReport",
-    "GetCredentialReport",
-    "GenerateServiceLastAccessedDetails",
-    "GetServiceLastAccessedDetails",
-    "GetServiceLastAccessedDetailsWithEntities",
-    "GenerateOrganizationsAccessReport",
-    "GetOrganizationsAccessReport",
-];
+use crate::errors::EdgeError;
 
 /// How many heavy operations one caller may have running at once.
 pub const PER_CALLER: usize = 1;
-
-/// Whether `action` is heavy.
-pub fn is_heavy(action: &str) -> bool {
-    HEAVY.contains(&action)
-}
 
 /// Who a heavy operation counts against: the account, and the principal's unique id (`None`
 /// for the root user).
@@ -96,7 +74,7 @@ impl HeavyLimits {
 
     /// A slot for one heavy operation of `caller`: refused at once with `Throttling` when the
     /// caller already has [`PER_CALLER`] running, else granted when a global slot is free.
-    pub async fn acquire(self: &Arc<Self>, caller: &Caller) -> Result<HeavySlot, ApiError> {
+    pub async fn acquire(self: &Arc<Self>, caller: &Caller) -> Result<HeavySlot, EdgeError> {
         let key = CallerKey::of(caller);
         {
             let mut running = self.running.lock().map_err(|_| poisoned())?;
@@ -107,7 +85,7 @@ impl HeavyLimits {
                     principal = key.principal.as_deref().unwrap_or("root"),
                     "heavy operation throttled: the caller has {PER_CALLER} running"
                 );
-                return Err(ApiError::throttling());
+                return Err(EdgeError::Throttling);
             }
             *count += 1;
         }
@@ -159,17 +137,14 @@ impl Drop for HeavySlot {
     }
 }
 
-fn poisoned() -> ApiError {
-    ApiError::from(warden_core::Error::Internal(
-        "the heavy-operation limits are unavailable".to_owned(),
-    ))
+fn poisoned() -> EdgeError {
+    EdgeError::internal("the heavy-operation limits are unavailable")
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
-    use axum::http::StatusCode;
     use warden_core::{Caller, Identity, Session, SessionKind};
 
     use super::*;
@@ -196,8 +171,8 @@ mod tests {
         }
     }
 
-    fn throttled(result: Result<HeavySlot, ApiError>) -> bool {
-        matches!(result, Err(e) if e.code == "Throttling" && e.message == "Rate exceeded" && e.status == StatusCode::BAD_REQUEST)
+    fn throttled(result: Result<HeavySlot, EdgeError>) -> bool {
+        matches!(result, Err(EdgeError::Throttling))
     }
 
     #[tokio::test]
@@ -265,21 +240,5 @@ mod tests {
         waiting.abort();
         assert!(waiting.await.is_err());
         assert_eq!(limits.callers(), 2, "the abandoned caller's entry is gone");
-    }
-
-    #[test]
-    fn the_simulator_and_account_wide_reads_are_heavy() {
-        for action in [
-            "SimulateCustomPolicy",
-            "SimulatePrincipalPolicy",
-            "GetContextKeysForCustomPolicy",
-            "GetContextKeysForPrincipalPolicy",
-            "GetAccountAuthorizationDetails",
-        ] {
-            assert!(is_heavy(action), "{action}");
-        }
-        for action in ["GetUser", "ListUsers", "CreateUser", "AssumeRole"] {
-            assert!(!is_heavy(action), "{action}");
-        }
     }
 }

@@ -1,8 +1,9 @@
-//! STS calls that take no AWS credentials: AssumeRoleWithWebIdentity and AssumeRoleWithSAML,
-//! whose callers prove who they are with an identity provider's token or assertion. An
-//! unsigned request reaches STS by its `Action` and `Version=2011-06-15`; it is decoded
-//! against STS's model like any other and performed by `Service::call_unsigned` on a blocking
-//! thread (verifying a token may fetch the issuer's keys).
+//! STS calls that take no AWS credentials: AssumeRoleWithWebIdentity and AssumeRoleWithSAML
+//! (the actions whose `Action::signed` is false), whose callers prove who they are with an
+//! identity provider's token or assertion. An unsigned request reaches STS by its `Action`
+//! and `Version=2011-06-15`; the edge decodes it against STS's model like any other and
+//! performs it with `Service::call_unsigned` on a blocking thread (verifying a token may
+//! fetch the issuer's keys).
 //!
 //! Those blocking threads are the ones every IAM write runs on too, and anyone can send these
 //! calls, signed or not; so at most [`FEDERATION_CONCURRENCY`] of each run at once
@@ -10,17 +11,11 @@
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
 use serde_json::Value;
 use tokio::sync::Semaphore;
-use warden_core::RequestInfo;
+use warden_core::Action;
 
-use crate::edge::Edge;
-use crate::errors::{ApiError, on_blocking_pool};
-use crate::model::Model;
-
-/// The STS actions that are called without credentials.
-const UNSIGNED_ACTIONS: [&str; 2] = ["AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"];
+use crate::errors::{EdgeError, on_blocking_pool};
 
 /// At most this many AssumeRoleWithWebIdentity calls, and as many AssumeRoleWithSAML calls,
 /// are performed at once. A web identity call can hold its blocking thread for as long as an
@@ -46,93 +41,42 @@ impl Default for Federation {
 }
 
 impl Federation {
-    /// Whether `action` is a federation call, performed through [`Federation::perform`].
-    pub(crate) fn covers(action: &str) -> bool {
-        UNSIGNED_ACTIONS.contains(&action)
-    }
-
     /// Performs `work`, the federation call `action`, on a blocking thread when one of its
     /// places is free; otherwise answers at once with what AWS answers when it cannot serve
     /// the call now (IDPCommunicationError for a web identity, which SDKs retry; Throttling for
     /// SAML). The place is held until `work` ends, even if the client has gone.
     pub(crate) async fn perform(
         &self,
-        action: &str,
+        action: Action,
         work: impl FnOnce() -> Result<Value, warden_core::Error> + Send + 'static,
-    ) -> Result<Value, ApiError> {
-        let web_identity = action == "AssumeRoleWithWebIdentity";
+    ) -> Result<Value, EdgeError> {
+        let web_identity = action == Action::AssumeRoleWithWebIdentity;
         let places = if web_identity {
             &self.web_identity
         } else {
             &self.saml
         };
         let Ok(place) = Arc::clone(places).try_acquire_owned() else {
-            tracing::debug!(action, "every place for this federation call is taken");
+            tracing::debug!(
+                action = action.name(),
+                "every place for this federation call is taken"
+            );
             return Err(if web_identity {
-                ApiError::from(warden_core::Error::IdpCommunicationError(
+                EdgeError::from(warden_core::Error::IdpCommunicationError(
                     "The identity provider could not be reached to verify the token. Retry the request a limited number of times."
                         .to_owned(),
                 ))
             } else {
-                ApiError::throttling()
+                EdgeError::Throttling
             });
         };
         on_blocking_pool(move || {
-            let output = work().map_err(ApiError::from);
+            let output = work().map_err(EdgeError::from);
             drop(place);
             output
         })
         .await
     }
-}
-
-/// Whether an unsigned request is one of those STS calls.
-pub(crate) fn is_unsigned_sts(params: &[(String, String)]) -> bool {
-    let value = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    value("Action").is_some_and(|a| UNSIGNED_ACTIONS.contains(&a))
-        && value("Version") == Some(Model::sts().version())
-}
-
-/// Decodes and performs an unsigned STS call; answers its XML.
-pub(crate) async fn perform(
-    edge: &Arc<Edge>,
-    info: RequestInfo,
-    action: &str,
-    params: &[(String, String)],
-) -> Result<String, ApiError> {
-    let model = Model::sts();
-    let operation = model.operation(action).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "InvalidAction",
-            format!(
-                "Could not find operation {action} for version {}",
-                model.version()
-            ),
-        )
-    })?;
-    let input = crate::query::decode(model, operation, params)
-        .map_err(|e| ApiError::validation(e.message))?;
-    let service = Arc::clone(&edge.service);
-    let request_info = info.clone();
-    let name = action.to_owned();
-    let output = edge
-        .federation
-        .perform(action, move || {
-            service.call_unsigned(&request_info, &name, input)
-        })
-        .await?;
-    Ok(crate::xml::encode(
-        model,
-        operation,
-        &output,
-        &info.request_id,
-    ))
 }
 
 #[cfg(test)]
@@ -145,10 +89,10 @@ mod tests {
     /// dropped; answers their handles.
     async fn fill(
         federation: &Arc<Federation>,
-        action: &'static str,
+        action: Action,
     ) -> (
         mpsc::Sender<()>,
-        Vec<tokio::task::JoinHandle<Result<Value, ApiError>>>,
+        Vec<tokio::task::JoinHandle<Result<Value, EdgeError>>>,
     ) {
         let (release, released) = mpsc::channel::<()>();
         let released = Arc::new(std::sync::Mutex::new(released));
@@ -167,7 +111,7 @@ mod tests {
                 })
             })
             .collect();
-        let places = if action == "AssumeRoleWithSAML" {
+        let places = if action == Action::AssumeRoleWithSAML {
             &federation.saml
         } else {
             &federation.web_identity
@@ -182,18 +126,21 @@ mod tests {
     async fn a_federation_call_beyond_its_places_is_answered_at_once() {
         let federation = Arc::new(Federation::default());
         let ok = || Ok(Value::Bool(true));
-        let (release, calls) = fill(&federation, "AssumeRoleWithWebIdentity").await;
+        let (release, calls) = fill(&federation, Action::AssumeRoleWithWebIdentity).await;
         let busy = federation
-            .perform("AssumeRoleWithWebIdentity", ok)
+            .perform(Action::AssumeRoleWithWebIdentity, ok)
             .await
             .unwrap_err();
         assert_eq!(
-            (busy.status, busy.code.as_str()),
-            (StatusCode::BAD_REQUEST, "IDPCommunicationError")
+            (busy.status().as_u16(), busy.code()),
+            (400, "IDPCommunicationError")
         );
         // SAML has places of its own.
         assert_eq!(
-            federation.perform("AssumeRoleWithSAML", ok).await.unwrap(),
+            federation
+                .perform(Action::AssumeRoleWithSAML, ok)
+                .await
+                .unwrap(),
             Value::Bool(true)
         );
         drop(release);
@@ -202,21 +149,18 @@ mod tests {
         }
         assert_eq!(
             federation
-                .perform("AssumeRoleWithWebIdentity", ok)
+                .perform(Action::AssumeRoleWithWebIdentity, ok)
                 .await
                 .unwrap(),
             Value::Bool(true)
         );
 
-        let (release, calls) = fill(&federation, "AssumeRoleWithSAML").await;
+        let (release, calls) = fill(&federation, Action::AssumeRoleWithSAML).await;
         let busy = federation
-            .perform("AssumeRoleWithSAML", ok)
+            .perform(Action::AssumeRoleWithSAML, ok)
             .await
             .unwrap_err();
-        assert_eq!(
-            (busy.status, busy.code.as_str(), busy.message.as_str()),
-            (StatusCode::BAD_REQUEST, "Throttling", "Rate exceeded")
-        );
+        assert_eq!(busy, EdgeError::Throttling);
         drop(release);
         for call in calls {
             call.await.unwrap().unwrap();

@@ -78,6 +78,7 @@ fn root_call(service: &Service, action: &str, input: serde_json::Value) -> serde
         region: "us-east-1".to_owned(),
         request_id: "setup".to_owned(),
     };
+    let action = warden_core::Action::named(action).unwrap();
     service.call(&root, &info, action, input).unwrap()
 }
 

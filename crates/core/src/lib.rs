@@ -6,9 +6,10 @@
 //! that persists every change in one transaction before memory sees it. The edge calls
 //! [`Service::authenticate`] with a request's access key id (or
 //! [`Service::authenticate_session`] with temporary credentials and their session token), then
-//! [`Service::call`] with the action and its decoded parameters. No HTTP and no SQL here.
+//! [`Service::call`] with the [`Action`] and its decoded parameters. No HTTP and no SQL here.
 
 mod accounts;
+pub mod action;
 mod authz;
 pub mod error;
 pub mod ids;
@@ -29,6 +30,7 @@ pub mod totp;
 pub mod wire_shape;
 
 pub use accounts::{Bootstrap, KeyOwner};
+pub use action::{Action, Api};
 pub use error::{Error, StoreError};
 pub use oidc::{FetchError, OidcFetcher};
 pub use secret::{MasterKey, Secret};

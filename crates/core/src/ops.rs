@@ -1,5 +1,6 @@
-//! The IAM and STS operations, one module per AWS concept, and the table that routes an
-//! action name to its handler. Every handler authorizes before it looks anything up.
+//! The IAM and STS operations, one module per AWS concept, and the one `match` that
+//! dispatches an [`Action`] to its handler. Every handler authorizes before it looks anything
+//! up.
 
 pub(crate) mod access_keys;
 mod account;
@@ -21,52 +22,262 @@ mod tags;
 mod users;
 
 use std::collections::BTreeMap;
-use std::ops::{Bound, ControlFlow};
+use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::action::Action;
 use crate::error::Error;
-use crate::model::Tag;
-use crate::service::Cx;
+use crate::model::{Group, Role, Tag, User};
+use crate::service::{Cx, RequestInfo, Service, run};
 
 pub(crate) use access_keys::KEYS_PER_USER;
 
-/// What a module's router does with an action: handles it, or hands the input on.
-pub(crate) type Routed = ControlFlow<Result<Value, Error>, Value>;
-
-/// Routes `action` to its handler.
-pub(crate) fn dispatch(cx: &Cx<'_>, action: &str, input: Value) -> Result<Value, Error> {
-    let routers: &[fn(&Cx<'_>, &str, Value) -> Routed] = &[
-        users::route,
-        boundaries::route,
-        access_keys::route,
-        mfa::route,
-        identity::route,
-        sts::route,
-        groups::route,
-        inline_policies::route,
-        policies::route,
-        policy_versions::route,
-        attachments::route,
-        roles::route,
-        instance_profiles::route,
-        oidc_providers::route,
-        saml_providers::route,
-        tags::route,
-        account::route,
-        simulate::route,
-    ];
-    let mut input = input;
-    for route in routers {
-        match route(cx, action, input) {
-            ControlFlow::Break(result) => return result,
-            ControlFlow::Continue(unhandled) => input = unhandled,
+/// Performs `cx.action`: one arm per operation, and one for every operation not built yet.
+pub(crate) fn dispatch(cx: &Cx<'_>, input: Value) -> Result<Value, Error> {
+    match cx.action {
+        Action::AddClientIDToOpenIDConnectProvider => run(cx, input, oidc_providers::add_client_id),
+        Action::AddRoleToInstanceProfile => run(cx, input, instance_profiles::add_role),
+        Action::AddUserToGroup => run(cx, input, groups::add_user_to_group),
+        Action::AssumeRole => run(cx, input, sts::assume_role),
+        Action::AssumeRoleWithSAML => sts::assume_role_with_saml(cx.service, cx.info, input),
+        Action::AssumeRoleWithWebIdentity => {
+            sts::assume_role_with_web_identity(cx.service, cx.info, input)
         }
+        Action::AttachGroupPolicy => run(cx, input, attachments::attach_group_policy),
+        Action::AttachRolePolicy => run(cx, input, attachments::attach_role_policy),
+        Action::AttachUserPolicy => run(cx, input, attachments::attach_user_policy),
+        Action::CreateAccessKey => run(cx, input, access_keys::create_access_key),
+        Action::CreateAccountAlias => run(cx, input, account::create_account_alias),
+        Action::CreateGroup => run(cx, input, groups::create_group),
+        Action::CreateInstanceProfile => run(cx, input, instance_profiles::create_instance_profile),
+        Action::CreateOpenIDConnectProvider => run(cx, input, oidc_providers::create),
+        Action::CreatePolicy => run(cx, input, policies::create_policy),
+        Action::CreatePolicyVersion => run(cx, input, policy_versions::create_policy_version),
+        Action::CreateRole => run(cx, input, roles::create_role),
+        Action::CreateSAMLProvider => run(cx, input, saml_providers::create),
+        Action::CreateUser => run(cx, input, users::create_user),
+        Action::CreateVirtualMFADevice => run(cx, input, mfa::create_virtual_mfa_device),
+        Action::DeactivateMFADevice => run(cx, input, mfa::deactivate_mfa_device),
+        Action::DecodeAuthorizationMessage => run(cx, input, sts::decode_authorization_message),
+        Action::DeleteAccessKey => run(cx, input, access_keys::delete_access_key),
+        Action::DeleteAccountAlias => run(cx, input, account::delete_account_alias),
+        Action::DeleteGroup => run(cx, input, groups::delete_group),
+        Action::DeleteGroupPolicy => run(cx, input, inline_policies::delete_policy::<Group>),
+        Action::DeleteInstanceProfile => run(cx, input, instance_profiles::delete_instance_profile),
+        Action::DeleteOpenIDConnectProvider => run(cx, input, oidc_providers::delete),
+        Action::DeletePolicy => run(cx, input, policies::delete_policy),
+        Action::DeletePolicyVersion => run(cx, input, policy_versions::delete_policy_version),
+        Action::DeleteRole => run(cx, input, roles::delete_role),
+        Action::DeleteRolePermissionsBoundary => run(cx, input, boundaries::delete::<Role>),
+        Action::DeleteRolePolicy => run(cx, input, inline_policies::delete_policy::<Role>),
+        Action::DeleteSAMLProvider => run(cx, input, saml_providers::delete),
+        Action::DeleteUser => run(cx, input, users::delete_user),
+        Action::DeleteUserPermissionsBoundary => run(cx, input, boundaries::delete::<User>),
+        Action::DeleteUserPolicy => run(cx, input, inline_policies::delete_policy::<User>),
+        Action::DeleteVirtualMFADevice => run(cx, input, mfa::delete_virtual_mfa_device),
+        Action::DetachGroupPolicy => run(cx, input, attachments::detach_group_policy),
+        Action::DetachRolePolicy => run(cx, input, attachments::detach_role_policy),
+        Action::DetachUserPolicy => run(cx, input, attachments::detach_user_policy),
+        Action::EnableMFADevice => run(cx, input, mfa::enable_mfa_device),
+        Action::GetAccessKeyInfo => run(cx, input, sts::get_access_key_info),
+        Action::GetAccessKeyLastUsed => run(cx, input, access_keys::get_access_key_last_used),
+        Action::GetAccountAuthorizationDetails => {
+            run(cx, input, account::get_account_authorization_details)
+        }
+        Action::GetAccountSummary => run(cx, input, account::get_account_summary),
+        Action::GetCallerIdentity => run(cx, input, identity::get_caller_identity),
+        Action::GetContextKeysForCustomPolicy => {
+            run(cx, input, simulate::context_keys_for_custom_policy)
+        }
+        Action::GetContextKeysForPrincipalPolicy => {
+            run(cx, input, simulate::context_keys_for_principal_policy)
+        }
+        Action::GetFederationToken => run(cx, input, sts::get_federation_token),
+        Action::GetGroup => run(cx, input, groups::get_group),
+        Action::GetGroupPolicy => run(cx, input, inline_policies::get_policy::<Group>),
+        Action::GetInstanceProfile => run(cx, input, instance_profiles::get_instance_profile),
+        Action::GetOpenIDConnectProvider => run(cx, input, oidc_providers::get),
+        Action::GetPolicy => run(cx, input, policies::get_policy),
+        Action::GetPolicyVersion => run(cx, input, policy_versions::get_policy_version),
+        Action::GetRole => run(cx, input, roles::get_role),
+        Action::GetRolePolicy => run(cx, input, inline_policies::get_policy::<Role>),
+        Action::GetSAMLProvider => run(cx, input, saml_providers::get),
+        Action::GetSessionToken => run(cx, input, sts::get_session_token),
+        Action::GetUser => run(cx, input, users::get_user),
+        Action::GetUserPolicy => run(cx, input, inline_policies::get_policy::<User>),
+        Action::ListAccessKeys => run(cx, input, access_keys::list_access_keys),
+        Action::ListAccountAliases => run(cx, input, account::list_account_aliases),
+        Action::ListAttachedGroupPolicies => {
+            run(cx, input, attachments::list_attached_group_policies)
+        }
+        Action::ListAttachedRolePolicies => {
+            run(cx, input, attachments::list_attached_role_policies)
+        }
+        Action::ListAttachedUserPolicies => {
+            run(cx, input, attachments::list_attached_user_policies)
+        }
+        Action::ListEntitiesForPolicy => run(cx, input, policies::list_entities_for_policy),
+        Action::ListGroupPolicies => run(cx, input, inline_policies::list_policies::<Group>),
+        Action::ListGroups => run(cx, input, groups::list_groups),
+        Action::ListGroupsForUser => run(cx, input, groups::list_groups_for_user),
+        Action::ListInstanceProfileTags => {
+            run(cx, input, instance_profiles::list_instance_profile_tags)
+        }
+        Action::ListInstanceProfiles => run(cx, input, instance_profiles::list_instance_profiles),
+        Action::ListInstanceProfilesForRole => run(
+            cx,
+            input,
+            instance_profiles::list_instance_profiles_for_role,
+        ),
+        Action::ListMFADevices => run(cx, input, mfa::list_mfa_devices),
+        Action::ListOpenIDConnectProviderTags => run(cx, input, oidc_providers::list_provider_tags),
+        Action::ListOpenIDConnectProviders => run(cx, input, oidc_providers::list),
+        Action::ListPolicies => run(cx, input, policies::list_policies),
+        Action::ListPolicyTags => run(cx, input, tags::list_policy_tags),
+        Action::ListPolicyVersions => run(cx, input, policy_versions::list_policy_versions),
+        Action::ListRolePolicies => run(cx, input, inline_policies::list_policies::<Role>),
+        Action::ListRoleTags => run(cx, input, roles::list_role_tags),
+        Action::ListRoles => run(cx, input, roles::list_roles),
+        Action::ListSAMLProviderTags => run(cx, input, saml_providers::list_provider_tags),
+        Action::ListSAMLProviders => run(cx, input, saml_providers::list),
+        Action::ListUserPolicies => run(cx, input, inline_policies::list_policies::<User>),
+        Action::ListUserTags => run(cx, input, tags::list_user_tags),
+        Action::ListUsers => run(cx, input, users::list_users),
+        Action::ListVirtualMFADevices => run(cx, input, mfa::list_virtual_mfa_devices),
+        Action::PutGroupPolicy => run(cx, input, inline_policies::put_policy::<Group>),
+        Action::PutRolePermissionsBoundary => run(cx, input, boundaries::put::<Role>),
+        Action::PutRolePolicy => run(cx, input, inline_policies::put_policy::<Role>),
+        Action::PutUserPermissionsBoundary => run(cx, input, boundaries::put::<User>),
+        Action::PutUserPolicy => run(cx, input, inline_policies::put_policy::<User>),
+        Action::RemoveClientIDFromOpenIDConnectProvider => {
+            run(cx, input, oidc_providers::remove_client_id)
+        }
+        Action::RemoveRoleFromInstanceProfile => run(cx, input, instance_profiles::remove_role),
+        Action::RemoveUserFromGroup => run(cx, input, groups::remove_user_from_group),
+        Action::ResyncMFADevice => run(cx, input, mfa::resync_mfa_device),
+        Action::SetDefaultPolicyVersion => {
+            run(cx, input, policy_versions::set_default_policy_version)
+        }
+        Action::SimulateCustomPolicy => run(cx, input, simulate::simulate_custom_policy),
+        Action::SimulatePrincipalPolicy => run(cx, input, simulate::simulate_principal_policy),
+        Action::TagInstanceProfile => run(cx, input, instance_profiles::tag_instance_profile),
+        Action::TagOpenIDConnectProvider => run(cx, input, oidc_providers::tag),
+        Action::TagPolicy => run(cx, input, tags::tag_policy),
+        Action::TagRole => run(cx, input, roles::tag_role),
+        Action::TagSAMLProvider => run(cx, input, saml_providers::tag),
+        Action::TagUser => run(cx, input, tags::tag_user),
+        Action::UntagInstanceProfile => run(cx, input, instance_profiles::untag_instance_profile),
+        Action::UntagOpenIDConnectProvider => run(cx, input, oidc_providers::untag),
+        Action::UntagPolicy => run(cx, input, tags::untag_policy),
+        Action::UntagRole => run(cx, input, roles::untag_role),
+        Action::UntagSAMLProvider => run(cx, input, saml_providers::untag),
+        Action::UntagUser => run(cx, input, tags::untag_user),
+        Action::UpdateAccessKey => run(cx, input, access_keys::update_access_key),
+        Action::UpdateAssumeRolePolicy => run(cx, input, roles::update_assume_role_policy),
+        Action::UpdateGroup => run(cx, input, groups::update_group),
+        Action::UpdateOpenIDConnectProviderThumbprint => {
+            run(cx, input, oidc_providers::update_thumbprints)
+        }
+        Action::UpdateRole => run(cx, input, roles::update_role),
+        Action::UpdateRoleDescription => run(cx, input, roles::update_role_description),
+        Action::UpdateSAMLProvider => run(cx, input, saml_providers::update),
+        Action::UpdateUser => run(cx, input, users::update_user),
+        Action::AcceptDelegationRequest
+        | Action::AssociateDelegationRequest
+        | Action::AssumeRoot
+        | Action::ChangePassword
+        | Action::CreateDelegationRequest
+        | Action::CreateLoginProfile
+        | Action::CreateServiceLinkedRole
+        | Action::CreateServiceSpecificCredential
+        | Action::DeleteAccountPasswordPolicy
+        | Action::DeleteLoginProfile
+        | Action::DeleteSSHPublicKey
+        | Action::DeleteServerCertificate
+        | Action::DeleteServiceLinkedRole
+        | Action::DeleteServiceSpecificCredential
+        | Action::DeleteSigningCertificate
+        | Action::DisableOrganizationsRootCredentialsManagement
+        | Action::DisableOrganizationsRootSessions
+        | Action::DisableOutboundWebIdentityFederation
+        | Action::EnableOrganizationsRootCredentialsManagement
+        | Action::EnableOrganizationsRootSessions
+        | Action::EnableOutboundWebIdentityFederation
+        | Action::GenerateCredentialReport
+        | Action::GenerateOrganizationsAccessReport
+        | Action::GenerateServiceLastAccessedDetails
+        | Action::GetAccountPasswordPolicy
+        | Action::GetCredentialReport
+        | Action::GetDelegatedAccessToken
+        | Action::GetDelegationRequest
+        | Action::GetHumanReadableSummary
+        | Action::GetLoginProfile
+        | Action::GetMFADevice
+        | Action::GetOrganizationsAccessReport
+        | Action::GetOutboundWebIdentityFederationInfo
+        | Action::GetSSHPublicKey
+        | Action::GetServerCertificate
+        | Action::GetServiceLastAccessedDetails
+        | Action::GetServiceLastAccessedDetailsWithEntities
+        | Action::GetServiceLinkedRoleDeletionStatus
+        | Action::GetWebIdentityToken
+        | Action::ListDelegationRequests
+        | Action::ListMFADeviceTags
+        | Action::ListOrganizationsFeatures
+        | Action::ListPoliciesGrantingServiceAccess
+        | Action::ListSSHPublicKeys
+        | Action::ListServerCertificateTags
+        | Action::ListServerCertificates
+        | Action::ListServiceSpecificCredentials
+        | Action::ListSigningCertificates
+        | Action::RejectDelegationRequest
+        | Action::ResetServiceSpecificCredential
+        | Action::SendDelegationToken
+        | Action::SetSecurityTokenServicePreferences
+        | Action::TagMFADevice
+        | Action::TagServerCertificate
+        | Action::UntagMFADevice
+        | Action::UntagServerCertificate
+        | Action::UpdateAccountPasswordPolicy
+        | Action::UpdateDelegationRequest
+        | Action::UpdateLoginProfile
+        | Action::UpdateSSHPublicKey
+        | Action::UpdateServerCertificate
+        | Action::UpdateServiceSpecificCredential
+        | Action::UpdateSigningCertificate
+        | Action::UploadSSHPublicKey
+        | Action::UploadServerCertificate
+        | Action::UploadSigningCertificate => Err(not_built(cx.action)),
     }
-    Err(Error::InvalidAction(format!(
-        "The action {action} is not valid for this web service."
-    )))
+}
+
+/// Performs an STS call that takes no AWS credentials: AssumeRoleWithWebIdentity and
+/// AssumeRoleWithSAML, whose caller proves who it is with an identity provider's token or
+/// assertion. Who signed such a call, if anyone, plays no part.
+pub(crate) fn dispatch_unsigned(
+    service: &Service,
+    info: &RequestInfo,
+    action: Action,
+    input: Value,
+) -> Result<Value, Error> {
+    match action {
+        Action::AssumeRoleWithWebIdentity => {
+            sts::assume_role_with_web_identity(service, info, input)
+        }
+        Action::AssumeRoleWithSAML => sts::assume_role_with_saml(service, info, input),
+        other => Err(not_built(other)),
+    }
+}
+
+/// What AWS answers for an action it does not know: the answer to every operation of the
+/// models that is not built here.
+fn not_built(action: Action) -> Error {
+    Error::InvalidAction(format!(
+        "The action {} is not valid for this web service.",
+        action.name()
+    ))
 }
 
 /// A tag as the wire model names its members.
@@ -221,7 +432,10 @@ fn page_from<K: AsRef<str>, T>(
 /// each length-prefixed so that no two listings share a purpose.
 fn marker_purpose(cx: &Cx<'_>, scope: &[&str]) -> String {
     let mut purpose = String::from("warden list marker v1");
-    for part in [cx.action, cx.caller.account.as_str()].iter().chain(scope) {
+    for part in [cx.action.name(), cx.caller.account.as_str()]
+        .iter()
+        .chain(scope)
+    {
         purpose.push_str(&format!("\n{}:{part}", part.len()));
     }
     purpose

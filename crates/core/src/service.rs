@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::action::Action;
 use crate::error::Error;
 use crate::ids::Random;
 use crate::model::{KeyLastUsed, RoleLastUsed};
@@ -285,7 +286,7 @@ impl Service {
         &self,
         caller: &Caller,
         info: &RequestInfo,
-        action: &str,
+        action: Action,
         input: Value,
     ) -> Result<Value, Error> {
         crate::sessions::check_action(caller, action)?;
@@ -295,7 +296,19 @@ impl Service {
             info,
             action,
         };
-        crate::ops::dispatch(&cx, action, input)
+        crate::ops::dispatch(&cx, input)
+    }
+
+    /// Performs an STS action that takes no AWS credentials (one whose
+    /// [`Action::signed`] is false): AssumeRoleWithWebIdentity and AssumeRoleWithSAML, whose
+    /// caller proves who it is with an identity provider's token or assertion instead.
+    pub fn call_unsigned(
+        &self,
+        info: &RequestInfo,
+        action: Action,
+        input: Value,
+    ) -> Result<Value, Error> {
+        crate::ops::dispatch_unsigned(self, info, action, input)
     }
 }
 
@@ -304,8 +317,9 @@ pub(crate) struct Cx<'a> {
     pub service: &'a Service,
     pub caller: &'a Caller,
     pub info: &'a RequestInfo,
-    /// The action being performed (`ListUsers`, …): list markers are valid for it alone.
-    pub action: &'a str,
+    /// The action being performed: list markers are valid for it alone, and a handler
+    /// authorizes `action.iam_action()` unless AWS documents another.
+    pub action: Action,
 }
 
 /// Decodes `input`, runs `op`, encodes its output.

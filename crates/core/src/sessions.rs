@@ -16,6 +16,7 @@ use std::sync::{Arc, RwLock};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::KeyOwner;
+use crate::action::{Action, Api};
 use crate::error::Error;
 use crate::model::Tag;
 use crate::secret::Secret;
@@ -211,38 +212,27 @@ impl Service {
     }
 }
 
-/// STS's actions; every other action is IAM's.
-const STS_ACTIONS: [&str; 11] = [
-    "AssumeRole",
-    "AssumeRoleWithSAML",
-    "AssumeRoleWithWebIdentity",
-    "AssumeRoot",
-    "DecodeAuthorizationMessage",
-    "GetAccessKeyInfo",
-    "GetCallerIdentity",
-    "GetDelegatedAccessToken",
-    "GetFederationToken",
-    "GetSessionToken",
-    "GetWebIdentityToken",
-];
-
 /// What AWS refuses to temporary credentials whatever their policies say. Credentials from
 /// GetSessionToken call IAM only when MFA was given, and of STS only AssumeRole and
 /// GetCallerIdentity; credentials from GetFederationToken call no IAM operation and of STS
 /// only GetCallerIdentity; no session calls GetSessionToken or GetFederationToken. IAM
 /// answers a refused session as an unknown token (InvalidClientTokenId), STS with AccessDenied.
-pub(crate) fn check_action(caller: &Caller, action: &str) -> Result<(), Error> {
+pub(crate) fn check_action(caller: &Caller, action: Action) -> Result<(), Error> {
     let Identity::Session(session) = &caller.identity else {
         return Ok(());
     };
-    let sts = STS_ACTIONS.contains(&action);
+    let sts = action.api() == Api::Sts;
     let allowed = match (session.kind, sts) {
-        (_, true) if matches!(action, "GetSessionToken" | "GetFederationToken") => false,
+        (_, true) if matches!(action, Action::GetSessionToken | Action::GetFederationToken) => {
+            false
+        }
         (SessionKind::Role, _) => true,
         (SessionKind::User, false) => session.mfa_time.is_some(),
-        (SessionKind::User, true) => matches!(action, "AssumeRole" | "GetCallerIdentity"),
+        (SessionKind::User, true) => {
+            matches!(action, Action::AssumeRole | Action::GetCallerIdentity)
+        }
         (SessionKind::Federated, false) => false,
-        (SessionKind::Federated, true) => action == "GetCallerIdentity",
+        (SessionKind::Federated, true) => action == Action::GetCallerIdentity,
     };
     match (allowed, sts) {
         (true, _) => Ok(()),
@@ -250,7 +240,8 @@ pub(crate) fn check_action(caller: &Caller, action: &str) -> Result<(), Error> {
             "The security token included in the request is invalid".to_owned(),
         )),
         (false, true) => Err(Error::AccessDenied(format!(
-            "Cannot call {action} with session credentials"
+            "Cannot call {} with session credentials",
+            action.name()
         ))),
     }
 }

@@ -20,7 +20,7 @@ use warden_core::ids::OsRandom;
 use warden_core::store::MemoryStore;
 use warden_core::time::Clock;
 use warden_core::{
-    Caller, Error, FetchError, Identity, MasterKey, OidcFetcher, RequestInfo, Service,
+    Action, Caller, Error, FetchError, Identity, MasterKey, OidcFetcher, RequestInfo, Service,
 };
 
 const ACCOUNT: &str = "111122223333";
@@ -146,6 +146,7 @@ impl World {
             identity: Identity::Root,
             access_key_id: None,
         };
+        let action = Action::named(action).unwrap_or_else(|| panic!("no operation {action}"));
         self.service.call(&root, &World::info(), action, input)
     }
 
@@ -175,7 +176,7 @@ impl World {
         let input =
             json!({"RoleArn": role_arn, "RoleSessionName": "web-1", "WebIdentityToken": token});
         self.service
-            .call_unsigned(&World::info(), "AssumeRoleWithWebIdentity", input)
+            .call_unsigned(&World::info(), Action::AssumeRoleWithWebIdentity, input)
     }
 
     fn now(&self) -> i64 {
@@ -336,7 +337,12 @@ fn a_valid_token_gets_a_role_session() {
         .caller;
     let me = world
         .service
-        .call(&caller, &World::info(), "GetCallerIdentity", json!({}))
+        .call(
+            &caller,
+            &World::info(),
+            Action::GetCallerIdentity,
+            json!({}),
+        )
         .unwrap();
     assert_eq!(
         me["Arn"],

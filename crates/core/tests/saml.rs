@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use warden_core::ids::OsRandom;
 use warden_core::store::{Kind, MemoryStore, Store};
 use warden_core::time::Clock;
-use warden_core::{Caller, Error, Identity, MasterKey, RequestInfo, Service};
+use warden_core::{Action, Caller, Error, Identity, MasterKey, RequestInfo, Service};
 
 const ACCOUNT: &str = "111122223333";
 const METADATA: &str = include_str!("../src/saml/testdata/metadata.xml");
@@ -98,6 +98,7 @@ impl Harness {
     }
 
     fn call(&self, action: &str, input: Value) -> Result<Value, Error> {
+        let action = Action::named(action).unwrap_or_else(|| panic!("no operation {action}"));
         self.service.call(&root(), &info(), action, input)
     }
 
@@ -122,7 +123,7 @@ impl Harness {
         let encoded = encode(response.as_bytes());
         self.service.call_unsigned(
             &info(),
-            "AssumeRoleWithSAML",
+            Action::AssumeRoleWithSAML,
             json!({"RoleArn": role, "PrincipalArn": PROVIDER_ARN, "SAMLAssertion": encoded}),
         )
     }
@@ -317,7 +318,7 @@ fn a_signed_response_gives_a_role_session_that_works() {
         .unwrap();
     let identity = h
         .service
-        .call(&owner.caller, &info(), "GetCallerIdentity", json!({}))
+        .call(&owner.caller, &info(), Action::GetCallerIdentity, json!({}))
         .unwrap();
     assert_eq!(identity["Arn"], out["AssumedRoleUser"]["Arn"]);
 }

@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use warden_core::ids::OsRandom;
 use warden_core::store::{MemoryStore, Store};
 use warden_core::time::Clock;
-use warden_core::{Caller, Error, Identity, MasterKey, RequestInfo, Service};
+use warden_core::{Action, Caller, Error, Identity, MasterKey, RequestInfo, Service};
 
 pub const A: &str = "111122223333";
 pub const B: &str = "444455556666";
@@ -100,7 +100,7 @@ impl Sts {
             region: "us-east-1".to_owned(),
             request_id: "test".to_owned(),
         };
-        self.service.call(caller, &info, action, input)
+        self.service.call(caller, &info, operation(action), input)
     }
 
     pub fn root_call(&self, account: &str, action: &str, input: Value) -> Result<Value, Error> {
@@ -196,4 +196,9 @@ pub fn failure(result: Result<Value, Error>) -> (String, String) {
         Err(error) => (error.code().to_owned(), error.message().to_owned()),
         Ok(value) => panic!("expected an error, got {value}"),
     }
+}
+
+/// The operation named `name`: tests name operations as clients do.
+pub fn operation(name: &str) -> Action {
+    Action::named(name).unwrap_or_else(|| panic!("no operation is named {name}"))
 }

@@ -1,34 +1,20 @@
 //! Access keys: CreateAccessKey, ListAccessKeys, UpdateAccessKey, DeleteAccessKey,
 //! GetAccessKeyLastUsed — for IAM users and for the root user (no UserName, root caller).
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use super::Routed;
 use super::users::{account, authorized_user, non_user_credentials};
+use crate::action::Action;
 use crate::error::Error;
 use crate::ids::{Prefix, secret_access_key, unique_id};
 use crate::model::{AccessKey, KeyStatus};
 use crate::secret::Secret;
-use crate::service::{Cx, run};
+use crate::service::Cx;
 use crate::state::{Mutation, State};
 use crate::time::iso8601;
 
 /// AWS's quota of access keys per user (and per root user).
 pub const KEYS_PER_USER: usize = 2;
-
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "CreateAccessKey" => run(cx, input, create_access_key),
-        "ListAccessKeys" => run(cx, input, list_access_keys),
-        "UpdateAccessKey" => run(cx, input, update_access_key),
-        "DeleteAccessKey" => run(cx, input, delete_access_key),
-        "GetAccessKeyLastUsed" => run(cx, input, get_access_key_last_used),
-        _ => return ControlFlow::Continue(input),
-    })
-}
 
 /// Whose keys an operation is about: a named user, else the caller itself.
 struct Owner {
@@ -83,7 +69,7 @@ fn no_such_key(id: &str) -> Error {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UserNameInput {
+pub(super) struct UserNameInput {
     user_name: Option<String>,
 }
 
@@ -100,13 +86,21 @@ struct WireAccessKey {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateAccessKeyOutput {
+pub(super) struct CreateAccessKeyOutput {
     access_key: WireAccessKey,
 }
 
-fn create_access_key(cx: &Cx<'_>, input: UserNameInput) -> Result<CreateAccessKeyOutput, Error> {
+pub(super) fn create_access_key(
+    cx: &Cx<'_>,
+    input: UserNameInput,
+) -> Result<CreateAccessKeyOutput, Error> {
     cx.service.write(|state| {
-        let owner = owner(cx, state, "iam:CreateAccessKey", input.user_name.as_deref())?;
+        let owner = owner(
+            cx,
+            state,
+            Action::CreateAccessKey.iam_action(),
+            input.user_name.as_deref(),
+        )?;
         let account = account(cx, state)?;
         if account.keys_of(owner.user_id.as_deref()).count() >= KEYS_PER_USER {
             return Err(Error::LimitExceeded(format!(
@@ -137,7 +131,7 @@ fn create_access_key(cx: &Cx<'_>, input: UserNameInput) -> Result<CreateAccessKe
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListAccessKeysInput {
+pub(super) struct ListAccessKeysInput {
     user_name: Option<String>,
     marker: Option<String>,
     max_items: Option<i64>,
@@ -155,19 +149,24 @@ struct KeyMetadata {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListAccessKeysOutput {
+pub(super) struct ListAccessKeysOutput {
     access_key_metadata: Vec<KeyMetadata>,
     is_truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     marker: Option<String>,
 }
 
-fn list_access_keys(
+pub(super) fn list_access_keys(
     cx: &Cx<'_>,
     input: ListAccessKeysInput,
 ) -> Result<ListAccessKeysOutput, Error> {
     cx.service.read(|state| {
-        let owner = owner(cx, state, "iam:ListAccessKeys", input.user_name.as_deref())?;
+        let owner = owner(
+            cx,
+            state,
+            Action::ListAccessKeys.iam_action(),
+            input.user_name.as_deref(),
+        )?;
         let keys = account(cx, state)?
             .keys_of(owner.user_id.as_deref())
             .map(|k| (format!("{:020}{}", k.created, k.id), k));
@@ -192,7 +191,7 @@ fn list_access_keys(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UpdateAccessKeyInput {
+pub(super) struct UpdateAccessKeyInput {
     user_name: Option<String>,
     access_key_id: String,
     status: String,
@@ -212,9 +211,9 @@ fn owned_key<'s>(
         .ok_or_else(|| no_such_key(id))
 }
 
-fn update_access_key(cx: &Cx<'_>, input: UpdateAccessKeyInput) -> Result<(), Error> {
+pub(super) fn update_access_key(cx: &Cx<'_>, input: UpdateAccessKeyInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let owner = owner(cx, state, "iam:UpdateAccessKey", input.user_name.as_deref())?;
+        let owner = owner(cx, state, Action::UpdateAccessKey.iam_action(), input.user_name.as_deref())?;
         let key = owned_key(state, cx, &owner, &input.access_key_id)?;
         let status = match input.status.as_str() {
             "Active" => KeyStatus::Active,
@@ -233,14 +232,19 @@ fn update_access_key(cx: &Cx<'_>, input: UpdateAccessKeyInput) -> Result<(), Err
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct DeleteAccessKeyInput {
+pub(super) struct DeleteAccessKeyInput {
     user_name: Option<String>,
     access_key_id: String,
 }
 
-fn delete_access_key(cx: &Cx<'_>, input: DeleteAccessKeyInput) -> Result<(), Error> {
+pub(super) fn delete_access_key(cx: &Cx<'_>, input: DeleteAccessKeyInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let owner = owner(cx, state, "iam:DeleteAccessKey", input.user_name.as_deref())?;
+        let owner = owner(
+            cx,
+            state,
+            Action::DeleteAccessKey.iam_action(),
+            input.user_name.as_deref(),
+        )?;
         let key = owned_key(state, cx, &owner, &input.access_key_id)?;
         Ok((
             vec![Mutation::DeleteAccessKey {
@@ -254,7 +258,7 @@ fn delete_access_key(cx: &Cx<'_>, input: DeleteAccessKeyInput) -> Result<(), Err
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct LastUsedInput {
+pub(super) struct LastUsedInput {
     access_key_id: String,
 }
 
@@ -269,13 +273,16 @@ struct WireLastUsed {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct LastUsedOutput {
+pub(super) struct LastUsedOutput {
     #[serde(skip_serializing_if = "Option::is_none")]
     user_name: Option<String>,
     access_key_last_used: WireLastUsed,
 }
 
-fn get_access_key_last_used(cx: &Cx<'_>, input: LastUsedInput) -> Result<LastUsedOutput, Error> {
+pub(super) fn get_access_key_last_used(
+    cx: &Cx<'_>,
+    input: LastUsedInput,
+) -> Result<LastUsedOutput, Error> {
     cx.service.read(|state| {
         let account = account(cx, state)?;
         let key = account.access_keys.get(&input.access_key_id);
@@ -288,7 +295,7 @@ fn get_access_key_last_used(cx: &Cx<'_>, input: LastUsedInput) -> Result<LastUse
         };
         cx.authorize(
             state,
-            "iam:GetAccessKeyLastUsed",
+            Action::GetAccessKeyLastUsed.iam_action(),
             &arn,
             user.map(|u| u.tags.as_slice()).unwrap_or_default(),
             &[],

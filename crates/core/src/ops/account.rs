@@ -6,31 +6,19 @@
 mod details;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use warden_policy::limits;
 
 use super::users::account;
-use super::{KEYS_PER_USER, Routed, paginate};
+use super::{KEYS_PER_USER, paginate};
+use crate::action::Action;
 use crate::error::Error;
 use crate::managed::AWS_ACCOUNT;
-use crate::service::{Cx, run};
+use crate::service::Cx;
 use crate::state::{AccountState, Mutation, State};
 
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "CreateAccountAlias" => run(cx, input, create_account_alias),
-        "DeleteAccountAlias" => run(cx, input, delete_account_alias),
-        "ListAccountAliases" => run(cx, input, list_account_aliases),
-        "GetAccountSummary" => run(cx, input, get_account_summary),
-        "GetAccountAuthorizationDetails" => {
-            run(cx, input, details::get_account_authorization_details)
-        }
-        _ => return ControlFlow::Continue(input),
-    })
-}
+pub(super) use details::get_account_authorization_details;
 
 const ALIAS_PATTERN: &str = "^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$";
 
@@ -55,7 +43,7 @@ fn check_alias(alias: &str) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct AliasInput {
+pub(super) struct AliasInput {
     account_alias: String,
 }
 
@@ -67,9 +55,15 @@ fn account_record<'s>(cx: &Cx<'_>, state: &'s State) -> Result<&'s crate::model:
         .ok_or_else(|| Error::Internal(format!("account {} has no record", cx.caller.account)))
 }
 
-fn create_account_alias(cx: &Cx<'_>, input: AliasInput) -> Result<(), Error> {
+pub(super) fn create_account_alias(cx: &Cx<'_>, input: AliasInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        cx.authorize(state, "iam:CreateAccountAlias", "*", &[], &[])?;
+        cx.authorize(
+            state,
+            Action::CreateAccountAlias.iam_action(),
+            "*",
+            &[],
+            &[],
+        )?;
         check_alias(&input.account_alias)?;
         let taken = state
             .accounts
@@ -92,9 +86,15 @@ fn create_account_alias(cx: &Cx<'_>, input: AliasInput) -> Result<(), Error> {
     })
 }
 
-fn delete_account_alias(cx: &Cx<'_>, input: AliasInput) -> Result<(), Error> {
+pub(super) fn delete_account_alias(cx: &Cx<'_>, input: AliasInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        cx.authorize(state, "iam:DeleteAccountAlias", "*", &[], &[])?;
+        cx.authorize(
+            state,
+            Action::DeleteAccountAlias.iam_action(),
+            "*",
+            &[],
+            &[],
+        )?;
         let record = account_record(cx, state)?;
         if record.alias.as_deref() != Some(input.account_alias.as_str()) {
             return Err(Error::NoSuchEntity(format!(
@@ -110,23 +110,32 @@ fn delete_account_alias(cx: &Cx<'_>, input: AliasInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListAliasesInput {
+pub(super) struct ListAliasesInput {
     marker: Option<String>,
     max_items: Option<i64>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListAliasesOutput {
+pub(super) struct ListAliasesOutput {
     account_aliases: Vec<String>,
     is_truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     marker: Option<String>,
 }
 
-fn list_account_aliases(cx: &Cx<'_>, input: ListAliasesInput) -> Result<ListAliasesOutput, Error> {
+pub(super) fn list_account_aliases(
+    cx: &Cx<'_>,
+    input: ListAliasesInput,
+) -> Result<ListAliasesOutput, Error> {
     cx.service.read(|state| {
-        cx.authorize(state, "iam:ListAccountAliases", "*", &[], &[])?;
+        cx.authorize(
+            state,
+            Action::ListAccountAliases.iam_action(),
+            "*",
+            &[],
+            &[],
+        )?;
         let aliases = account_record(cx, state)?
             .alias
             .iter()
@@ -141,11 +150,11 @@ fn list_account_aliases(cx: &Cx<'_>, input: ListAliasesInput) -> Result<ListAlia
 }
 
 #[derive(Deserialize)]
-struct Empty {}
+pub(super) struct Empty {}
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct SummaryOutput {
+pub(super) struct SummaryOutput {
     summary_map: BTreeMap<&'static str, u64>,
 }
 
@@ -192,9 +201,9 @@ fn policy_versions_in_use(account: &AccountState) -> usize {
     own + aws.len()
 }
 
-fn get_account_summary(cx: &Cx<'_>, _: Empty) -> Result<SummaryOutput, Error> {
+pub(super) fn get_account_summary(cx: &Cx<'_>, _: Empty) -> Result<SummaryOutput, Error> {
     cx.service.read(|state| {
-        cx.authorize(state, "iam:GetAccountSummary", "*", &[], &[])?;
+        cx.authorize(state, Action::GetAccountSummary.iam_action(), "*", &[], &[])?;
         let account = account(cx, state)?;
         let mut map: BTreeMap<&'static str, u64> =
             QUOTAS.iter().map(|(k, v)| (*k, count(*v))).collect();

@@ -2,39 +2,22 @@
 //! Attach and detach carry `iam:PolicyARN` in the request context. Authorization reads the
 //! state on every request, so an attachment is in force for the principal's very next call.
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use warden_policy::ContextValue;
 
 use super::groups::authorized_group;
 use super::policies::{known_policy_arn, not_found, policy_arn, visible_policy};
 use super::roles::{authorized_role, check_modifiable};
 use super::users::authorized_user;
-use super::{Routed, paginate, under_prefix};
+use super::{paginate, under_prefix};
+use crate::action::Action;
 use crate::error::Error;
 use crate::model::{Group, Role, User};
-use crate::service::{Cx, run};
+use crate::service::Cx;
 use crate::state::{Mutation, State};
 
 /// AWS's default quota of managed policies per user, group and role.
 pub(crate) const POLICIES_PER_ENTITY: usize = 10;
-
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "AttachUserPolicy" => run(cx, input, attach_user_policy),
-        "DetachUserPolicy" => run(cx, input, detach_user_policy),
-        "ListAttachedUserPolicies" => run(cx, input, list_attached_user_policies),
-        "AttachGroupPolicy" => run(cx, input, attach_group_policy),
-        "DetachGroupPolicy" => run(cx, input, detach_group_policy),
-        "ListAttachedGroupPolicies" => run(cx, input, list_attached_group_policies),
-        "AttachRolePolicy" => run(cx, input, attach_role_policy),
-        "DetachRolePolicy" => run(cx, input, detach_role_policy),
-        "ListAttachedRolePolicies" => run(cx, input, list_attached_role_policies),
-        _ => return ControlFlow::Continue(input),
-    })
-}
 
 /// An entity managed policies attach to.
 trait Holder: Clone {
@@ -130,7 +113,7 @@ struct AttachedPolicy {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListAttachedOutput {
+pub(super) struct ListAttachedOutput {
     attached_policies: Vec<AttachedPolicy>,
     is_truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -185,36 +168,48 @@ fn list_attached<H: Holder>(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UserPolicyInput {
+pub(super) struct UserPolicyInput {
     user_name: String,
     policy_arn: String,
 }
 
-fn attach_user_policy(cx: &Cx<'_>, input: UserPolicyInput) -> Result<(), Error> {
+pub(super) fn attach_user_policy(cx: &Cx<'_>, input: UserPolicyInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let extra = policy_key(cx, state, &input.policy_arn);
-        let user = authorized_user(cx, state, "iam:AttachUserPolicy", &input.user_name, &extra)?;
+        let user = authorized_user(
+            cx,
+            state,
+            Action::AttachUserPolicy.iam_action(),
+            &input.user_name,
+            &extra,
+        )?;
         Ok((attach(cx, state, user, &input.policy_arn)?, ()))
     })
 }
 
-fn detach_user_policy(cx: &Cx<'_>, input: UserPolicyInput) -> Result<(), Error> {
+pub(super) fn detach_user_policy(cx: &Cx<'_>, input: UserPolicyInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let extra = policy_key(cx, state, &input.policy_arn);
-        let user = authorized_user(cx, state, "iam:DetachUserPolicy", &input.user_name, &extra)?;
+        let user = authorized_user(
+            cx,
+            state,
+            Action::DetachUserPolicy.iam_action(),
+            &input.user_name,
+            &extra,
+        )?;
         Ok((detach(cx, state, user, &input.policy_arn)?, ()))
     })
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListAttachedUserInput {
+pub(super) struct ListAttachedUserInput {
     user_name: String,
     #[serde(flatten)]
     page: ListAttachedInput,
 }
 
-fn list_attached_user_policies(
+pub(super) fn list_attached_user_policies(
     cx: &Cx<'_>,
     input: ListAttachedUserInput,
 ) -> Result<ListAttachedOutput, Error> {
@@ -222,7 +217,7 @@ fn list_attached_user_policies(
         let user = authorized_user(
             cx,
             state,
-            "iam:ListAttachedUserPolicies",
+            Action::ListAttachedUserPolicies.iam_action(),
             &input.user_name,
             &[],
         )?;
@@ -232,18 +227,18 @@ fn list_attached_user_policies(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct GroupPolicyInput {
+pub(super) struct GroupPolicyInput {
     group_name: String,
     policy_arn: String,
 }
 
-fn attach_group_policy(cx: &Cx<'_>, input: GroupPolicyInput) -> Result<(), Error> {
+pub(super) fn attach_group_policy(cx: &Cx<'_>, input: GroupPolicyInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let extra = policy_key(cx, state, &input.policy_arn);
         let group = authorized_group(
             cx,
             state,
-            "iam:AttachGroupPolicy",
+            Action::AttachGroupPolicy.iam_action(),
             &input.group_name,
             &extra,
         )?;
@@ -251,13 +246,13 @@ fn attach_group_policy(cx: &Cx<'_>, input: GroupPolicyInput) -> Result<(), Error
     })
 }
 
-fn detach_group_policy(cx: &Cx<'_>, input: GroupPolicyInput) -> Result<(), Error> {
+pub(super) fn detach_group_policy(cx: &Cx<'_>, input: GroupPolicyInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let extra = policy_key(cx, state, &input.policy_arn);
         let group = authorized_group(
             cx,
             state,
-            "iam:DetachGroupPolicy",
+            Action::DetachGroupPolicy.iam_action(),
             &input.group_name,
             &extra,
         )?;
@@ -267,13 +262,13 @@ fn detach_group_policy(cx: &Cx<'_>, input: GroupPolicyInput) -> Result<(), Error
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListAttachedGroupInput {
+pub(super) struct ListAttachedGroupInput {
     group_name: String,
     #[serde(flatten)]
     page: ListAttachedInput,
 }
 
-fn list_attached_group_policies(
+pub(super) fn list_attached_group_policies(
     cx: &Cx<'_>,
     input: ListAttachedGroupInput,
 ) -> Result<ListAttachedOutput, Error> {
@@ -281,7 +276,7 @@ fn list_attached_group_policies(
         let group = authorized_group(
             cx,
             state,
-            "iam:ListAttachedGroupPolicies",
+            Action::ListAttachedGroupPolicies.iam_action(),
             &input.group_name,
             &[],
         )?;
@@ -291,24 +286,36 @@ fn list_attached_group_policies(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RolePolicyInput {
+pub(super) struct RolePolicyInput {
     role_name: String,
     policy_arn: String,
 }
 
-fn attach_role_policy(cx: &Cx<'_>, input: RolePolicyInput) -> Result<(), Error> {
+pub(super) fn attach_role_policy(cx: &Cx<'_>, input: RolePolicyInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let extra = policy_key(cx, state, &input.policy_arn);
-        let role = authorized_role(cx, state, "iam:AttachRolePolicy", &input.role_name, &extra)?;
+        let role = authorized_role(
+            cx,
+            state,
+            Action::AttachRolePolicy.iam_action(),
+            &input.role_name,
+            &extra,
+        )?;
         check_modifiable(role)?;
         Ok((attach(cx, state, role, &input.policy_arn)?, ()))
     })
 }
 
-fn detach_role_policy(cx: &Cx<'_>, input: RolePolicyInput) -> Result<(), Error> {
+pub(super) fn detach_role_policy(cx: &Cx<'_>, input: RolePolicyInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let extra = policy_key(cx, state, &input.policy_arn);
-        let role = authorized_role(cx, state, "iam:DetachRolePolicy", &input.role_name, &extra)?;
+        let role = authorized_role(
+            cx,
+            state,
+            Action::DetachRolePolicy.iam_action(),
+            &input.role_name,
+            &extra,
+        )?;
         check_modifiable(role)?;
         Ok((detach(cx, state, role, &input.policy_arn)?, ()))
     })
@@ -316,13 +323,13 @@ fn detach_role_policy(cx: &Cx<'_>, input: RolePolicyInput) -> Result<(), Error> 
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListAttachedRoleInput {
+pub(super) struct ListAttachedRoleInput {
     role_name: String,
     #[serde(flatten)]
     page: ListAttachedInput,
 }
 
-fn list_attached_role_policies(
+pub(super) fn list_attached_role_policies(
     cx: &Cx<'_>,
     input: ListAttachedRoleInput,
 ) -> Result<ListAttachedOutput, Error> {
@@ -330,7 +337,7 @@ fn list_attached_role_policies(
         let role = authorized_role(
             cx,
             state,
-            "iam:ListAttachedRolePolicies",
+            Action::ListAttachedRolePolicies.iam_action(),
             &input.role_name,
             &[],
         )?;

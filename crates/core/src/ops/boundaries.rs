@@ -1,40 +1,18 @@
 //! Permissions boundaries: PutUserPermissionsBoundary, DeleteUserPermissionsBoundary and
 //! their role equivalents, over one implementation for both kinds of principal.
 
-use std::ops::ControlFlow;
-
 use serde::Deserialize;
-use serde_json::Value;
 use warden_policy::ContextValue;
 
-use super::Routed;
 use super::roles::{authorized_role, check_modifiable};
 use super::users::{account, authorized_user, boundary_arn, check_boundary};
 use crate::error::Error;
 use crate::model::{Role, User};
-use crate::service::{Cx, run};
+use crate::service::Cx;
 use crate::state::{Mutation, State};
 
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "PutUserPermissionsBoundary" => run(cx, input, |cx, i| {
-            put::<User>(cx, "iam:PutUserPermissionsBoundary", i)
-        }),
-        "DeleteUserPermissionsBoundary" => run(cx, input, |cx, i| {
-            delete::<User>(cx, "iam:DeleteUserPermissionsBoundary", i)
-        }),
-        "PutRolePermissionsBoundary" => run(cx, input, |cx, i| {
-            put::<Role>(cx, "iam:PutRolePermissionsBoundary", i)
-        }),
-        "DeleteRolePermissionsBoundary" => run(cx, input, |cx, i| {
-            delete::<Role>(cx, "iam:DeleteRolePermissionsBoundary", i)
-        }),
-        _ => return ControlFlow::Continue(input),
-    })
-}
-
 /// A principal that can have a permissions boundary: a user or a role.
-trait Bounded: Clone + Sized {
+pub(super) trait Bounded: Clone + Sized {
     /// The principal as AWS's messages name it.
     const NOUN: &'static str;
 
@@ -112,7 +90,7 @@ impl Bounded for Role {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PutInput {
+pub(super) struct PutInput {
     #[serde(alias = "UserName", alias = "RoleName")]
     principal: String,
     permissions_boundary: String,
@@ -120,7 +98,7 @@ struct PutInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct DeleteInput {
+pub(super) struct DeleteInput {
     #[serde(alias = "UserName", alias = "RoleName")]
     principal: String,
 }
@@ -133,7 +111,8 @@ fn boundary_key(arn: &str) -> (String, ContextValue) {
     )
 }
 
-fn put<B: Bounded>(cx: &Cx<'_>, action: &str, input: PutInput) -> Result<(), Error> {
+pub(super) fn put<B: Bounded>(cx: &Cx<'_>, input: PutInput) -> Result<(), Error> {
+    let action = cx.action.iam_action();
     cx.service.write(|state| {
         let boundary = boundary_arn(cx, state, &input.permissions_boundary);
         let extra = [boundary_key(&boundary)];
@@ -143,7 +122,8 @@ fn put<B: Bounded>(cx: &Cx<'_>, action: &str, input: PutInput) -> Result<(), Err
     })
 }
 
-fn delete<B: Bounded>(cx: &Cx<'_>, action: &str, input: DeleteInput) -> Result<(), Error> {
+pub(super) fn delete<B: Bounded>(cx: &Cx<'_>, input: DeleteInput) -> Result<(), Error> {
+    let action = cx.action.iam_action();
     cx.service.write(|state| {
         // The boundary being removed is the request's `iam:PermissionsBoundary`.
         let extra: Vec<_> = B::peek(cx, state, &input.principal)

@@ -2,38 +2,22 @@
 //! (AddUserToGroup, RemoveUserFromGroup, ListGroupsForUser). Users hold their groups by
 //! unique id, so a renamed group keeps its members.
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use warden_policy::ContextValue;
 
 use super::users::{WireUser, account, authorized_user};
-use super::{Routed, check_path, paginate, paginate_map, under_prefix};
+use super::{check_path, paginate, paginate_map, under_prefix};
+use crate::action::Action;
 use crate::authz::Resource;
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
 use crate::model::{Group, User, iam_arn};
-use crate::service::{Cx, run};
+use crate::service::Cx;
 use crate::state::{Mutation, State};
 use crate::time::iso8601;
 
 /// AWS's quota of groups a user can be a member of.
 pub(crate) const GROUPS_PER_USER: usize = 10;
-
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "CreateGroup" => run(cx, input, create_group),
-        "GetGroup" => run(cx, input, get_group),
-        "ListGroups" => run(cx, input, list_groups),
-        "UpdateGroup" => run(cx, input, update_group),
-        "DeleteGroup" => run(cx, input, delete_group),
-        "AddUserToGroup" => run(cx, input, add_user_to_group),
-        "RemoveUserFromGroup" => run(cx, input, remove_user_from_group),
-        "ListGroupsForUser" => run(cx, input, list_groups_for_user),
-        _ => return ControlFlow::Continue(input),
-    })
-}
 
 /// The `Group` structure of IAM's responses.
 #[derive(Serialize)]
@@ -94,22 +78,25 @@ fn already_exists(name: &str) -> Error {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateGroupInput {
+pub(super) struct CreateGroupInput {
     group_name: String,
     path: Option<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateGroupOutput {
+pub(super) struct CreateGroupOutput {
     group: WireGroup,
 }
 
-fn create_group(cx: &Cx<'_>, input: CreateGroupInput) -> Result<CreateGroupOutput, Error> {
+pub(super) fn create_group(
+    cx: &Cx<'_>,
+    input: CreateGroupInput,
+) -> Result<CreateGroupOutput, Error> {
     let path = input.path.unwrap_or_else(|| "/".to_owned());
     cx.service.write(|state| {
         let arn = iam_arn(&cx.caller.account, "group", &path, &input.group_name);
-        cx.authorize(state, "iam:CreateGroup", &arn, &[], &[])?;
+        cx.authorize(state, Action::CreateGroup.iam_action(), &arn, &[], &[])?;
         check_path(&path)?;
         if account(cx, state)?.group(&input.group_name).is_some() {
             return Err(already_exists(&input.group_name));
@@ -132,7 +119,7 @@ fn create_group(cx: &Cx<'_>, input: CreateGroupInput) -> Result<CreateGroupOutpu
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct GetGroupInput {
+pub(super) struct GetGroupInput {
     group_name: String,
     marker: Option<String>,
     max_items: Option<i64>,
@@ -140,7 +127,7 @@ struct GetGroupInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct GetGroupOutput {
+pub(super) struct GetGroupOutput {
     group: WireGroup,
     users: Vec<WireUser>,
     is_truncated: bool,
@@ -148,9 +135,15 @@ struct GetGroupOutput {
     marker: Option<String>,
 }
 
-fn get_group(cx: &Cx<'_>, input: GetGroupInput) -> Result<GetGroupOutput, Error> {
+pub(super) fn get_group(cx: &Cx<'_>, input: GetGroupInput) -> Result<GetGroupOutput, Error> {
     cx.service.read(|state| {
-        let group = authorized_group(cx, state, "iam:GetGroup", &input.group_name, &[])?;
+        let group = authorized_group(
+            cx,
+            state,
+            Action::GetGroup.iam_action(),
+            &input.group_name,
+            &[],
+        )?;
         let members = account(cx, state)?
             .users
             .iter()
@@ -174,7 +167,7 @@ fn get_group(cx: &Cx<'_>, input: GetGroupInput) -> Result<GetGroupOutput, Error>
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListGroupsInput {
+pub(super) struct ListGroupsInput {
     path_prefix: Option<String>,
     marker: Option<String>,
     max_items: Option<i64>,
@@ -182,17 +175,17 @@ struct ListGroupsInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListGroupsOutput {
+pub(super) struct ListGroupsOutput {
     groups: Vec<WireGroup>,
     is_truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     marker: Option<String>,
 }
 
-fn list_groups(cx: &Cx<'_>, input: ListGroupsInput) -> Result<ListGroupsOutput, Error> {
+pub(super) fn list_groups(cx: &Cx<'_>, input: ListGroupsInput) -> Result<ListGroupsOutput, Error> {
     cx.service.read(|state| {
         let arn = format!("arn:aws:iam::{}:group/", cx.caller.account);
-        cx.authorize(state, "iam:ListGroups", &arn, &[], &[])?;
+        cx.authorize(state, Action::ListGroups.iam_action(), &arn, &[], &[])?;
         let prefix = input.path_prefix.as_deref();
         let page = paginate_map(
             cx,
@@ -212,15 +205,21 @@ fn list_groups(cx: &Cx<'_>, input: ListGroupsInput) -> Result<ListGroupsOutput, 
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UpdateGroupInput {
+pub(super) struct UpdateGroupInput {
     group_name: String,
     new_path: Option<String>,
     new_group_name: Option<String>,
 }
 
-fn update_group(cx: &Cx<'_>, input: UpdateGroupInput) -> Result<(), Error> {
+pub(super) fn update_group(cx: &Cx<'_>, input: UpdateGroupInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let group = authorized_group(cx, state, "iam:UpdateGroup", &input.group_name, &[])?;
+        let group = authorized_group(
+            cx,
+            state,
+            Action::UpdateGroup.iam_action(),
+            &input.group_name,
+            &[],
+        )?;
         let mut updated = group.clone();
         if let Some(path) = &input.new_path {
             check_path(path)?;
@@ -230,7 +229,7 @@ fn update_group(cx: &Cx<'_>, input: UpdateGroupInput) -> Result<(), Error> {
         let new_name = input.new_group_name.as_deref().unwrap_or(&group.name);
         let new_arn = iam_arn(&group.account, "group", &updated.path, new_name);
         if new_arn != group_arn(group) {
-            cx.authorize(state, "iam:UpdateGroup", &new_arn, &[], &[])?;
+            cx.authorize(state, Action::UpdateGroup.iam_action(), &new_arn, &[], &[])?;
         }
         if let Some(new_name) = &input.new_group_name {
             let taken = account(cx, state)?
@@ -247,13 +246,19 @@ fn update_group(cx: &Cx<'_>, input: UpdateGroupInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct GroupNameInput {
+pub(super) struct GroupNameInput {
     group_name: String,
 }
 
-fn delete_group(cx: &Cx<'_>, input: GroupNameInput) -> Result<(), Error> {
+pub(super) fn delete_group(cx: &Cx<'_>, input: GroupNameInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let group = authorized_group(cx, state, "iam:DeleteGroup", &input.group_name, &[])?;
+        let group = authorized_group(
+            cx,
+            state,
+            Action::DeleteGroup.iam_action(),
+            &input.group_name,
+            &[],
+        )?;
         let conflict = |what: &str| {
             Err(Error::DeleteConflict(format!(
                 "Cannot delete entity, must {what} first."
@@ -284,7 +289,7 @@ fn delete_group(cx: &Cx<'_>, input: GroupNameInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct MembershipInput {
+pub(super) struct MembershipInput {
     group_name: String,
     user_name: String,
 }
@@ -303,9 +308,9 @@ fn member<'s>(
     Ok((group, user))
 }
 
-fn add_user_to_group(cx: &Cx<'_>, input: MembershipInput) -> Result<(), Error> {
+pub(super) fn add_user_to_group(cx: &Cx<'_>, input: MembershipInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let (group, user) = member(cx, state, "iam:AddUserToGroup", &input)?;
+        let (group, user) = member(cx, state, Action::AddUserToGroup.iam_action(), &input)?;
         if user.groups.contains(&group.id) {
             return Ok((Vec::new(), ()));
         }
@@ -320,9 +325,9 @@ fn add_user_to_group(cx: &Cx<'_>, input: MembershipInput) -> Result<(), Error> {
     })
 }
 
-fn remove_user_from_group(cx: &Cx<'_>, input: MembershipInput) -> Result<(), Error> {
+pub(super) fn remove_user_from_group(cx: &Cx<'_>, input: MembershipInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let (group, user) = member(cx, state, "iam:RemoveUserFromGroup", &input)?;
+        let (group, user) = member(cx, state, Action::RemoveUserFromGroup.iam_action(), &input)?;
         // Removing a user who is not a member succeeds without a change, as on AWS.
         if !user.groups.contains(&group.id) {
             return Ok((Vec::new(), ()));
@@ -335,18 +340,24 @@ fn remove_user_from_group(cx: &Cx<'_>, input: MembershipInput) -> Result<(), Err
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListGroupsForUserInput {
+pub(super) struct ListGroupsForUserInput {
     user_name: String,
     marker: Option<String>,
     max_items: Option<i64>,
 }
 
-fn list_groups_for_user(
+pub(super) fn list_groups_for_user(
     cx: &Cx<'_>,
     input: ListGroupsForUserInput,
 ) -> Result<ListGroupsOutput, Error> {
     cx.service.read(|state| {
-        let user = authorized_user(cx, state, "iam:ListGroupsForUser", &input.user_name, &[])?;
+        let user = authorized_user(
+            cx,
+            state,
+            Action::ListGroupsForUser.iam_action(),
+            &input.user_name,
+            &[],
+        )?;
         let account = account(cx, state)?;
         let mut groups: Vec<(String, &Group)> = user
             .groups

@@ -3,36 +3,25 @@
 //! user (`arn:aws:sts::ACCOUNT:federated-user/NAME`, user id `ACCOUNT:NAME`). Allowed for every
 //! authenticated caller, as on AWS (no policy can deny it).
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use super::Routed;
 use super::users::account;
 use crate::error::Error;
-use crate::service::{Cx, Identity, run};
+use crate::service::{Cx, Identity};
 use crate::sessions::SessionKind;
 
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "GetCallerIdentity" => run(cx, input, get_caller_identity),
-        _ => return ControlFlow::Continue(input),
-    })
-}
-
 #[derive(Deserialize)]
-struct Empty {}
+pub(super) struct Empty {}
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct CallerIdentity {
+pub(super) struct CallerIdentity {
     user_id: String,
     account: String,
     arn: String,
 }
 
-fn get_caller_identity(cx: &Cx<'_>, _: Empty) -> Result<CallerIdentity, Error> {
+pub(super) fn get_caller_identity(cx: &Cx<'_>, _: Empty) -> Result<CallerIdentity, Error> {
     cx.service.read(|state| {
         let account_id = cx.caller.account.clone();
         let root = || CallerIdentity {

@@ -6,8 +6,6 @@
 //! aggregate size limit and the words AWS's messages use, and [`Lookup`] says how each is
 //! found once the action is authorized on it.
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use warden_policy::PolicyKind;
@@ -16,55 +14,13 @@ use warden_policy::limits::{
 };
 
 use super::groups::authorized_group;
+use super::paginate;
 use super::roles::{authorized_role, check_modifiable};
 use super::users::authorized_user;
-use super::{Routed, paginate};
 use crate::error::Error;
 use crate::model::{Document, Group, InlinePolicy, Role, User};
-use crate::service::{Cx, run};
+use crate::service::Cx;
 use crate::state::{Mutation, State};
-
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "PutUserPolicy" => run(cx, input, |cx, i| {
-            put_policy::<User>(cx, "iam:PutUserPolicy", i)
-        }),
-        "GetUserPolicy" => run(cx, input, |cx, i| {
-            get_policy::<User>(cx, "iam:GetUserPolicy", i)
-        }),
-        "DeleteUserPolicy" => run(cx, input, |cx, i| {
-            delete_policy::<User>(cx, "iam:DeleteUserPolicy", i)
-        }),
-        "ListUserPolicies" => run(cx, input, |cx, i| {
-            list_policies::<User>(cx, "iam:ListUserPolicies", i)
-        }),
-        "PutGroupPolicy" => run(cx, input, |cx, i| {
-            put_policy::<Group>(cx, "iam:PutGroupPolicy", i)
-        }),
-        "GetGroupPolicy" => run(cx, input, |cx, i| {
-            get_policy::<Group>(cx, "iam:GetGroupPolicy", i)
-        }),
-        "DeleteGroupPolicy" => run(cx, input, |cx, i| {
-            delete_policy::<Group>(cx, "iam:DeleteGroupPolicy", i)
-        }),
-        "ListGroupPolicies" => run(cx, input, |cx, i| {
-            list_policies::<Group>(cx, "iam:ListGroupPolicies", i)
-        }),
-        "PutRolePolicy" => run(cx, input, |cx, i| {
-            put_policy::<Role>(cx, "iam:PutRolePolicy", i)
-        }),
-        "GetRolePolicy" => run(cx, input, |cx, i| {
-            get_policy::<Role>(cx, "iam:GetRolePolicy", i)
-        }),
-        "DeleteRolePolicy" => run(cx, input, |cx, i| {
-            delete_policy::<Role>(cx, "iam:DeleteRolePolicy", i)
-        }),
-        "ListRolePolicies" => run(cx, input, |cx, i| {
-            list_policies::<Role>(cx, "iam:ListRolePolicies", i)
-        }),
-        _ => return ControlFlow::Continue(input),
-    })
-}
 
 /// An entity that embeds inline policies: a user, a group or a role.
 pub(crate) trait InlineHolder: Clone {
@@ -235,7 +191,7 @@ pub(crate) fn list<H: InlineHolder>(
 /// Put…Policy's parameters, whichever holder they name.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PutInput {
+pub(super) struct PutInput {
     #[serde(alias = "UserName", alias = "GroupName", alias = "RoleName")]
     holder: String,
     policy_name: String,
@@ -245,7 +201,7 @@ struct PutInput {
 /// Get…Policy's and Delete…Policy's parameters.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct NameInput {
+pub(super) struct NameInput {
     #[serde(alias = "UserName", alias = "GroupName", alias = "RoleName")]
     holder: String,
     policy_name: String,
@@ -254,7 +210,7 @@ struct NameInput {
 /// List…Policies' parameters.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListInput {
+pub(super) struct ListInput {
     #[serde(alias = "UserName", alias = "GroupName", alias = "RoleName")]
     holder: String,
     marker: Option<String>,
@@ -306,7 +262,8 @@ impl Lookup for Role {
     }
 }
 
-fn put_policy<H: Lookup>(cx: &Cx<'_>, action: &str, input: PutInput) -> Result<(), Error> {
+pub(super) fn put_policy<H: Lookup>(cx: &Cx<'_>, input: PutInput) -> Result<(), Error> {
+    let action = cx.action.iam_action();
     cx.service.write(|state| {
         let holder = H::authorized(cx, state, action, &input.holder)?;
         Ok((
@@ -316,25 +273,27 @@ fn put_policy<H: Lookup>(cx: &Cx<'_>, action: &str, input: PutInput) -> Result<(
     })
 }
 
-fn get_policy<H: Lookup>(cx: &Cx<'_>, action: &str, input: NameInput) -> Result<Value, Error> {
+pub(super) fn get_policy<H: Lookup>(cx: &Cx<'_>, input: NameInput) -> Result<Value, Error> {
+    let action = cx.action.iam_action();
     cx.service.read(|state| {
         let holder = H::authorized(cx, state, action, &input.holder)?;
         get_output(holder, &input.policy_name)
     })
 }
 
-fn delete_policy<H: Lookup>(cx: &Cx<'_>, action: &str, input: NameInput) -> Result<(), Error> {
+pub(super) fn delete_policy<H: Lookup>(cx: &Cx<'_>, input: NameInput) -> Result<(), Error> {
+    let action = cx.action.iam_action();
     cx.service.write(|state| {
         let holder = H::authorized(cx, state, action, &input.holder)?;
         Ok((vec![delete(holder, &input.policy_name)?], ()))
     })
 }
 
-fn list_policies<H: Lookup>(
+pub(super) fn list_policies<H: Lookup>(
     cx: &Cx<'_>,
-    action: &str,
     input: ListInput,
 ) -> Result<PolicyNames, Error> {
+    let action = cx.action.iam_action();
     cx.service.read(|state| {
         let holder = H::authorized(cx, state, action, &input.holder)?;
         list(cx, holder, input.marker.as_deref(), input.max_items)

@@ -2,44 +2,24 @@
 //! ListInstanceProfilesForRole, DeleteInstanceProfile, AddRoleToInstanceProfile,
 //! RemoveRoleFromInstanceProfile, and instance profile tags.
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use warden_policy::ContextValue;
 
 use super::roles::{RoleView, WireRole, asked_role_arn, authorized_role, no_such_role};
 use super::tags::{ListTagsOutput, list_tags, remove_tags, untag_context};
 use super::users::account;
-use super::{
-    Routed, WireTag, check_path, merge_tags, paginate, tags_from_wire, under_prefix, wire_tags,
-};
+use super::{WireTag, check_path, merge_tags, paginate, tags_from_wire, under_prefix, wire_tags};
+use crate::action::{Action, PASS_ROLE};
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
 use crate::model::{InstanceProfile, Tag, iam_arn};
-use crate::service::{Cx, run};
+use crate::service::Cx;
 use crate::state::{AccountState, Mutation, State};
 use crate::time::iso8601;
 
 /// AWS's quota of roles per instance profile (it cannot be raised).
 const ROLES_PER_PROFILE: usize = 1;
-
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "CreateInstanceProfile" => run(cx, input, create_instance_profile),
-        "GetInstanceProfile" => run(cx, input, get_instance_profile),
-        "ListInstanceProfiles" => run(cx, input, list_instance_profiles),
-        "ListInstanceProfilesForRole" => run(cx, input, list_instance_profiles_for_role),
-        "DeleteInstanceProfile" => run(cx, input, delete_instance_profile),
-        "AddRoleToInstanceProfile" => run(cx, input, add_role),
-        "RemoveRoleFromInstanceProfile" => run(cx, input, remove_role),
-        "TagInstanceProfile" => run(cx, input, tag_instance_profile),
-        "UntagInstanceProfile" => run(cx, input, untag_instance_profile),
-        "ListInstanceProfileTags" => run(cx, input, list_instance_profile_tags),
-        _ => return ControlFlow::Continue(input),
-    })
-}
 
 /// The `InstanceProfile` structure of IAM's responses, with its roles.
 #[derive(Serialize)]
@@ -123,7 +103,7 @@ fn authorized_profile<'s>(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateInput {
+pub(super) struct CreateInput {
     instance_profile_name: String,
     path: Option<String>,
     #[serde(default)]
@@ -132,11 +112,14 @@ struct CreateInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ProfileOutput {
+pub(super) struct ProfileOutput {
     instance_profile: WireInstanceProfile,
 }
 
-fn create_instance_profile(cx: &Cx<'_>, input: CreateInput) -> Result<ProfileOutput, Error> {
+pub(super) fn create_instance_profile(
+    cx: &Cx<'_>,
+    input: CreateInput,
+) -> Result<ProfileOutput, Error> {
     let path = input.path.unwrap_or_else(|| "/".to_owned());
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
@@ -148,7 +131,7 @@ fn create_instance_profile(cx: &Cx<'_>, input: CreateInput) -> Result<ProfileOut
         );
         cx.authorize(
             state,
-            "iam:CreateInstanceProfile",
+            Action::CreateInstanceProfile.iam_action(),
             &arn,
             &[],
             &request_tag_keys(&tags),
@@ -182,16 +165,19 @@ fn create_instance_profile(cx: &Cx<'_>, input: CreateInput) -> Result<ProfileOut
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ProfileNameInput {
+pub(super) struct ProfileNameInput {
     instance_profile_name: String,
 }
 
-fn get_instance_profile(cx: &Cx<'_>, input: ProfileNameInput) -> Result<ProfileOutput, Error> {
+pub(super) fn get_instance_profile(
+    cx: &Cx<'_>,
+    input: ProfileNameInput,
+) -> Result<ProfileOutput, Error> {
     cx.service.read(|state| {
         let profile = authorized_profile(
             cx,
             state,
-            "iam:GetInstanceProfile",
+            Action::GetInstanceProfile.iam_action(),
             &input.instance_profile_name,
             &[],
         )?;
@@ -203,7 +189,7 @@ fn get_instance_profile(cx: &Cx<'_>, input: ProfileNameInput) -> Result<ProfileO
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListInput {
+pub(super) struct ListInput {
     path_prefix: Option<String>,
     marker: Option<String>,
     max_items: Option<i64>,
@@ -211,7 +197,7 @@ struct ListInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListOutput {
+pub(super) struct ListOutput {
     instance_profiles: Vec<WireInstanceProfile>,
     is_truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -245,10 +231,16 @@ fn list_page<'a>(
     })
 }
 
-fn list_instance_profiles(cx: &Cx<'_>, input: ListInput) -> Result<ListOutput, Error> {
+pub(super) fn list_instance_profiles(cx: &Cx<'_>, input: ListInput) -> Result<ListOutput, Error> {
     cx.service.read(|state| {
         let arn = format!("arn:aws:iam::{}:instance-profile/", cx.caller.account);
-        cx.authorize(state, "iam:ListInstanceProfiles", &arn, &[], &[])?;
+        cx.authorize(
+            state,
+            Action::ListInstanceProfiles.iam_action(),
+            &arn,
+            &[],
+            &[],
+        )?;
         let account = account(cx, state)?;
         let prefix = input.path_prefix.as_deref();
         let profiles = account
@@ -269,18 +261,21 @@ fn list_instance_profiles(cx: &Cx<'_>, input: ListInput) -> Result<ListOutput, E
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ForRoleInput {
+pub(super) struct ForRoleInput {
     role_name: String,
     marker: Option<String>,
     max_items: Option<i64>,
 }
 
-fn list_instance_profiles_for_role(cx: &Cx<'_>, input: ForRoleInput) -> Result<ListOutput, Error> {
+pub(super) fn list_instance_profiles_for_role(
+    cx: &Cx<'_>,
+    input: ForRoleInput,
+) -> Result<ListOutput, Error> {
     cx.service.read(|state| {
         let role = authorized_role(
             cx,
             state,
-            "iam:ListInstanceProfilesForRole",
+            Action::ListInstanceProfilesForRole.iam_action(),
             &input.role_name,
             &[],
         )?;
@@ -300,12 +295,12 @@ fn list_instance_profiles_for_role(cx: &Cx<'_>, input: ForRoleInput) -> Result<L
     })
 }
 
-fn delete_instance_profile(cx: &Cx<'_>, input: ProfileNameInput) -> Result<(), Error> {
+pub(super) fn delete_instance_profile(cx: &Cx<'_>, input: ProfileNameInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let profile = authorized_profile(
             cx,
             state,
-            "iam:DeleteInstanceProfile",
+            Action::DeleteInstanceProfile.iam_action(),
             &input.instance_profile_name,
             &[],
         )?;
@@ -326,24 +321,24 @@ fn delete_instance_profile(cx: &Cx<'_>, input: ProfileNameInput) -> Result<(), E
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ProfileRoleInput {
+pub(super) struct ProfileRoleInput {
     instance_profile_name: String,
     role_name: String,
 }
 
-fn add_role(cx: &Cx<'_>, input: ProfileRoleInput) -> Result<(), Error> {
+pub(super) fn add_role(cx: &Cx<'_>, input: ProfileRoleInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let account = account(cx, state)?;
         // Putting a role in an instance profile passes it to EC2: the caller needs
         // iam:PassRole on the role besides the action itself, both before existence checks.
         let role = cx.authorize_resolved(
             state,
-            "iam:PassRole",
+            PASS_ROLE,
             account.role(&input.role_name),
             &asked_role_arn(cx, &input.role_name),
             &[],
         )?;
-        let action = "iam:AddRoleToInstanceProfile";
+        let action = Action::AddRoleToInstanceProfile.iam_action();
         let profile = authorized_profile(cx, state, action, &input.instance_profile_name, &[])?;
         let role = role.ok_or_else(|| no_such_role(&input.role_name))?;
         if profile.roles.len() >= ROLES_PER_PROFILE {
@@ -357,9 +352,9 @@ fn add_role(cx: &Cx<'_>, input: ProfileRoleInput) -> Result<(), Error> {
     })
 }
 
-fn remove_role(cx: &Cx<'_>, input: ProfileRoleInput) -> Result<(), Error> {
+pub(super) fn remove_role(cx: &Cx<'_>, input: ProfileRoleInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let action = "iam:RemoveRoleFromInstanceProfile";
+        let action = Action::RemoveRoleFromInstanceProfile.iam_action();
         let profile = authorized_profile(cx, state, action, &input.instance_profile_name, &[])?;
         let role = account(cx, state)?
             .role(&input.role_name)
@@ -378,20 +373,20 @@ fn remove_role(cx: &Cx<'_>, input: ProfileRoleInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct TagInput {
+pub(super) struct TagInput {
     instance_profile_name: String,
     #[serde(default)]
     tags: Vec<WireTag>,
 }
 
-fn tag_instance_profile(cx: &Cx<'_>, input: TagInput) -> Result<(), Error> {
+pub(super) fn tag_instance_profile(cx: &Cx<'_>, input: TagInput) -> Result<(), Error> {
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
         let extra = request_tag_keys(&tags);
         let profile = authorized_profile(
             cx,
             state,
-            "iam:TagInstanceProfile",
+            Action::TagInstanceProfile.iam_action(),
             &input.instance_profile_name,
             &extra,
         )?;
@@ -403,16 +398,16 @@ fn tag_instance_profile(cx: &Cx<'_>, input: TagInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UntagInput {
+pub(super) struct UntagInput {
     instance_profile_name: String,
     #[serde(default)]
     tag_keys: Vec<String>,
 }
 
-fn untag_instance_profile(cx: &Cx<'_>, input: UntagInput) -> Result<(), Error> {
+pub(super) fn untag_instance_profile(cx: &Cx<'_>, input: UntagInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let extra = untag_context(&input.tag_keys);
-        let action = "iam:UntagInstanceProfile";
+        let action = Action::UntagInstanceProfile.iam_action();
         let profile = authorized_profile(cx, state, action, &input.instance_profile_name, &extra)?;
         let mut updated = profile.clone();
         updated.tags = remove_tags(&profile.tags, &input.tag_keys);
@@ -422,15 +417,18 @@ fn untag_instance_profile(cx: &Cx<'_>, input: UntagInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListTagsInput {
+pub(super) struct ListTagsInput {
     instance_profile_name: String,
     marker: Option<String>,
     max_items: Option<i64>,
 }
 
-fn list_instance_profile_tags(cx: &Cx<'_>, input: ListTagsInput) -> Result<ListTagsOutput, Error> {
+pub(super) fn list_instance_profile_tags(
+    cx: &Cx<'_>,
+    input: ListTagsInput,
+) -> Result<ListTagsOutput, Error> {
     cx.service.read(|state| {
-        let action = "iam:ListInstanceProfileTags";
+        let action = Action::ListInstanceProfileTags.iam_action();
         let profile = authorized_profile(cx, state, action, &input.instance_profile_name, &[])?;
         list_tags(
             cx,

@@ -10,18 +10,16 @@
 //! it), and after [`MAX_FAILURES`] wrong codes in a row the device accepts none, a right one
 //! included, for [`LOCKOUT`] seconds. A locked device answers as a wrong code does.
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::users::{WireUser, account, authorized_user, non_user_credentials};
-use super::{Routed, WireTag, check_path, tags_from_wire, wire_tags};
+use super::{WireTag, check_path, tags_from_wire, wire_tags};
+use crate::action::Action;
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::model::{MfaCodeUse, MfaDevice, Tag, iam_arn};
 use crate::secret::Secret;
-use crate::service::{Cx, Service, run};
+use crate::service::{Cx, Service};
 use crate::state::{Mutation, State};
 use crate::time::{Timestamp, iso8601};
 use crate::totp;
@@ -37,19 +35,6 @@ pub const MAX_FAILURES: u32 = 5;
 
 /// How long, in seconds, a device accepts no code after [`MAX_FAILURES`] wrong ones.
 pub const LOCKOUT: i64 = 15 * 60;
-
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "CreateVirtualMFADevice" => run(cx, input, create_virtual_mfa_device),
-        "EnableMFADevice" => run(cx, input, enable_mfa_device),
-        "ResyncMFADevice" => run(cx, input, resync_mfa_device),
-        "DeactivateMFADevice" => run(cx, input, deactivate_mfa_device),
-        "DeleteVirtualMFADevice" => run(cx, input, delete_virtual_mfa_device),
-        "ListMFADevices" => run(cx, input, list_mfa_devices),
-        "ListVirtualMFADevices" => run(cx, input, list_virtual_mfa_devices),
-        _ => return ControlFlow::Continue(input),
-    })
-}
 
 fn no_such_device(serial: &str) -> Error {
     Error::NoSuchEntity(format!(
@@ -273,7 +258,7 @@ fn use_caller_code(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateInput {
+pub(super) struct CreateInput {
     #[serde(rename = "VirtualMFADeviceName")]
     virtual_mfa_device_name: String,
     path: Option<String>,
@@ -297,14 +282,17 @@ struct WireVirtualDevice {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateOutput {
+pub(super) struct CreateOutput {
     #[serde(rename = "VirtualMFADevice")]
     virtual_mfa_device: WireVirtualDevice,
 }
 
 /// CreateVirtualMFADevice: a new device with a random 160-bit seed, returned once as the
 /// base64 of its base32 text. Needs `iam:CreateVirtualMFADevice` on the device's ARN.
-fn create_virtual_mfa_device(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Error> {
+pub(super) fn create_virtual_mfa_device(
+    cx: &Cx<'_>,
+    input: CreateInput,
+) -> Result<CreateOutput, Error> {
     let path = input.path.unwrap_or_else(|| "/".to_owned());
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
@@ -316,7 +304,7 @@ fn create_virtual_mfa_device(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOu
         );
         cx.authorize(
             state,
-            "iam:CreateVirtualMFADevice",
+            Action::CreateVirtualMFADevice.iam_action(),
             &serial,
             &[],
             &request_tag_keys(&tags),
@@ -356,7 +344,7 @@ fn create_virtual_mfa_device(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOu
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CodesInput {
+pub(super) struct CodesInput {
     user_name: String,
     serial_number: String,
     authentication_code1: String,
@@ -365,9 +353,15 @@ struct CodesInput {
 
 /// EnableMFADevice: assigns an unassigned device to a user, proven by two consecutive codes.
 /// Wrong codes count towards the device's lockout.
-fn enable_mfa_device(cx: &Cx<'_>, input: CodesInput) -> Result<(), Error> {
+pub(super) fn enable_mfa_device(cx: &Cx<'_>, input: CodesInput) -> Result<(), Error> {
     let check = cx.service.write(|state| {
-        let user = authorized_user(cx, state, "iam:EnableMFADevice", &input.user_name, &[])?;
+        let user = authorized_user(
+            cx,
+            state,
+            Action::EnableMFADevice.iam_action(),
+            &input.user_name,
+            &[],
+        )?;
         let account = account(cx, state)?;
         let device = account
             .mfa_device(&input.serial_number)
@@ -403,9 +397,15 @@ fn enable_mfa_device(cx: &Cx<'_>, input: CodesInput) -> Result<(), Error> {
 /// ResyncMFADevice: two consecutive codes of a user's device. Warden's clock is the only
 /// clock a virtual device follows, so there is no drift to record: the codes are checked
 /// and used, and wrong ones count towards the device's lockout.
-fn resync_mfa_device(cx: &Cx<'_>, input: CodesInput) -> Result<(), Error> {
+pub(super) fn resync_mfa_device(cx: &Cx<'_>, input: CodesInput) -> Result<(), Error> {
     let check = cx.service.write(|state| {
-        let user = authorized_user(cx, state, "iam:ResyncMFADevice", &input.user_name, &[])?;
+        let user = authorized_user(
+            cx,
+            state,
+            Action::ResyncMFADevice.iam_action(),
+            &input.user_name,
+            &[],
+        )?;
         let device = account(cx, state)?
             .mfa_device(&input.serial_number)
             .filter(|d| d.user.as_deref() == Some(user.id.as_str()))
@@ -435,13 +435,13 @@ fn caller_user_name(cx: &Cx<'_>, state: &State) -> Result<Option<String>, Error>
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct DeactivateInput {
+pub(super) struct DeactivateInput {
     user_name: Option<String>,
     serial_number: String,
 }
 
 /// DeactivateMFADevice: unassigns a device from its user (the device is kept).
-fn deactivate_mfa_device(cx: &Cx<'_>, input: DeactivateInput) -> Result<(), Error> {
+pub(super) fn deactivate_mfa_device(cx: &Cx<'_>, input: DeactivateInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let name = match input.user_name {
             Some(name) => name,
@@ -449,7 +449,13 @@ fn deactivate_mfa_device(cx: &Cx<'_>, input: DeactivateInput) -> Result<(), Erro
                 caller_user_name(cx, state)?.ok_or_else(|| no_such_device(&input.serial_number))?
             }
         };
-        let user = authorized_user(cx, state, "iam:DeactivateMFADevice", &name, &[])?;
+        let user = authorized_user(
+            cx,
+            state,
+            Action::DeactivateMFADevice.iam_action(),
+            &name,
+            &[],
+        )?;
         let device = account(cx, state)?
             .mfa_device(&input.serial_number)
             .filter(|d| d.user.as_deref() == Some(user.id.as_str()))
@@ -468,7 +474,7 @@ fn deactivate_mfa_device(cx: &Cx<'_>, input: DeactivateInput) -> Result<(), Erro
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct DeleteInput {
+pub(super) struct DeleteInput {
     serial_number: String,
 }
 
@@ -485,13 +491,13 @@ impl Resource for MfaDevice {
 
 /// DeleteVirtualMFADevice: only an unassigned device. Needs `iam:DeleteVirtualMFADevice` on
 /// the device's ARN (its own, whatever case the serial number is given in).
-fn delete_virtual_mfa_device(cx: &Cx<'_>, input: DeleteInput) -> Result<(), Error> {
+pub(super) fn delete_virtual_mfa_device(cx: &Cx<'_>, input: DeleteInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let account = account(cx, state)?;
         let device = cx
             .authorize_resolved(
                 state,
-                "iam:DeleteVirtualMFADevice",
+                Action::DeleteVirtualMFADevice.iam_action(),
                 account.mfa_device(&input.serial_number),
                 &input.serial_number,
                 &[],
@@ -519,7 +525,7 @@ fn delete_virtual_mfa_device(cx: &Cx<'_>, input: DeleteInput) -> Result<(), Erro
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListInput {
+pub(super) struct ListInput {
     user_name: Option<String>,
     marker: Option<String>,
     max_items: Option<i64>,
@@ -535,7 +541,7 @@ struct WireMfaDevice {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListOutput {
+pub(super) struct ListOutput {
     #[serde(rename = "MFADevices")]
     mfa_devices: Vec<WireMfaDevice>,
     is_truncated: bool,
@@ -545,7 +551,7 @@ struct ListOutput {
 
 /// ListMFADevices: a user's devices (the caller's without UserName; the root user has none
 /// in Warden).
-fn list_mfa_devices(cx: &Cx<'_>, input: ListInput) -> Result<ListOutput, Error> {
+pub(super) fn list_mfa_devices(cx: &Cx<'_>, input: ListInput) -> Result<ListOutput, Error> {
     cx.service.read(|state| {
         let name = match input.user_name {
             Some(name) => Some(name),
@@ -553,14 +559,14 @@ fn list_mfa_devices(cx: &Cx<'_>, input: ListInput) -> Result<ListOutput, Error> 
         };
         let Some(name) = name else {
             let root = format!("arn:aws:iam::{}:root", cx.caller.account);
-            cx.authorize(state, "iam:ListMFADevices", &root, &[], &[])?;
+            cx.authorize(state, Action::ListMFADevices.iam_action(), &root, &[], &[])?;
             return Ok(ListOutput {
                 mfa_devices: Vec::new(),
                 is_truncated: false,
                 marker: None,
             });
         };
-        let user = authorized_user(cx, state, "iam:ListMFADevices", &name, &[])?;
+        let user = authorized_user(cx, state, Action::ListMFADevices.iam_action(), &name, &[])?;
         let devices = account(cx, state)?
             .mfa_devices_of(&user.id)
             .map(|d| (d.serial.to_lowercase(), d));
@@ -589,7 +595,7 @@ fn list_mfa_devices(cx: &Cx<'_>, input: ListInput) -> Result<ListOutput, Error> 
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListVirtualInput {
+pub(super) struct ListVirtualInput {
     assignment_status: Option<String>,
     marker: Option<String>,
     max_items: Option<i64>,
@@ -597,7 +603,7 @@ struct ListVirtualInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListVirtualOutput {
+pub(super) struct ListVirtualOutput {
     #[serde(rename = "VirtualMFADevices")]
     virtual_mfa_devices: Vec<WireVirtualDevice>,
     is_truncated: bool,
@@ -607,12 +613,18 @@ struct ListVirtualOutput {
 
 /// ListVirtualMFADevices: the account's virtual devices (never their seeds), filtered by
 /// AssignmentStatus (Assigned, Unassigned, Any).
-fn list_virtual_mfa_devices(
+pub(super) fn list_virtual_mfa_devices(
     cx: &Cx<'_>,
     input: ListVirtualInput,
 ) -> Result<ListVirtualOutput, Error> {
     cx.service.read(|state| {
-        cx.authorize(state, "iam:ListVirtualMFADevices", "*", &[], &[])?;
+        cx.authorize(
+            state,
+            Action::ListVirtualMFADevices.iam_action(),
+            "*",
+            &[],
+            &[],
+        )?;
         let wanted = match input.assignment_status.as_deref().unwrap_or("Any") {
             "Assigned" => Some(true),
             "Unassigned" => Some(false),

@@ -9,39 +9,21 @@
 
 mod url;
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use warden_policy::ContextValue;
 
 use super::tags::{ListTagsOutput, list_tags, remove_tags, untag_context};
 use super::users::account;
-use super::{Routed, WireTag, merge_tags, tags_from_wire, wire_tags};
+use super::{WireTag, merge_tags, tags_from_wire, wire_tags};
+use crate::action::Action;
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::model::{OidcProvider, Tag};
-use crate::service::{Cx, run};
+use crate::service::Cx;
 use crate::state::{Mutation, State};
 use crate::time::iso8601;
 
 pub(crate) use url::provider_url;
-
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "CreateOpenIDConnectProvider" => run(cx, input, create),
-        "GetOpenIDConnectProvider" => run(cx, input, get),
-        "ListOpenIDConnectProviders" => run(cx, input, list),
-        "DeleteOpenIDConnectProvider" => run(cx, input, delete),
-        "AddClientIDToOpenIDConnectProvider" => run(cx, input, add_client_id),
-        "RemoveClientIDFromOpenIDConnectProvider" => run(cx, input, remove_client_id),
-        "UpdateOpenIDConnectProviderThumbprint" => run(cx, input, update_thumbprints),
-        "TagOpenIDConnectProvider" => run(cx, input, tag),
-        "UntagOpenIDConnectProvider" => run(cx, input, untag),
-        "ListOpenIDConnectProviderTags" => run(cx, input, list_provider_tags),
-        _ => return ControlFlow::Continue(input),
-    })
-}
 
 /// AWS's quotas: providers per account, client ids and thumbprints per provider.
 const MAX_PROVIDERS: usize = 100;
@@ -128,7 +110,7 @@ fn check_client_ids(ids: &[String]) -> Result<Vec<String>, Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateInput {
+pub(super) struct CreateInput {
     url: String,
     #[serde(rename = "ClientIDList", default)]
     client_id_list: Vec<String>,
@@ -140,7 +122,7 @@ struct CreateInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateOutput {
+pub(super) struct CreateOutput {
     #[serde(rename = "OpenIDConnectProviderArn")]
     arn: String,
     tags: Vec<WireTag>,
@@ -148,7 +130,7 @@ struct CreateOutput {
 
 /// CreateOpenIDConnectProvider. Without a ThumbprintList (optional, as on AWS since 2024)
 /// the issuer must be trusted through the system's root certificates.
-fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Error> {
+pub(super) fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Error> {
     let tags = tags_from_wire(&input.tags)?;
     let written = input
         .url
@@ -161,7 +143,13 @@ fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Error> {
         } else {
             request_tag_keys(&tags)
         };
-        cx.authorize(state, "iam:CreateOpenIDConnectProvider", &arn, &[], &keys)?;
+        cx.authorize(
+            state,
+            Action::CreateOpenIDConnectProvider.iam_action(),
+            &arn,
+            &[],
+            &keys,
+        )?;
         let (url, http) = provider_url(&input.url, cx.service.allows_loopback_http())?;
         let thumbprints = check_thumbprints(&input.thumbprint_list)?;
         let client_ids = check_client_ids(&input.client_id_list)?;
@@ -196,14 +184,14 @@ fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ArnInput {
+pub(super) struct ArnInput {
     #[serde(rename = "OpenIDConnectProviderArn")]
     arn: String,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct GetOutput {
+pub(super) struct GetOutput {
     url: String,
     #[serde(rename = "ClientIDList")]
     client_id_list: Vec<String>,
@@ -213,9 +201,15 @@ struct GetOutput {
 }
 
 /// GetOpenIDConnectProvider. As on AWS, the URL is shown without its scheme.
-fn get(cx: &Cx<'_>, input: ArnInput) -> Result<GetOutput, Error> {
+pub(super) fn get(cx: &Cx<'_>, input: ArnInput) -> Result<GetOutput, Error> {
     cx.service.read(|state| {
-        let provider = authorized(cx, state, "iam:GetOpenIDConnectProvider", &input.arn, &[])?;
+        let provider = authorized(
+            cx,
+            state,
+            Action::GetOpenIDConnectProvider.iam_action(),
+            &input.arn,
+            &[],
+        )?;
         let mut tags = provider.tags.clone();
         tags.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(GetOutput {
@@ -229,11 +223,11 @@ fn get(cx: &Cx<'_>, input: ArnInput) -> Result<GetOutput, Error> {
 }
 
 #[derive(Deserialize)]
-struct ListInput {}
+pub(super) struct ListInput {}
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListOutput {
+pub(super) struct ListOutput {
     #[serde(rename = "OpenIDConnectProviderList")]
     providers: Vec<ListEntry>,
 }
@@ -244,9 +238,15 @@ struct ListEntry {
     arn: String,
 }
 
-fn list(cx: &Cx<'_>, _input: ListInput) -> Result<ListOutput, Error> {
+pub(super) fn list(cx: &Cx<'_>, _input: ListInput) -> Result<ListOutput, Error> {
     cx.service.read(|state| {
-        cx.authorize(state, "iam:ListOpenIDConnectProviders", "*", &[], &[])?;
+        cx.authorize(
+            state,
+            Action::ListOpenIDConnectProviders.iam_action(),
+            "*",
+            &[],
+            &[],
+        )?;
         let providers = account(cx, state)?
             .oidc_providers
             .values()
@@ -256,12 +256,12 @@ fn list(cx: &Cx<'_>, _input: ListInput) -> Result<ListOutput, Error> {
     })
 }
 
-fn delete(cx: &Cx<'_>, input: ArnInput) -> Result<(), Error> {
+pub(super) fn delete(cx: &Cx<'_>, input: ArnInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let provider = authorized(
             cx,
             state,
-            "iam:DeleteOpenIDConnectProvider",
+            Action::DeleteOpenIDConnectProvider.iam_action(),
             &input.arn,
             &[],
         )?;
@@ -275,7 +275,7 @@ fn delete(cx: &Cx<'_>, input: ArnInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ClientIdInput {
+pub(super) struct ClientIdInput {
     #[serde(rename = "OpenIDConnectProviderArn")]
     arn: String,
     #[serde(rename = "ClientID")]
@@ -283,8 +283,8 @@ struct ClientIdInput {
 }
 
 /// AddClientIDToOpenIDConnectProvider: a client id already there changes nothing.
-fn add_client_id(cx: &Cx<'_>, input: ClientIdInput) -> Result<(), Error> {
-    let action = "iam:AddClientIDToOpenIDConnectProvider";
+pub(super) fn add_client_id(cx: &Cx<'_>, input: ClientIdInput) -> Result<(), Error> {
+    let action = Action::AddClientIDToOpenIDConnectProvider.iam_action();
     change(cx, action, &input.arn, &[], |provider| {
         let mut ids = provider.client_ids.clone();
         ids.push(input.client_id.clone());
@@ -294,8 +294,8 @@ fn add_client_id(cx: &Cx<'_>, input: ClientIdInput) -> Result<(), Error> {
 }
 
 /// RemoveClientIDFromOpenIDConnectProvider: removing an absent client id is no error.
-fn remove_client_id(cx: &Cx<'_>, input: ClientIdInput) -> Result<(), Error> {
-    let action = "iam:RemoveClientIDFromOpenIDConnectProvider";
+pub(super) fn remove_client_id(cx: &Cx<'_>, input: ClientIdInput) -> Result<(), Error> {
+    let action = Action::RemoveClientIDFromOpenIDConnectProvider.iam_action();
     change(cx, action, &input.arn, &[], |provider| {
         provider.client_ids.retain(|id| *id != input.client_id);
         Ok(())
@@ -304,7 +304,7 @@ fn remove_client_id(cx: &Cx<'_>, input: ClientIdInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ThumbprintInput {
+pub(super) struct ThumbprintInput {
     #[serde(rename = "OpenIDConnectProviderArn")]
     arn: String,
     #[serde(default)]
@@ -312,9 +312,9 @@ struct ThumbprintInput {
 }
 
 /// UpdateOpenIDConnectProviderThumbprint: replaces the whole list.
-fn update_thumbprints(cx: &Cx<'_>, input: ThumbprintInput) -> Result<(), Error> {
+pub(super) fn update_thumbprints(cx: &Cx<'_>, input: ThumbprintInput) -> Result<(), Error> {
     let thumbprints = check_thumbprints(&input.thumbprint_list)?;
-    let action = "iam:UpdateOpenIDConnectProviderThumbprint";
+    let action = Action::UpdateOpenIDConnectProviderThumbprint.iam_action();
     change(cx, action, &input.arn, &[], |provider| {
         provider.thumbprints = thumbprints;
         Ok(())
@@ -323,19 +323,19 @@ fn update_thumbprints(cx: &Cx<'_>, input: ThumbprintInput) -> Result<(), Error> 
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct TagInput {
+pub(super) struct TagInput {
     #[serde(rename = "OpenIDConnectProviderArn")]
     arn: String,
     #[serde(default)]
     tags: Vec<WireTag>,
 }
 
-fn tag(cx: &Cx<'_>, input: TagInput) -> Result<(), Error> {
+pub(super) fn tag(cx: &Cx<'_>, input: TagInput) -> Result<(), Error> {
     let tags = tags_from_wire(&input.tags)?;
     let keys = request_tag_keys(&tags);
     change(
         cx,
-        "iam:TagOpenIDConnectProvider",
+        Action::TagOpenIDConnectProvider.iam_action(),
         &input.arn,
         &keys,
         |provider| {
@@ -347,18 +347,18 @@ fn tag(cx: &Cx<'_>, input: TagInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UntagInput {
+pub(super) struct UntagInput {
     #[serde(rename = "OpenIDConnectProviderArn")]
     arn: String,
     #[serde(default)]
     tag_keys: Vec<String>,
 }
 
-fn untag(cx: &Cx<'_>, input: UntagInput) -> Result<(), Error> {
+pub(super) fn untag(cx: &Cx<'_>, input: UntagInput) -> Result<(), Error> {
     let keys = untag_context(&input.tag_keys);
     change(
         cx,
-        "iam:UntagOpenIDConnectProvider",
+        Action::UntagOpenIDConnectProvider.iam_action(),
         &input.arn,
         &keys,
         |provider| {
@@ -370,16 +370,19 @@ fn untag(cx: &Cx<'_>, input: UntagInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListTagsInput {
+pub(super) struct ListTagsInput {
     #[serde(rename = "OpenIDConnectProviderArn")]
     arn: String,
     marker: Option<String>,
     max_items: Option<i64>,
 }
 
-fn list_provider_tags(cx: &Cx<'_>, input: ListTagsInput) -> Result<ListTagsOutput, Error> {
+pub(super) fn list_provider_tags(
+    cx: &Cx<'_>,
+    input: ListTagsInput,
+) -> Result<ListTagsOutput, Error> {
     cx.service.read(|state| {
-        let action = "iam:ListOpenIDConnectProviderTags";
+        let action = Action::ListOpenIDConnectProviderTags.iam_action();
         let provider = authorized(cx, state, action, &input.arn, &[])?;
         list_tags(
             cx,

@@ -7,34 +7,23 @@
 
 mod usage;
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use warden_policy::{ContextValue, PolicyKind, Version};
 
 use super::users::account;
-use super::{Routed, WireTag, paginate, tags_from_wire, under_prefix, wire_tags};
+use super::{WireTag, paginate, tags_from_wire, under_prefix, wire_tags};
+use crate::action::Action;
 use crate::authz::{Resource, parse_document, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
 use crate::managed::AWS_ACCOUNT;
 use crate::model::{Document, ManagedPolicy, PolicyVersion, Tag, iam_arn};
-use crate::service::{Cx, run};
+use crate::service::Cx;
 use crate::state::{Mutation, State};
 use crate::time::iso8601;
 
+pub(super) use usage::list_entities_for_policy;
 use usage::{Usage, UsageFilter, usages};
-
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "CreatePolicy" => run(cx, input, create_policy),
-        "GetPolicy" => run(cx, input, get_policy),
-        "ListPolicies" => run(cx, input, list_policies),
-        "DeletePolicy" => run(cx, input, delete_policy),
-        _ => return usage::route(cx, action, input),
-    })
-}
 
 pub(crate) fn policy_arn(policy: &ManagedPolicy) -> String {
     iam_arn(&policy.account, "policy", &policy.path, &policy.name)
@@ -222,7 +211,7 @@ impl WirePolicy {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreatePolicyInput {
+pub(super) struct CreatePolicyInput {
     policy_name: String,
     path: Option<String>,
     policy_document: String,
@@ -233,11 +222,11 @@ struct CreatePolicyInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct PolicyOutput {
+pub(super) struct PolicyOutput {
     policy: WirePolicy,
 }
 
-fn create_policy(cx: &Cx<'_>, input: CreatePolicyInput) -> Result<PolicyOutput, Error> {
+pub(super) fn create_policy(cx: &Cx<'_>, input: CreatePolicyInput) -> Result<PolicyOutput, Error> {
     let path = input.path.unwrap_or_else(|| "/".to_owned());
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
@@ -245,7 +234,7 @@ fn create_policy(cx: &Cx<'_>, input: CreatePolicyInput) -> Result<PolicyOutput, 
         authorize_on_policy(
             cx,
             state,
-            "iam:CreatePolicy",
+            Action::CreatePolicy.iam_action(),
             &arn,
             &request_tag_keys(&tags),
         )?;
@@ -306,14 +295,20 @@ fn check_policy_path(path: &str) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PolicyArnInput {
+pub(super) struct PolicyArnInput {
     policy_arn: String,
 }
 
-fn get_policy(cx: &Cx<'_>, input: PolicyArnInput) -> Result<PolicyOutput, Error> {
+pub(super) fn get_policy(cx: &Cx<'_>, input: PolicyArnInput) -> Result<PolicyOutput, Error> {
     cx.service.read(|state| {
-        let policy = authorized_policy(cx, state, "iam:GetPolicy", &input.policy_arn, &[])?
-            .ok_or_else(|| not_found(&input.policy_arn))?;
+        let policy = authorized_policy(
+            cx,
+            state,
+            Action::GetPolicy.iam_action(),
+            &input.policy_arn,
+            &[],
+        )?
+        .ok_or_else(|| not_found(&input.policy_arn))?;
         let usages = usages(account(cx, state)?);
         let usage = usages
             .get(policy_arn(policy).as_str())
@@ -327,7 +322,7 @@ fn get_policy(cx: &Cx<'_>, input: PolicyArnInput) -> Result<PolicyOutput, Error>
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListPoliciesInput {
+pub(super) struct ListPoliciesInput {
     scope: Option<String>,
     only_attached: Option<bool>,
     path_prefix: Option<String>,
@@ -338,19 +333,22 @@ struct ListPoliciesInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListPoliciesOutput {
+pub(super) struct ListPoliciesOutput {
     policies: Vec<WirePolicy>,
     is_truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     marker: Option<String>,
 }
 
-fn list_policies(cx: &Cx<'_>, input: ListPoliciesInput) -> Result<ListPoliciesOutput, Error> {
+pub(super) fn list_policies(
+    cx: &Cx<'_>,
+    input: ListPoliciesInput,
+) -> Result<ListPoliciesOutput, Error> {
     cx.service.read(|state| {
         // AWS's denial names the path listed: "policy path /".
         let arn = format!("arn:aws:iam::{}:policy/", cx.caller.account);
         let shown = format!("policy path {}", input.path_prefix.as_deref().unwrap_or("/"));
-        cx.authorize(state, "iam:ListPolicies", &arn, &[], &[])
+        cx.authorize(state, Action::ListPolicies.iam_action(), &arn, &[], &[])
             .map_err(|e| shown_as(e, &arn, &shown))?;
         let accounts: &[&str] = match input.scope.as_deref() {
             None | Some("All") => &[AWS_ACCOUNT, &cx.caller.account],
@@ -397,11 +395,11 @@ fn list_policies(cx: &Cx<'_>, input: ListPoliciesInput) -> Result<ListPoliciesOu
     })
 }
 
-fn delete_policy(cx: &Cx<'_>, input: PolicyArnInput) -> Result<(), Error> {
+pub(super) fn delete_policy(cx: &Cx<'_>, input: PolicyArnInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let policy = authorized_policy(cx, state, "iam:DeletePolicy", &input.policy_arn, &[])?
+        let policy = authorized_policy(cx, state, Action::DeletePolicy.iam_action(), &input.policy_arn, &[])?
             .ok_or_else(|| not_found(&input.policy_arn))?;
-        check_modifiable(cx, state, "iam:DeletePolicy", policy)?;
+        check_modifiable(cx, state, Action::DeletePolicy.iam_action(), policy)?;
         let usage = usages(account(cx, state)?)
             .get(policy_arn(policy).as_str())
             .copied()

@@ -2,32 +2,19 @@
 //! DeletePolicyVersion, SetDefaultPolicyVersion. The default version is the one in force,
 //! from the next request on.
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
+use super::paginate;
 use super::policies::{authorized_policy, check_modifiable, managed_document, not_found};
-use super::{Routed, paginate};
+use crate::action::Action;
 use crate::error::Error;
 use crate::model::{ManagedPolicy, PolicyVersion};
-use crate::service::{Cx, run};
+use crate::service::Cx;
 use crate::state::{Mutation, State};
 use crate::time::iso8601;
 
 /// AWS's quota of versions kept per managed policy.
 pub(crate) const VERSIONS_PER_POLICY: usize = 5;
-
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "CreatePolicyVersion" => run(cx, input, create_policy_version),
-        "GetPolicyVersion" => run(cx, input, get_policy_version),
-        "ListPolicyVersions" => run(cx, input, list_policy_versions),
-        "DeletePolicyVersion" => run(cx, input, delete_policy_version),
-        "SetDefaultPolicyVersion" => run(cx, input, set_default_policy_version),
-        _ => return ControlFlow::Continue(input),
-    })
-}
 
 /// The `PolicyVersion` structure of IAM's responses; only GetPolicyVersion shows the
 /// document (as stored; the edge URL-encodes it).
@@ -54,7 +41,7 @@ impl WireVersion {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct VersionOutput {
+pub(super) struct VersionOutput {
     policy_version: WireVersion,
 }
 
@@ -78,20 +65,20 @@ fn version<'p>(policy: &'p ManagedPolicy, arn: &str, id: &str) -> Result<&'p Pol
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreatePolicyVersionInput {
+pub(super) struct CreatePolicyVersionInput {
     policy_arn: String,
     policy_document: String,
     #[serde(default)]
     set_as_default: bool,
 }
 
-fn create_policy_version(
+pub(super) fn create_policy_version(
     cx: &Cx<'_>,
     input: CreatePolicyVersionInput,
 ) -> Result<VersionOutput, Error> {
     cx.service.write(|state| {
-        let policy = policy(cx, state, "iam:CreatePolicyVersion", &input.policy_arn)?;
-        check_modifiable(cx, state, "iam:CreatePolicyVersion", policy)?;
+        let policy = policy(cx, state, Action::CreatePolicyVersion.iam_action(), &input.policy_arn)?;
+        check_modifiable(cx, state, Action::CreatePolicyVersion.iam_action(), policy)?;
         let document = managed_document(&input.policy_document)?;
         if policy.versions.len() >= VERSIONS_PER_POLICY {
             return Err(Error::LimitExceeded(format!(
@@ -120,14 +107,19 @@ fn create_policy_version(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct VersionInput {
+pub(super) struct VersionInput {
     policy_arn: String,
     version_id: String,
 }
 
-fn get_policy_version(cx: &Cx<'_>, input: VersionInput) -> Result<VersionOutput, Error> {
+pub(super) fn get_policy_version(cx: &Cx<'_>, input: VersionInput) -> Result<VersionOutput, Error> {
     cx.service.read(|state| {
-        let policy = policy(cx, state, "iam:GetPolicyVersion", &input.policy_arn)?;
+        let policy = policy(
+            cx,
+            state,
+            Action::GetPolicyVersion.iam_action(),
+            &input.policy_arn,
+        )?;
         let version = version(policy, &input.policy_arn, &input.version_id)?;
         Ok(VersionOutput {
             policy_version: WireVersion::new(policy, version, true),
@@ -137,7 +129,7 @@ fn get_policy_version(cx: &Cx<'_>, input: VersionInput) -> Result<VersionOutput,
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListPolicyVersionsInput {
+pub(super) struct ListPolicyVersionsInput {
     policy_arn: String,
     marker: Option<String>,
     max_items: Option<i64>,
@@ -145,7 +137,7 @@ struct ListPolicyVersionsInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListPolicyVersionsOutput {
+pub(super) struct ListPolicyVersionsOutput {
     versions: Vec<WireVersion>,
     is_truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -157,12 +149,17 @@ fn number(id: &str) -> u32 {
     id.get(1..).and_then(|n| n.parse().ok()).unwrap_or(0)
 }
 
-fn list_policy_versions(
+pub(super) fn list_policy_versions(
     cx: &Cx<'_>,
     input: ListPolicyVersionsInput,
 ) -> Result<ListPolicyVersionsOutput, Error> {
     cx.service.read(|state| {
-        let policy = policy(cx, state, "iam:ListPolicyVersions", &input.policy_arn)?;
+        let policy = policy(
+            cx,
+            state,
+            Action::ListPolicyVersions.iam_action(),
+            &input.policy_arn,
+        )?;
         // Newest first, as AWS lists them.
         let mut versions: Vec<(String, &PolicyVersion)> = policy
             .versions
@@ -189,10 +186,15 @@ fn list_policy_versions(
     })
 }
 
-fn delete_policy_version(cx: &Cx<'_>, input: VersionInput) -> Result<(), Error> {
+pub(super) fn delete_policy_version(cx: &Cx<'_>, input: VersionInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let policy = policy(cx, state, "iam:DeletePolicyVersion", &input.policy_arn)?;
-        check_modifiable(cx, state, "iam:DeletePolicyVersion", policy)?;
+        let policy = policy(
+            cx,
+            state,
+            Action::DeletePolicyVersion.iam_action(),
+            &input.policy_arn,
+        )?;
+        check_modifiable(cx, state, Action::DeletePolicyVersion.iam_action(), policy)?;
         let version = version(policy, &input.policy_arn, &input.version_id)?;
         if version.id == policy.default_version {
             return Err(Error::DeleteConflict(
@@ -212,10 +214,20 @@ fn delete_policy_version(cx: &Cx<'_>, input: VersionInput) -> Result<(), Error> 
     })
 }
 
-fn set_default_policy_version(cx: &Cx<'_>, input: VersionInput) -> Result<(), Error> {
+pub(super) fn set_default_policy_version(cx: &Cx<'_>, input: VersionInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let policy = policy(cx, state, "iam:SetDefaultPolicyVersion", &input.policy_arn)?;
-        check_modifiable(cx, state, "iam:SetDefaultPolicyVersion", policy)?;
+        let policy = policy(
+            cx,
+            state,
+            Action::SetDefaultPolicyVersion.iam_action(),
+            &input.policy_arn,
+        )?;
+        check_modifiable(
+            cx,
+            state,
+            Action::SetDefaultPolicyVersion.iam_action(),
+            policy,
+        )?;
         let version = version(policy, &input.policy_arn, &input.version_id)?;
         if version.id == policy.default_version {
             return Ok((Vec::new(), ()));

@@ -5,38 +5,21 @@ mod tags;
 mod trust;
 mod wire;
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use warden_policy::ContextValue;
 
 use super::users::{account, boundary_arn, check_boundary};
-use super::{Routed, WireTag, check_path, paginate_map, tags_from_wire, under_prefix};
+use super::{WireTag, check_path, paginate_map, tags_from_wire, under_prefix};
+use crate::action::Action;
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
 use crate::model::{Role, Tag, iam_arn};
-use crate::service::{Cx, run};
+use crate::service::Cx;
 use crate::state::{Mutation, State};
 
+pub(super) use tags::{list_role_tags, tag_role, untag_role};
 pub(crate) use wire::{RoleView, WireRole, WireRoleLastUsed};
-
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "CreateRole" => run(cx, input, create_role),
-        "GetRole" => run(cx, input, get_role),
-        "ListRoles" => run(cx, input, list_roles),
-        "UpdateRole" => run(cx, input, update_role),
-        "UpdateRoleDescription" => run(cx, input, update_role_description),
-        "UpdateAssumeRolePolicy" => run(cx, input, update_assume_role_policy),
-        "DeleteRole" => run(cx, input, delete_role),
-        "TagRole" => run(cx, input, tags::tag_role),
-        "UntagRole" => run(cx, input, tags::untag_role),
-        "ListRoleTags" => run(cx, input, tags::list_role_tags),
-        _ => return ControlFlow::Continue(input),
-    })
-}
 
 /// AWS's default and bounds for a role's MaxSessionDuration, in seconds.
 const DEFAULT_SESSION: i64 = 3600;
@@ -120,7 +103,7 @@ fn check_session_duration(seconds: i64) -> Result<i64, Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateRoleInput {
+pub(super) struct CreateRoleInput {
     role_name: String,
     path: Option<String>,
     assume_role_policy_document: String,
@@ -133,11 +116,11 @@ struct CreateRoleInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct RoleOutput {
+pub(super) struct RoleOutput {
     role: WireRole,
 }
 
-fn create_role(cx: &Cx<'_>, input: CreateRoleInput) -> Result<RoleOutput, Error> {
+pub(super) fn create_role(cx: &Cx<'_>, input: CreateRoleInput) -> Result<RoleOutput, Error> {
     let path = input.path.unwrap_or_else(|| "/".to_owned());
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
@@ -153,7 +136,7 @@ fn create_role(cx: &Cx<'_>, input: CreateRoleInput) -> Result<RoleOutput, Error>
                 ContextValue::Single(boundary.clone()),
             ));
         }
-        cx.authorize(state, "iam:CreateRole", &arn, &[], &extra)?;
+        cx.authorize(state, Action::CreateRole.iam_action(), &arn, &[], &extra)?;
         check_path(&path)?;
         if path.starts_with(SERVICE_ROLE_PATH) {
             return Err(Error::InvalidInput(format!(
@@ -197,13 +180,19 @@ fn create_role(cx: &Cx<'_>, input: CreateRoleInput) -> Result<RoleOutput, Error>
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RoleNameInput {
+pub(super) struct RoleNameInput {
     role_name: String,
 }
 
-fn get_role(cx: &Cx<'_>, input: RoleNameInput) -> Result<RoleOutput, Error> {
+pub(super) fn get_role(cx: &Cx<'_>, input: RoleNameInput) -> Result<RoleOutput, Error> {
     cx.service.read(|state| {
-        let role = authorized_role(cx, state, "iam:GetRole", &input.role_name, &[])?;
+        let role = authorized_role(
+            cx,
+            state,
+            Action::GetRole.iam_action(),
+            &input.role_name,
+            &[],
+        )?;
         let mut role = role.clone();
         if let Some(used) = cx.service.pending_role_use(&role.account, &role.id) {
             role.last_used = Some(used);
@@ -217,7 +206,7 @@ fn get_role(cx: &Cx<'_>, input: RoleNameInput) -> Result<RoleOutput, Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListRolesInput {
+pub(super) struct ListRolesInput {
     path_prefix: Option<String>,
     marker: Option<String>,
     max_items: Option<i64>,
@@ -225,17 +214,17 @@ struct ListRolesInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListRolesOutput {
+pub(super) struct ListRolesOutput {
     roles: Vec<WireRole>,
     is_truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     marker: Option<String>,
 }
 
-fn list_roles(cx: &Cx<'_>, input: ListRolesInput) -> Result<ListRolesOutput, Error> {
+pub(super) fn list_roles(cx: &Cx<'_>, input: ListRolesInput) -> Result<ListRolesOutput, Error> {
     cx.service.read(|state| {
         let arn = format!("arn:aws:iam::{}:role/", cx.caller.account);
-        cx.authorize(state, "iam:ListRoles", &arn, &[], &[])?;
+        cx.authorize(state, Action::ListRoles.iam_action(), &arn, &[], &[])?;
         let prefix = input.path_prefix.as_deref();
         let page = paginate_map(
             cx,
@@ -267,15 +256,21 @@ fn list_roles(cx: &Cx<'_>, input: ListRolesInput) -> Result<ListRolesOutput, Err
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UpdateRoleInput {
+pub(super) struct UpdateRoleInput {
     role_name: String,
     description: Option<String>,
     max_session_duration: Option<i64>,
 }
 
-fn update_role(cx: &Cx<'_>, input: UpdateRoleInput) -> Result<(), Error> {
+pub(super) fn update_role(cx: &Cx<'_>, input: UpdateRoleInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let role = authorized_role(cx, state, "iam:UpdateRole", &input.role_name, &[])?;
+        let role = authorized_role(
+            cx,
+            state,
+            Action::UpdateRole.iam_action(),
+            &input.role_name,
+            &[],
+        )?;
         check_modifiable(role)?;
         check_description(input.description.as_deref())?;
         let mut updated = role.clone();
@@ -291,12 +286,12 @@ fn update_role(cx: &Cx<'_>, input: UpdateRoleInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UpdateDescriptionInput {
+pub(super) struct UpdateDescriptionInput {
     role_name: String,
     description: String,
 }
 
-fn update_role_description(
+pub(super) fn update_role_description(
     cx: &Cx<'_>,
     input: UpdateDescriptionInput,
 ) -> Result<RoleOutput, Error> {
@@ -304,7 +299,7 @@ fn update_role_description(
         let role = authorized_role(
             cx,
             state,
-            "iam:UpdateRoleDescription",
+            Action::UpdateRoleDescription.iam_action(),
             &input.role_name,
             &[],
         )?;
@@ -321,17 +316,17 @@ fn update_role_description(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UpdateTrustInput {
+pub(super) struct UpdateTrustInput {
     role_name: String,
     policy_document: String,
 }
 
-fn update_assume_role_policy(cx: &Cx<'_>, input: UpdateTrustInput) -> Result<(), Error> {
+pub(super) fn update_assume_role_policy(cx: &Cx<'_>, input: UpdateTrustInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let role = authorized_role(
             cx,
             state,
-            "iam:UpdateAssumeRolePolicy",
+            Action::UpdateAssumeRolePolicy.iam_action(),
             &input.role_name,
             &[],
         )?;
@@ -343,9 +338,15 @@ fn update_assume_role_policy(cx: &Cx<'_>, input: UpdateTrustInput) -> Result<(),
     })
 }
 
-fn delete_role(cx: &Cx<'_>, input: RoleNameInput) -> Result<(), Error> {
+pub(super) fn delete_role(cx: &Cx<'_>, input: RoleNameInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let role = authorized_role(cx, state, "iam:DeleteRole", &input.role_name, &[])?;
+        let role = authorized_role(
+            cx,
+            state,
+            Action::DeleteRole.iam_action(),
+            &input.role_name,
+            &[],
+        )?;
         check_modifiable(role)?;
         let conflict = |what: &str| {
             Err(Error::DeleteConflict(format!(

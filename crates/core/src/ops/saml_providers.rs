@@ -7,36 +7,20 @@
 //! `arn:aws:iam::ACCOUNT:saml-provider/NAME`. Encrypted assertions are not supported, so no
 //! private key can be added.
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use warden_policy::ContextValue;
 
 use super::tags::{ListTagsOutput, list_tags, remove_tags, untag_context};
 use super::users::account;
-use super::{Routed, WireTag, merge_tags, tags_from_wire, wire_tags};
+use super::{WireTag, merge_tags, tags_from_wire, wire_tags};
+use crate::action::Action;
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::model::{SamlProvider, Tag};
 use crate::saml::Metadata;
-use crate::service::{Cx, run};
+use crate::service::Cx;
 use crate::state::{Mutation, State};
 use crate::time::{Timestamp, iso8601};
-
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "CreateSAMLProvider" => run(cx, input, create),
-        "GetSAMLProvider" => run(cx, input, get),
-        "ListSAMLProviders" => run(cx, input, list),
-        "UpdateSAMLProvider" => run(cx, input, update),
-        "DeleteSAMLProvider" => run(cx, input, delete),
-        "TagSAMLProvider" => run(cx, input, tag),
-        "UntagSAMLProvider" => run(cx, input, untag),
-        "ListSAMLProviderTags" => run(cx, input, list_provider_tags),
-        _ => return ControlFlow::Continue(input),
-    })
-}
 
 /// AWS's quota of SAML providers per account.
 const MAX_PROVIDERS: usize = 100;
@@ -115,7 +99,7 @@ fn valid_until(metadata: &Metadata, now: Timestamp) -> Timestamp {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateInput {
+pub(super) struct CreateInput {
     #[serde(rename = "SAMLMetadataDocument")]
     metadata: String,
     name: String,
@@ -127,13 +111,13 @@ struct CreateInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateOutput {
+pub(super) struct CreateOutput {
     #[serde(rename = "SAMLProviderArn")]
     arn: String,
     tags: Vec<WireTag>,
 }
 
-fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Error> {
+pub(super) fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Error> {
     let tags = tags_from_wire(&input.tags)?;
     let arn = format!(
         "arn:aws:iam::{}:saml-provider/{}",
@@ -145,7 +129,13 @@ fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Error> {
         } else {
             request_tag_keys(&tags)
         };
-        cx.authorize(state, "iam:CreateSAMLProvider", &arn, &[], &keys)?;
+        cx.authorize(
+            state,
+            Action::CreateSAMLProvider.iam_action(),
+            &arn,
+            &[],
+            &keys,
+        )?;
         let encryption_mode = check_encryption(
             input.assertion_encryption_mode.as_deref(),
             input.add_private_key.as_ref(),
@@ -186,14 +176,14 @@ fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ArnInput {
+pub(super) struct ArnInput {
     #[serde(rename = "SAMLProviderArn")]
     arn: String,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct GetOutput {
+pub(super) struct GetOutput {
     #[serde(rename = "SAMLProviderUUID")]
     uuid: String,
     #[serde(rename = "SAMLMetadataDocument")]
@@ -205,9 +195,15 @@ struct GetOutput {
     assertion_encryption_mode: Option<String>,
 }
 
-fn get(cx: &Cx<'_>, input: ArnInput) -> Result<GetOutput, Error> {
+pub(super) fn get(cx: &Cx<'_>, input: ArnInput) -> Result<GetOutput, Error> {
     cx.service.read(|state| {
-        let provider = authorized(cx, state, "iam:GetSAMLProvider", &input.arn, &[])?;
+        let provider = authorized(
+            cx,
+            state,
+            Action::GetSAMLProvider.iam_action(),
+            &input.arn,
+            &[],
+        )?;
         let mut tags = provider.tags.clone();
         tags.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(GetOutput {
@@ -222,11 +218,11 @@ fn get(cx: &Cx<'_>, input: ArnInput) -> Result<GetOutput, Error> {
 }
 
 #[derive(Deserialize)]
-struct ListInput {}
+pub(super) struct ListInput {}
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListOutput {
+pub(super) struct ListOutput {
     #[serde(rename = "SAMLProviderList")]
     providers: Vec<ListEntry>,
 }
@@ -239,9 +235,9 @@ struct ListEntry {
     create_date: String,
 }
 
-fn list(cx: &Cx<'_>, _input: ListInput) -> Result<ListOutput, Error> {
+pub(super) fn list(cx: &Cx<'_>, _input: ListInput) -> Result<ListOutput, Error> {
     cx.service.read(|state| {
-        cx.authorize(state, "iam:ListSAMLProviders", "*", &[], &[])?;
+        cx.authorize(state, Action::ListSAMLProviders.iam_action(), "*", &[], &[])?;
         let providers = account(cx, state)?
             .saml_providers
             .values()
@@ -257,7 +253,7 @@ fn list(cx: &Cx<'_>, _input: ListInput) -> Result<ListOutput, Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UpdateInput {
+pub(super) struct UpdateInput {
     #[serde(rename = "SAMLProviderArn")]
     arn: String,
     #[serde(rename = "SAMLMetadataDocument")]
@@ -269,49 +265,61 @@ struct UpdateInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct UpdateOutput {
+pub(super) struct UpdateOutput {
     #[serde(rename = "SAMLProviderArn")]
     arn: String,
 }
 
 /// UpdateSAMLProvider: a new metadata document (and with it new certificates and validity)
 /// or encryption mode.
-fn update(cx: &Cx<'_>, input: UpdateInput) -> Result<UpdateOutput, Error> {
+pub(super) fn update(cx: &Cx<'_>, input: UpdateInput) -> Result<UpdateOutput, Error> {
     let nothing = input.metadata.is_none()
         && input.assertion_encryption_mode.is_none()
         && input.add_private_key.is_none()
         && input.remove_private_key.is_none();
-    change(cx, "iam:UpdateSAMLProvider", &input.arn, &[], |provider| {
-        if nothing {
-            return Err(Error::InvalidInput(
+    change(
+        cx,
+        Action::UpdateSAMLProvider.iam_action(),
+        &input.arn,
+        &[],
+        |provider| {
+            if nothing {
+                return Err(Error::InvalidInput(
                 "Unable to update identity provider. No updates are defined for metadata or encryption assertion."
                     .to_owned(),
             ));
-        }
-        if let Some(key) = &input.remove_private_key {
-            return Err(Error::InvalidInput(format!(
-                "Failed to remove private key because the Key ID {key} does not match a private key."
-            )));
-        }
-        let mode = check_encryption(
-            input.assertion_encryption_mode.as_deref(),
-            input.add_private_key.as_ref(),
-        )?;
-        if mode.is_some() {
-            provider.encryption_mode = mode;
-        }
-        if let Some(text) = &input.metadata {
-            provider.metadata = parse_metadata(text)?;
-            provider.valid_until = valid_until(&provider.metadata, cx.service.now());
-        }
-        Ok(())
-    })?;
+            }
+            if let Some(key) = &input.remove_private_key {
+                return Err(Error::InvalidInput(format!(
+                    "Failed to remove private key because the Key ID {key} does not match a private key."
+                )));
+            }
+            let mode = check_encryption(
+                input.assertion_encryption_mode.as_deref(),
+                input.add_private_key.as_ref(),
+            )?;
+            if mode.is_some() {
+                provider.encryption_mode = mode;
+            }
+            if let Some(text) = &input.metadata {
+                provider.metadata = parse_metadata(text)?;
+                provider.valid_until = valid_until(&provider.metadata, cx.service.now());
+            }
+            Ok(())
+        },
+    )?;
     Ok(UpdateOutput { arn: input.arn })
 }
 
-fn delete(cx: &Cx<'_>, input: ArnInput) -> Result<(), Error> {
+pub(super) fn delete(cx: &Cx<'_>, input: ArnInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let provider = authorized(cx, state, "iam:DeleteSAMLProvider", &input.arn, &[])?;
+        let provider = authorized(
+            cx,
+            state,
+            Action::DeleteSAMLProvider.iam_action(),
+            &input.arn,
+            &[],
+        )?;
         let mutation = Mutation::DeleteSamlProvider {
             account: provider.account.clone(),
             name: provider.name.clone(),
@@ -322,51 +330,72 @@ fn delete(cx: &Cx<'_>, input: ArnInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct TagInput {
+pub(super) struct TagInput {
     #[serde(rename = "SAMLProviderArn")]
     arn: String,
     #[serde(default)]
     tags: Vec<WireTag>,
 }
 
-fn tag(cx: &Cx<'_>, input: TagInput) -> Result<(), Error> {
+pub(super) fn tag(cx: &Cx<'_>, input: TagInput) -> Result<(), Error> {
     let tags = tags_from_wire(&input.tags)?;
     let keys = request_tag_keys(&tags);
-    change(cx, "iam:TagSAMLProvider", &input.arn, &keys, |provider| {
-        provider.tags = merge_tags(&provider.tags, tags)?;
-        Ok(())
-    })
+    change(
+        cx,
+        Action::TagSAMLProvider.iam_action(),
+        &input.arn,
+        &keys,
+        |provider| {
+            provider.tags = merge_tags(&provider.tags, tags)?;
+            Ok(())
+        },
+    )
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UntagInput {
+pub(super) struct UntagInput {
     #[serde(rename = "SAMLProviderArn")]
     arn: String,
     #[serde(default)]
     tag_keys: Vec<String>,
 }
 
-fn untag(cx: &Cx<'_>, input: UntagInput) -> Result<(), Error> {
+pub(super) fn untag(cx: &Cx<'_>, input: UntagInput) -> Result<(), Error> {
     let keys = untag_context(&input.tag_keys);
-    change(cx, "iam:UntagSAMLProvider", &input.arn, &keys, |provider| {
-        provider.tags = remove_tags(&provider.tags, &input.tag_keys);
-        Ok(())
-    })
+    change(
+        cx,
+        Action::UntagSAMLProvider.iam_action(),
+        &input.arn,
+        &keys,
+        |provider| {
+            provider.tags = remove_tags(&provider.tags, &input.tag_keys);
+            Ok(())
+        },
+    )
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListTagsInput {
+pub(super) struct ListTagsInput {
     #[serde(rename = "SAMLProviderArn")]
     arn: String,
     marker: Option<String>,
     max_items: Option<i64>,
 }
 
-fn list_provider_tags(cx: &Cx<'_>, input: ListTagsInput) -> Result<ListTagsOutput, Error> {
+pub(super) fn list_provider_tags(
+    cx: &Cx<'_>,
+    input: ListTagsInput,
+) -> Result<ListTagsOutput, Error> {
     cx.service.read(|state| {
-        let provider = authorized(cx, state, "iam:ListSAMLProviderTags", &input.arn, &[])?;
+        let provider = authorized(
+            cx,
+            state,
+            Action::ListSAMLProviderTags.iam_action(),
+            &input.arn,
+            &[],
+        )?;
         list_tags(
             cx,
             &input.arn,

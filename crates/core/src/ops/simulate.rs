@@ -21,31 +21,26 @@
 
 mod principal;
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::Routed;
 use super::users::account;
+use crate::action::Action;
 use crate::error::Error;
-use crate::service::{Cx, run};
+use crate::service::Cx;
 use crate::simulator::{Request, Response, context_key_names, input_policies};
 use principal::Target;
 
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "SimulateCustomPolicy" => run(cx, input, simulate_custom_policy),
-        "SimulatePrincipalPolicy" => run(cx, input, simulate_principal_policy),
-        "GetContextKeysForCustomPolicy" => run(cx, input, context_keys_for_custom_policy),
-        "GetContextKeysForPrincipalPolicy" => run(cx, input, context_keys_for_principal_policy),
-        _ => return ControlFlow::Continue(input),
-    })
-}
-
-fn simulate_custom_policy(cx: &Cx<'_>, input: Value) -> Result<Response, Error> {
-    cx.service
-        .read(|state| cx.authorize(state, "iam:SimulateCustomPolicy", "*", &[], &[]))?;
+pub(super) fn simulate_custom_policy(cx: &Cx<'_>, input: Value) -> Result<Response, Error> {
+    cx.service.read(|state| {
+        cx.authorize(
+            state,
+            Action::SimulateCustomPolicy.iam_action(),
+            "*",
+            &[],
+            &[],
+        )
+    })?;
     Request::custom(&input)?.respond()
 }
 
@@ -55,12 +50,17 @@ struct PolicySource {
     policy_source_arn: String,
 }
 
-fn simulate_principal_policy(cx: &Cx<'_>, input: Value) -> Result<Response, Error> {
+pub(super) fn simulate_principal_policy(cx: &Cx<'_>, input: Value) -> Result<Response, Error> {
     let source = PolicySource::deserialize(&input)
         .map_err(|e| Error::ValidationError(format!("invalid request: {e}")))?;
     let target = Target::parse(&source.policy_source_arn)?;
     let request = cx.service.read(|state| {
-        let entity = principal::authorized(cx, state, "iam:SimulatePrincipalPolicy", &target)?;
+        let entity = principal::authorized(
+            cx,
+            state,
+            Action::SimulatePrincipalPolicy.iam_action(),
+            &target,
+        )?;
         let mut request = Request::read(&input)?;
         principal::prepare(cx, state, entity, &mut request)?;
         Ok(request)
@@ -70,14 +70,14 @@ fn simulate_principal_policy(cx: &Cx<'_>, input: Value) -> Result<Response, Erro
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CustomKeysInput {
+pub(super) struct CustomKeysInput {
     #[serde(default)]
     policy_input_list: Vec<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PrincipalKeysInput {
+pub(super) struct PrincipalKeysInput {
     policy_source_arn: String,
     #[serde(default)]
     policy_input_list: Vec<String>,
@@ -86,30 +86,41 @@ struct PrincipalKeysInput {
 /// GetContextKeysForPolicyResponse.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ContextKeysOutput {
+pub(super) struct ContextKeysOutput {
     context_key_names: Vec<String>,
 }
 
-fn context_keys_for_custom_policy(
+pub(super) fn context_keys_for_custom_policy(
     cx: &Cx<'_>,
     input: CustomKeysInput,
 ) -> Result<ContextKeysOutput, Error> {
-    cx.service
-        .read(|state| cx.authorize(state, "iam:GetContextKeysForCustomPolicy", "*", &[], &[]))?;
+    cx.service.read(|state| {
+        cx.authorize(
+            state,
+            Action::GetContextKeysForCustomPolicy.iam_action(),
+            "*",
+            &[],
+            &[],
+        )
+    })?;
     let policies = input_policies(&input.policy_input_list)?;
     Ok(ContextKeysOutput {
         context_key_names: context_key_names(policies.iter().map(|p| p.policy.as_ref())),
     })
 }
 
-fn context_keys_for_principal_policy(
+pub(super) fn context_keys_for_principal_policy(
     cx: &Cx<'_>,
     input: PrincipalKeysInput,
 ) -> Result<ContextKeysOutput, Error> {
     let target = Target::parse(&input.policy_source_arn)?;
     cx.service.read(|state| {
-        let entity =
-            principal::authorized(cx, state, "iam:GetContextKeysForPrincipalPolicy", &target)?;
+        let entity = principal::authorized(
+            cx,
+            state,
+            Action::GetContextKeysForPrincipalPolicy.iam_action(),
+            &target,
+        )?;
         let inputs = input_policies(&input.policy_input_list)?;
         let (own, boundary) = entity.policies(state, account(cx, state)?);
         let policies = own

@@ -9,40 +9,23 @@ mod saml_trust;
 mod session_input;
 mod web_identity;
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use super::{Routed, WireTag};
+use super::WireTag;
+use crate::action::{Action, TAG_SESSION};
 use crate::authz::request_tag_keys;
 use crate::error::Error;
 use crate::model::{Role, Tag};
-use crate::service::{Cx, Service, run};
+use crate::service::{Cx, Service};
 use crate::sessions::{Credentials, Session, SessionKind, temporary_key_account};
 use crate::time::iso8601;
+pub(super) use assume_role::assume_role;
+pub(super) use authorization_message::decode_authorization_message;
+pub(super) use saml::assume_role_with_saml;
 use session_input::{
     PolicyArn, check_name, check_range, check_session_policies, packed_size, session_tags,
 };
-
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "AssumeRole" => run(cx, input, assume_role::assume_role),
-        "GetSessionToken" => run(cx, input, get_session_token),
-        "AssumeRoleWithSAML" => saml::assume_role_with_saml(cx.service, cx.info, input),
-        "AssumeRoleWithWebIdentity" => {
-            web_identity::assume_role_with_web_identity(cx.service, cx.info, input)
-        }
-        "GetFederationToken" => run(cx, input, get_federation_token),
-        "GetAccessKeyInfo" => run(cx, input, get_access_key_info),
-        "DecodeAuthorizationMessage" => run(
-            cx,
-            input,
-            authorization_message::decode_authorization_message,
-        ),
-        _ => return ControlFlow::Continue(input),
-    })
-}
+pub(super) use web_identity::assume_role_with_web_identity;
 
 /// GetSessionToken's and GetFederationToken's bounds and default, in seconds.
 const MIN_DURATION: i64 = 900;
@@ -136,7 +119,7 @@ fn duration(cx: &Cx<'_>, requested: Option<i64>) -> Result<i64, Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct GetSessionTokenInput {
+pub(super) struct GetSessionTokenInput {
     duration_seconds: Option<i64>,
     serial_number: Option<String>,
     token_code: Option<String>,
@@ -144,7 +127,7 @@ struct GetSessionTokenInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct GetSessionTokenOutput {
+pub(super) struct GetSessionTokenOutput {
     credentials: WireCredentials,
 }
 
@@ -152,7 +135,7 @@ struct GetSessionTokenOutput {
 /// permission is needed, as on AWS; session credentials cannot call it. With SerialNumber and
 /// TokenCode (a code of one of the user's MFA devices) the session records MFA, which lets it
 /// call IAM.
-fn get_session_token(
+pub(super) fn get_session_token(
     cx: &Cx<'_>,
     input: GetSessionTokenInput,
 ) -> Result<GetSessionTokenOutput, Error> {
@@ -180,7 +163,7 @@ fn get_session_token(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct GetFederationTokenInput {
+pub(super) struct GetFederationTokenInput {
     name: String,
     policy: Option<String>,
     #[serde(default)]
@@ -192,7 +175,7 @@ struct GetFederationTokenInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct GetFederationTokenOutput {
+pub(super) struct GetFederationTokenOutput {
     credentials: WireCredentials,
     federated_user: FederatedUser,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -209,7 +192,7 @@ struct FederatedUser {
 /// GetFederationToken: a federated user whose permissions are the calling user's (or root
 /// user's) intersected with the session policies — none without one. Needs
 /// `sts:GetFederationToken` on the federated user's ARN, and `sts:TagSession` to pass tags.
-fn get_federation_token(
+pub(super) fn get_federation_token(
     cx: &Cx<'_>,
     input: GetFederationTokenInput,
 ) -> Result<GetFederationTokenOutput, Error> {
@@ -230,9 +213,15 @@ fn get_federation_token(
         } else {
             request_tag_keys(&wanted)
         };
-        cx.authorize(state, "sts:GetFederationToken", &arn, &[], &keys)?;
+        cx.authorize(
+            state,
+            Action::GetFederationToken.iam_action(),
+            &arn,
+            &[],
+            &keys,
+        )?;
         if !wanted.is_empty() {
-            cx.authorize(state, "sts:TagSession", &arn, &[], &keys)?;
+            cx.authorize(state, TAG_SESSION, &arn, &[], &keys)?;
         }
         check_session_policies(state, &account, input.policy.as_deref(), &input.policy_arns)
     })?;
@@ -265,24 +254,24 @@ fn get_federation_token(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct AccessKeyInfoInput {
+pub(super) struct AccessKeyInfoInput {
     access_key_id: String,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct AccessKeyInfoOutput {
+pub(super) struct AccessKeyInfoOutput {
     account: String,
 }
 
 /// GetAccessKeyInfo: the account of a long-term key Warden holds, or of a temporary key id
 /// (which carries its account). Needs `sts:GetAccessKeyInfo`.
-fn get_access_key_info(
+pub(super) fn get_access_key_info(
     cx: &Cx<'_>,
     input: AccessKeyInfoInput,
 ) -> Result<AccessKeyInfoOutput, Error> {
     cx.service.read(|state| {
-        cx.authorize(state, "sts:GetAccessKeyInfo", "*", &[], &[])?;
+        cx.authorize(state, Action::GetAccessKeyInfo.iam_action(), "*", &[], &[])?;
         let id = &input.access_key_id;
         let account = match temporary_key_account(id) {
             Some(account) => {

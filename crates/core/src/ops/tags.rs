@@ -5,33 +5,19 @@
 //! target's current tags (`aws:ResourceTag/…`); untagging with the keys it removes as
 //! `aws:TagKeys`.
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use warden_policy::ContextValue;
 
 use super::policies;
 use super::users::authorized_user;
-use super::{Routed, WireTag, merge_tags, paginate, tags_from_wire};
+use super::{WireTag, merge_tags, paginate, tags_from_wire};
+use crate::action::Action;
 use crate::authz::request_tag_keys;
 use crate::error::Error;
 use crate::managed::AWS_ACCOUNT;
 use crate::model::{ManagedPolicy, Tag};
-use crate::service::{Cx, run};
+use crate::service::Cx;
 use crate::state::{Mutation, State};
-
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "TagUser" => run(cx, input, tag_user),
-        "UntagUser" => run(cx, input, untag_user),
-        "ListUserTags" => run(cx, input, list_user_tags),
-        "TagPolicy" => run(cx, input, tag_policy),
-        "UntagPolicy" => run(cx, input, untag_policy),
-        "ListPolicyTags" => run(cx, input, list_policy_tags),
-        _ => return ControlFlow::Continue(input),
-    })
-}
 
 /// `aws:TagKeys` of an Untag* request: the keys it removes.
 pub(super) fn untag_context(keys: &[String]) -> Vec<(String, ContextValue)> {
@@ -83,19 +69,19 @@ pub(super) fn list_tags(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct TagUserInput {
+pub(super) struct TagUserInput {
     user_name: String,
     #[serde(default)]
     tags: Vec<WireTag>,
 }
 
-fn tag_user(cx: &Cx<'_>, input: TagUserInput) -> Result<(), Error> {
+pub(super) fn tag_user(cx: &Cx<'_>, input: TagUserInput) -> Result<(), Error> {
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
         let user = authorized_user(
             cx,
             state,
-            "iam:TagUser",
+            Action::TagUser.iam_action(),
             &input.user_name,
             &request_tag_keys(&tags),
         )?;
@@ -107,16 +93,22 @@ fn tag_user(cx: &Cx<'_>, input: TagUserInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UntagUserInput {
+pub(super) struct UntagUserInput {
     user_name: String,
     #[serde(default)]
     tag_keys: Vec<String>,
 }
 
-fn untag_user(cx: &Cx<'_>, input: UntagUserInput) -> Result<(), Error> {
+pub(super) fn untag_user(cx: &Cx<'_>, input: UntagUserInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let extra = untag_context(&input.tag_keys);
-        let user = authorized_user(cx, state, "iam:UntagUser", &input.user_name, &extra)?;
+        let user = authorized_user(
+            cx,
+            state,
+            Action::UntagUser.iam_action(),
+            &input.user_name,
+            &extra,
+        )?;
         let mut updated = user.clone();
         updated.tags = remove_tags(&user.tags, &input.tag_keys);
         Ok((vec![Mutation::User(updated)], ()))
@@ -125,15 +117,24 @@ fn untag_user(cx: &Cx<'_>, input: UntagUserInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListUserTagsInput {
+pub(super) struct ListUserTagsInput {
     user_name: String,
     marker: Option<String>,
     max_items: Option<i64>,
 }
 
-fn list_user_tags(cx: &Cx<'_>, input: ListUserTagsInput) -> Result<ListTagsOutput, Error> {
+pub(super) fn list_user_tags(
+    cx: &Cx<'_>,
+    input: ListUserTagsInput,
+) -> Result<ListTagsOutput, Error> {
     cx.service.read(|state| {
-        let user = authorized_user(cx, state, "iam:ListUserTags", &input.user_name, &[])?;
+        let user = authorized_user(
+            cx,
+            state,
+            Action::ListUserTags.iam_action(),
+            &input.user_name,
+            &[],
+        )?;
         list_tags(
             cx,
             &user.id,
@@ -171,17 +172,23 @@ fn customer_managed(policy: &ManagedPolicy) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct TagPolicyInput {
+pub(super) struct TagPolicyInput {
     policy_arn: String,
     #[serde(default)]
     tags: Vec<WireTag>,
 }
 
-fn tag_policy(cx: &Cx<'_>, input: TagPolicyInput) -> Result<(), Error> {
+pub(super) fn tag_policy(cx: &Cx<'_>, input: TagPolicyInput) -> Result<(), Error> {
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
         let extra = request_tag_keys(&tags);
-        let policy = authorized_policy(cx, state, "iam:TagPolicy", &input.policy_arn, &extra)?;
+        let policy = authorized_policy(
+            cx,
+            state,
+            Action::TagPolicy.iam_action(),
+            &input.policy_arn,
+            &extra,
+        )?;
         customer_managed(policy)?;
         let mut updated = policy.clone();
         updated.tags = merge_tags(&policy.tags, tags)?;
@@ -191,16 +198,22 @@ fn tag_policy(cx: &Cx<'_>, input: TagPolicyInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UntagPolicyInput {
+pub(super) struct UntagPolicyInput {
     policy_arn: String,
     #[serde(default)]
     tag_keys: Vec<String>,
 }
 
-fn untag_policy(cx: &Cx<'_>, input: UntagPolicyInput) -> Result<(), Error> {
+pub(super) fn untag_policy(cx: &Cx<'_>, input: UntagPolicyInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let extra = untag_context(&input.tag_keys);
-        let policy = authorized_policy(cx, state, "iam:UntagPolicy", &input.policy_arn, &extra)?;
+        let policy = authorized_policy(
+            cx,
+            state,
+            Action::UntagPolicy.iam_action(),
+            &input.policy_arn,
+            &extra,
+        )?;
         customer_managed(policy)?;
         let mut updated = policy.clone();
         updated.tags = remove_tags(&policy.tags, &input.tag_keys);
@@ -210,15 +223,24 @@ fn untag_policy(cx: &Cx<'_>, input: UntagPolicyInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListPolicyTagsInput {
+pub(super) struct ListPolicyTagsInput {
     policy_arn: String,
     marker: Option<String>,
     max_items: Option<i64>,
 }
 
-fn list_policy_tags(cx: &Cx<'_>, input: ListPolicyTagsInput) -> Result<ListTagsOutput, Error> {
+pub(super) fn list_policy_tags(
+    cx: &Cx<'_>,
+    input: ListPolicyTagsInput,
+) -> Result<ListTagsOutput, Error> {
     cx.service.read(|state| {
-        let policy = authorized_policy(cx, state, "iam:ListPolicyTags", &input.policy_arn, &[])?;
+        let policy = authorized_policy(
+            cx,
+            state,
+            Action::ListPolicyTags.iam_action(),
+            &input.policy_arn,
+            &[],
+        )?;
         list_tags(
             cx,
             &policy.id,

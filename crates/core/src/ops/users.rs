@@ -1,31 +1,18 @@
 //! Users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, and their permissions
 //! boundaries.
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use warden_policy::ContextValue;
 
-use super::{Routed, WireTag, check_path, paginate_map, tags_from_wire, under_prefix, wire_tags};
+use super::{WireTag, check_path, paginate_map, tags_from_wire, under_prefix, wire_tags};
+use crate::action::Action;
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
 use crate::model::{Tag, User, iam_arn};
-use crate::service::{Cx, run};
+use crate::service::Cx;
 use crate::state::{AccountState, Mutation, State};
 use crate::time::iso8601;
-
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "CreateUser" => run(cx, input, create_user),
-        "GetUser" => run(cx, input, get_user),
-        "ListUsers" => run(cx, input, list_users),
-        "UpdateUser" => run(cx, input, update_user),
-        "DeleteUser" => run(cx, input, delete_user),
-        _ => return ControlFlow::Continue(input),
-    })
-}
 
 /// The `User` structure of IAM's responses.
 #[derive(Serialize)]
@@ -134,7 +121,7 @@ pub(crate) fn authorized_user<'s>(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateUserInput {
+pub(super) struct CreateUserInput {
     user_name: String,
     path: Option<String>,
     permissions_boundary: Option<String>,
@@ -144,11 +131,11 @@ struct CreateUserInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateUserOutput {
+pub(super) struct CreateUserOutput {
     user: WireUser,
 }
 
-fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateUserOutput, Error> {
+pub(super) fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateUserOutput, Error> {
     let path = input.path.unwrap_or_else(|| "/".to_owned());
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
@@ -164,7 +151,7 @@ fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateUserOutput, 
                 ContextValue::Single(boundary.clone()),
             ));
         }
-        cx.authorize(state, "iam:CreateUser", &arn, &[], &extra)?;
+        cx.authorize(state, Action::CreateUser.iam_action(), &arn, &[], &extra)?;
         check_path(&path)?;
         let account = account(cx, state)?;
         if account.user(&input.user_name).is_some() {
@@ -222,17 +209,17 @@ pub(crate) fn check_boundary(cx: &Cx<'_>, state: &State, arn: &str) -> Result<()
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct GetUserInput {
+pub(super) struct GetUserInput {
     user_name: Option<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct GetUserOutput {
+pub(super) struct GetUserOutput {
     user: WireUser,
 }
 
-fn get_user(cx: &Cx<'_>, input: GetUserInput) -> Result<GetUserOutput, Error> {
+pub(super) fn get_user(cx: &Cx<'_>, input: GetUserInput) -> Result<GetUserOutput, Error> {
     cx.service.read(|state| {
         let name = match (&input.user_name, &cx.caller.identity) {
             (Some(name), _) => name.clone(),
@@ -243,7 +230,7 @@ fn get_user(cx: &Cx<'_>, input: GetUserInput) -> Result<GetUserOutput, Error> {
             (None, identity) if identity.acts_as_root() => {
                 // The root user: AWS answers with the account's root identity.
                 let arn = format!("arn:aws:iam::{}:root", cx.caller.account);
-                cx.authorize(state, "iam:GetUser", &arn, &[], &[])?;
+                cx.authorize(state, Action::GetUser.iam_action(), &arn, &[], &[])?;
                 let created = account(cx, state)?
                     .account
                     .as_ref()
@@ -263,7 +250,7 @@ fn get_user(cx: &Cx<'_>, input: GetUserInput) -> Result<GetUserOutput, Error> {
             }
             (None, _) => return Err(non_user_credentials()),
         };
-        let user = authorized_user(cx, state, "iam:GetUser", &name, &[])?;
+        let user = authorized_user(cx, state, Action::GetUser.iam_action(), &name, &[])?;
         Ok(GetUserOutput {
             user: WireUser::new(user, true),
         })
@@ -272,7 +259,7 @@ fn get_user(cx: &Cx<'_>, input: GetUserInput) -> Result<GetUserOutput, Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListUsersInput {
+pub(super) struct ListUsersInput {
     path_prefix: Option<String>,
     marker: Option<String>,
     max_items: Option<i64>,
@@ -280,17 +267,17 @@ struct ListUsersInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListUsersOutput {
+pub(super) struct ListUsersOutput {
     users: Vec<WireUser>,
     is_truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     marker: Option<String>,
 }
 
-fn list_users(cx: &Cx<'_>, input: ListUsersInput) -> Result<ListUsersOutput, Error> {
+pub(super) fn list_users(cx: &Cx<'_>, input: ListUsersInput) -> Result<ListUsersOutput, Error> {
     cx.service.read(|state| {
         let arn = format!("arn:aws:iam::{}:user/", cx.caller.account);
-        cx.authorize(state, "iam:ListUsers", &arn, &[], &[])?;
+        cx.authorize(state, Action::ListUsers.iam_action(), &arn, &[], &[])?;
         let account = account(cx, state)?;
         let prefix = input.path_prefix.as_deref();
         let page = paginate_map(
@@ -311,15 +298,21 @@ fn list_users(cx: &Cx<'_>, input: ListUsersInput) -> Result<ListUsersOutput, Err
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UpdateUserInput {
+pub(super) struct UpdateUserInput {
     user_name: String,
     new_path: Option<String>,
     new_user_name: Option<String>,
 }
 
-fn update_user(cx: &Cx<'_>, input: UpdateUserInput) -> Result<(), Error> {
+pub(super) fn update_user(cx: &Cx<'_>, input: UpdateUserInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let user = authorized_user(cx, state, "iam:UpdateUser", &input.user_name, &[])?;
+        let user = authorized_user(
+            cx,
+            state,
+            Action::UpdateUser.iam_action(),
+            &input.user_name,
+            &[],
+        )?;
         let mut updated = user.clone();
         if let Some(path) = &input.new_path {
             check_path(path)?;
@@ -328,7 +321,7 @@ fn update_user(cx: &Cx<'_>, input: UpdateUserInput) -> Result<(), Error> {
         if let Some(new_name) = &input.new_user_name {
             // Renaming needs permission on the new name too, as on AWS.
             let new_arn = iam_arn(&cx.caller.account, "user", &updated.path, new_name);
-            cx.authorize(state, "iam:UpdateUser", &new_arn, &[], &[])?;
+            cx.authorize(state, Action::UpdateUser.iam_action(), &new_arn, &[], &[])?;
             let taken = account(cx, state)?
                 .user(new_name)
                 .is_some_and(|other| other.id != user.id);
@@ -345,13 +338,19 @@ fn update_user(cx: &Cx<'_>, input: UpdateUserInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UserNameInput {
+pub(super) struct UserNameInput {
     user_name: String,
 }
 
-fn delete_user(cx: &Cx<'_>, input: UserNameInput) -> Result<(), Error> {
+pub(super) fn delete_user(cx: &Cx<'_>, input: UserNameInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let user = authorized_user(cx, state, "iam:DeleteUser", &input.user_name, &[])?;
+        let user = authorized_user(
+            cx,
+            state,
+            Action::DeleteUser.iam_action(),
+            &input.user_name,
+            &[],
+        )?;
         let account = account(cx, state)?;
         let conflict = |what: &str| {
             Err(Error::DeleteConflict(format!(

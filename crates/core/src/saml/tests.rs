@@ -355,6 +355,7 @@ mod through_the_service {
     use serde_json::{Value, json};
 
     use super::{BUILT_TIME, METADATA, at, base64_encode, build, confirmed_until, sign};
+    use crate::action::Action;
     use crate::error::Error;
     use crate::ids::OsRandom;
     use crate::secret::MasterKey;
@@ -402,7 +403,7 @@ mod through_the_service {
             .call(
                 &root,
                 &info(),
-                "CreateSAMLProvider",
+                Action::CreateSAMLProvider,
                 json!({"Name": "idp", "SAMLMetadataDocument": METADATA}),
             )
             .unwrap();
@@ -415,7 +416,7 @@ mod through_the_service {
             .call(
                 &root,
                 &info(),
-                "CreateRole",
+                Action::CreateRole,
                 json!({"RoleName": "saml-admin", "AssumeRolePolicyDocument": trust.to_string()}),
             )
             .unwrap();
@@ -425,7 +426,7 @@ mod through_the_service {
     fn assume(service: &Service, xml: &str) -> Result<Value, Error> {
         service.call_unsigned(
             &info(),
-            "AssumeRoleWithSAML",
+            Action::AssumeRoleWithSAML,
             json!({
                 "RoleArn": format!("arn:aws:iam::{ACCOUNT}:role/saml-admin"),
                 "PrincipalArn": format!("arn:aws:iam::{ACCOUNT}:saml-provider/idp"),

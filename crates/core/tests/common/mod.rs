@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use warden_core::ids::OsRandom;
 use warden_core::store::MemoryStore;
 use warden_core::time::Clock;
-use warden_core::{Caller, Error, Identity, MasterKey, RequestInfo, Service};
+use warden_core::{Action, Caller, Error, Identity, MasterKey, RequestInfo, Service};
 
 /// A clock that stands still at 2026-01-01T00:00:00Z.
 pub struct FixedClock;
@@ -75,7 +75,7 @@ impl Harness {
             region: "us-east-1".to_owned(),
             request_id: "test".to_owned(),
         };
-        self.service.call(caller, &info, action, input)
+        self.service.call(caller, &info, operation(action), input)
     }
 
     pub fn root_call(&self, action: &str, input: Value) -> Result<Value, Error> {
@@ -103,6 +103,11 @@ impl Harness {
             region: region.to_owned(),
             request_id: "test".to_owned(),
         };
-        self.service.call(caller, &info, action, input)
+        self.service.call(caller, &info, operation(action), input)
     }
+}
+
+/// The operation named `name`: tests name operations as clients do.
+pub fn operation(name: &str) -> Action {
+    Action::named(name).expect("tests name operations of IAM or STS")
 }

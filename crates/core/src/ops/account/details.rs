@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::action::Action;
 use crate::error::Error;
 use crate::managed::AWS_ACCOUNT;
 use crate::model::{Group, InlinePolicy, ManagedPolicy, Role, User, iam_arn};
@@ -30,7 +31,7 @@ const FILTERS: [&str; 5] = [
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(super) struct DetailsInput {
+pub(in crate::ops) struct DetailsInput {
     #[serde(default)]
     filter: Vec<String>,
     marker: Option<String>,
@@ -39,7 +40,7 @@ pub(super) struct DetailsInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub(super) struct DetailsOutput {
+pub(in crate::ops) struct DetailsOutput {
     user_detail_list: Vec<UserDetail>,
     group_detail_list: Vec<GroupDetail>,
     role_detail_list: Vec<RoleDetail>,
@@ -165,7 +166,7 @@ fn usage(account: &AccountState) -> Usage {
     usage
 }
 
-pub(super) fn get_account_authorization_details(
+pub(in crate::ops) fn get_account_authorization_details(
     cx: &Cx<'_>,
     input: DetailsInput,
 ) -> Result<DetailsOutput, Error> {
@@ -176,7 +177,13 @@ pub(super) fn get_account_authorization_details(
         )));
     }
     cx.service.read(|state| {
-        cx.authorize(state, "iam:GetAccountAuthorizationDetails", "*", &[], &[])?;
+        cx.authorize(
+            state,
+            Action::GetAccountAuthorizationDetails.iam_action(),
+            "*",
+            &[],
+            &[],
+        )?;
         let account = account(cx, state)?;
         let wants = |kind: &str| input.filter.is_empty() || input.filter.iter().any(|f| f == kind);
         let usage = usage(account);

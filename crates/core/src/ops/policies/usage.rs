@@ -3,25 +3,17 @@
 //! OnlyAttached), the PolicyUsageFilter, and ListEntitiesForPolicy.
 
 use std::collections::HashMap;
-use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::{authorized_policy, not_found, policy_arn};
+use crate::action::Action;
 use crate::error::Error;
 use crate::model::{Group, Role, User};
 use crate::ops::users::account;
-use crate::ops::{Routed, paginate, under_prefix};
-use crate::service::{Cx, run};
+use crate::ops::{paginate, under_prefix};
+use crate::service::Cx;
 use crate::state::AccountState;
-
-pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
-    ControlFlow::Break(match action {
-        "ListEntitiesForPolicy" => run(cx, input, list_entities_for_policy),
-        _ => return ControlFlow::Continue(input),
-    })
-}
 
 /// Where a managed policy is used in one account.
 #[derive(Debug, Default, Clone, Copy)]
@@ -90,7 +82,7 @@ impl UsageFilter {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListEntitiesInput {
+pub(in crate::ops) struct ListEntitiesInput {
     policy_arn: String,
     entity_filter: Option<String>,
     path_prefix: Option<String>,
@@ -101,7 +93,7 @@ struct ListEntitiesInput {
 
 #[derive(Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListEntitiesOutput {
+pub(in crate::ops) struct ListEntitiesOutput {
     policy_groups: Vec<PolicyGroup>,
     policy_users: Vec<PolicyUser>,
     policy_roles: Vec<PolicyRole>,
@@ -137,13 +129,13 @@ enum Entity<'s> {
     Role(&'s Role),
 }
 
-fn list_entities_for_policy(
+pub(in crate::ops) fn list_entities_for_policy(
     cx: &Cx<'_>,
     input: ListEntitiesInput,
 ) -> Result<ListEntitiesOutput, Error> {
     cx.service.read(|state| {
         let asked = input.policy_arn.as_str();
-        let policy = authorized_policy(cx, state, "iam:ListEntitiesForPolicy", asked, &[])?.ok_or_else(|| not_found(asked))?;
+        let policy = authorized_policy(cx, state, Action::ListEntitiesForPolicy.iam_action(), asked, &[])?.ok_or_else(|| not_found(asked))?;
         // Attachments and boundaries hold the policy's own ARN.
         let arn = policy_arn(policy);
         let arn = arn.as_str();

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use super::authorized_role;
+use crate::action::Action;
 use crate::authz::request_tag_keys;
 use crate::error::Error;
 use crate::ops::tags::{ListTagsOutput, list_tags, remove_tags, untag_context};
@@ -12,19 +13,19 @@ use crate::state::Mutation;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(super) struct TagRoleInput {
+pub(in crate::ops) struct TagRoleInput {
     role_name: String,
     #[serde(default)]
     tags: Vec<WireTag>,
 }
 
-pub(super) fn tag_role(cx: &Cx<'_>, input: TagRoleInput) -> Result<(), Error> {
+pub(in crate::ops) fn tag_role(cx: &Cx<'_>, input: TagRoleInput) -> Result<(), Error> {
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
         let role = authorized_role(
             cx,
             state,
-            "iam:TagRole",
+            Action::TagRole.iam_action(),
             &input.role_name,
             &request_tag_keys(&tags),
         )?;
@@ -36,16 +37,22 @@ pub(super) fn tag_role(cx: &Cx<'_>, input: TagRoleInput) -> Result<(), Error> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(super) struct UntagRoleInput {
+pub(in crate::ops) struct UntagRoleInput {
     role_name: String,
     #[serde(default)]
     tag_keys: Vec<String>,
 }
 
-pub(super) fn untag_role(cx: &Cx<'_>, input: UntagRoleInput) -> Result<(), Error> {
+pub(in crate::ops) fn untag_role(cx: &Cx<'_>, input: UntagRoleInput) -> Result<(), Error> {
     cx.service.write(|state| {
         let extra = untag_context(&input.tag_keys);
-        let role = authorized_role(cx, state, "iam:UntagRole", &input.role_name, &extra)?;
+        let role = authorized_role(
+            cx,
+            state,
+            Action::UntagRole.iam_action(),
+            &input.role_name,
+            &extra,
+        )?;
         let mut updated = role.clone();
         updated.tags = remove_tags(&role.tags, &input.tag_keys);
         Ok((vec![Mutation::Role(updated)], ()))
@@ -54,18 +61,24 @@ pub(super) fn untag_role(cx: &Cx<'_>, input: UntagRoleInput) -> Result<(), Error
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(super) struct ListRoleTagsInput {
+pub(in crate::ops) struct ListRoleTagsInput {
     role_name: String,
     marker: Option<String>,
     max_items: Option<i64>,
 }
 
-pub(super) fn list_role_tags(
+pub(in crate::ops) fn list_role_tags(
     cx: &Cx<'_>,
     input: ListRoleTagsInput,
 ) -> Result<ListTagsOutput, Error> {
     cx.service.read(|state| {
-        let role = authorized_role(cx, state, "iam:ListRoleTags", &input.role_name, &[])?;
+        let role = authorized_role(
+            cx,
+            state,
+            Action::ListRoleTags.iam_action(),
+            &input.role_name,
+            &[],
+        )?;
         list_tags(
             cx,
             &role.id,

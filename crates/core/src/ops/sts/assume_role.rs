@@ -19,6 +19,7 @@ use super::session_input::{
     packed_size, session_tags,
 };
 use super::{AssumedRoleUser, WireCredentials, check_max_session, start_role_session};
+use crate::action::{Action, SET_SOURCE_IDENTITY, TAG_SESSION};
 use crate::authz::{CachedCaller, request_tag_keys};
 use crate::error::Error;
 use crate::model::{Role, Tag, iam_arn};
@@ -32,7 +33,7 @@ const ONE_HOUR: i64 = 3600;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(super) struct AssumeRoleInput {
+pub(in crate::ops) struct AssumeRoleInput {
     role_arn: String,
     role_session_name: String,
     #[serde(default)]
@@ -51,7 +52,7 @@ pub(super) struct AssumeRoleInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub(super) struct AssumeRoleOutput {
+pub(in crate::ops) struct AssumeRoleOutput {
     credentials: WireCredentials,
     assumed_role_user: AssumedRoleUser,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,7 +61,10 @@ pub(super) struct AssumeRoleOutput {
     source_identity: Option<String>,
 }
 
-pub(super) fn assume_role(cx: &Cx<'_>, input: AssumeRoleInput) -> Result<AssumeRoleOutput, Error> {
+pub(in crate::ops) fn assume_role(
+    cx: &Cx<'_>,
+    input: AssumeRoleInput,
+) -> Result<AssumeRoleOutput, Error> {
     if cx.caller.identity.acts_as_root() {
         return Err(Error::AccessDenied(
             "Roles may not be assumed by root accounts.".to_owned(),
@@ -143,12 +147,12 @@ pub(super) fn assume_role(cx: &Cx<'_>, input: AssumeRoleInput) -> Result<AssumeR
                 Err(access_denied(cx, &policies, &request))
             }
         };
-        decide("sts:AssumeRole")?;
+        decide(Action::AssumeRole.iam_action())?;
         if !input.tags.is_empty() || !input.transitive_tag_keys.is_empty() {
-            decide("sts:TagSession")?;
+            decide(TAG_SESSION)?;
         }
         if source_identity.is_some() {
-            decide("sts:SetSourceIdentity")?;
+            decide(SET_SOURCE_IDENTITY)?;
         }
         let Some(role) = role else {
             return Err(Error::Internal(

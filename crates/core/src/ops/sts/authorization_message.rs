@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use warden_policy::{Effect, Outcome, Policies, Request};
 
+use crate::action::Action;
 use crate::error::Error;
 use crate::service::Cx;
 
@@ -113,23 +114,30 @@ fn decoded(request: &Request<'_>, explanation: &warden_policy::Explanation) -> S
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(super) struct DecodeInput {
+pub(in crate::ops) struct DecodeInput {
     encoded_message: String,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub(super) struct DecodeOutput {
+pub(in crate::ops) struct DecodeOutput {
     decoded_message: String,
 }
 
 /// DecodeAuthorizationMessage: needs `sts:DecodeAuthorizationMessage`.
-pub(super) fn decode_authorization_message(
+pub(in crate::ops) fn decode_authorization_message(
     cx: &Cx<'_>,
     input: DecodeInput,
 ) -> Result<DecodeOutput, Error> {
-    cx.service
-        .read(|state| cx.authorize(state, "sts:DecodeAuthorizationMessage", "*", &[], &[]))?;
+    cx.service.read(|state| {
+        cx.authorize(
+            state,
+            Action::DecodeAuthorizationMessage.iam_action(),
+            "*",
+            &[],
+            &[],
+        )
+    })?;
     let plain = cx
         .service
         .tokens

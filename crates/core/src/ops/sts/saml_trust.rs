@@ -8,6 +8,7 @@ use std::sync::Arc;
 use warden_policy::{Context, Policies, PolicySet, Principal, Request};
 
 use super::saml::tags_of;
+use crate::action::{Action, SET_SOURCE_IDENTITY, TAG_SESSION};
 use crate::authz::request_tag_keys;
 use crate::error::Error;
 use crate::model::{Role, SamlProvider, Tag, iam_arn};
@@ -129,9 +130,9 @@ pub(super) fn trusts(
         };
         policies.evaluate(&request).is_allowed()
     };
-    allows("sts:AssumeRoleWithSAML")
-        && (claims.tags.is_empty() || allows("sts:TagSession"))
-        && (claims.source_identity.is_none() || allows("sts:SetSourceIdentity"))
+    allows(Action::AssumeRoleWithSAML.iam_action())
+        && (claims.tags.is_empty() || allows(TAG_SESSION))
+        && (claims.source_identity.is_none() || allows(SET_SOURCE_IDENTITY))
 }
 
 /// The request context of the trust decision: the request's keys, the role's, and the

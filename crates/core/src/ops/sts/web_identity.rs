@@ -19,6 +19,7 @@ use super::session_input::{
     PolicyArn, check_name, check_range, check_session_policies, packed_size,
 };
 use super::{AssumedRoleUser, WireCredentials, check_max_session, start_role_session};
+use crate::action::Action;
 use crate::error::Error;
 use crate::model::{OidcProvider, Role, iam_arn};
 use crate::oidc::{Claims, peek, verify_signature};
@@ -195,7 +196,7 @@ fn trusts(
     );
     let request = Request {
         principal: &principal,
-        action: "sts:AssumeRoleWithWebIdentity",
+        action: Action::AssumeRoleWithWebIdentity.iam_action(),
         resource: &role_arn,
         resource_account: &role.account,
         context: &context,
@@ -257,23 +258,4 @@ fn context(
         context.insert(&format!("{prefix}:amr"), claims.amr.clone());
     }
     context
-}
-
-impl Service {
-    /// Performs an STS action that takes no AWS credentials: AssumeRoleWithWebIdentity, whose
-    /// bearer proves who it is with an identity provider's token instead.
-    pub fn call_unsigned(
-        &self,
-        info: &RequestInfo,
-        action: &str,
-        input: Value,
-    ) -> Result<Value, Error> {
-        match action {
-            "AssumeRoleWithWebIdentity" => assume_role_with_web_identity(self, info, input),
-            "AssumeRoleWithSAML" => super::saml::assume_role_with_saml(self, info, input),
-            _ => Err(Error::InvalidAction(format!(
-                "The action {action} is not valid for this web service."
-            ))),
-        }
-    }
 }
