@@ -24,166 +24,221 @@ mod users;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::action::Action;
 use crate::error::Error;
 use crate::model::{Group, Role, Tag, User};
-use crate::service::{Cx, RequestInfo, Service, run};
+use crate::service::{Cx, RequestInfo, Service, decode, encode, run};
 
 pub(crate) use access_keys::KEYS_PER_USER;
 
-/// Performs `cx.action`: one arm per operation, and one for every operation not built yet.
+/// Performs `cx.action`.
 pub(crate) fn dispatch(cx: &Cx<'_>, input: Value) -> Result<Value, Error> {
-    match cx.action {
-        Action::AddClientIDToOpenIDConnectProvider => run(cx, input, oidc_providers::add_client_id),
-        Action::AddRoleToInstanceProfile => run(cx, input, instance_profiles::add_role),
-        Action::AddUserToGroup => run(cx, input, groups::add_user_to_group),
-        Action::AssumeRole => run(cx, input, sts::assume_role),
-        Action::AssumeRoleWithSAML => sts::assume_role_with_saml(cx.service, cx.info, input),
-        Action::AssumeRoleWithWebIdentity => {
-            sts::assume_role_with_web_identity(cx.service, cx.info, input)
+    handle(cx.action, Signed { cx, input })
+}
+
+/// Performs an STS call that takes no AWS credentials: AssumeRoleWithWebIdentity and
+/// AssumeRoleWithSAML, whose caller proves who it is with an identity provider's token or
+/// assertion. Who signed such a call, if anyone, plays no part.
+pub(crate) fn dispatch_unsigned(
+    service: &Service,
+    info: &RequestInfo,
+    action: Action,
+    input: Value,
+) -> Result<Value, Error> {
+    handle(
+        action,
+        Unsigned {
+            service,
+            info,
+            action,
+            input,
+        },
+    )
+}
+
+/// The input type `action`'s handler reads, as [`crate::wire_shape`] sees it; `None` for an
+/// operation not built yet.
+pub(crate) fn input_shape(action: Action) -> Option<crate::wire_shape::WireShape> {
+    handle(action, Describe)
+}
+
+/// What is done with the handler [`handle`] finds for an action: calling it, or describing it.
+trait Handling {
+    type Output;
+
+    /// An operation of an authenticated caller.
+    fn handler<I: DeserializeOwned, O: Serialize>(
+        self,
+        op: fn(&Cx<'_>, I) -> Result<O, Error>,
+    ) -> Self::Output;
+
+    /// An operation whose caller needs no AWS credentials.
+    fn unsigned<I: DeserializeOwned, O: Serialize>(
+        self,
+        op: fn(&Service, &RequestInfo, I) -> Result<O, Error>,
+    ) -> Self::Output;
+
+    fn not_built(self, action: Action) -> Self::Output;
+}
+
+/// One arm per operation, and one for every operation not built yet.
+fn handle<H: Handling>(action: Action, handling: H) -> H::Output {
+    match action {
+        Action::AddClientIDToOpenIDConnectProvider => {
+            handling.handler(oidc_providers::add_client_id)
         }
-        Action::AttachGroupPolicy => run(cx, input, attachments::attach_group_policy),
-        Action::AttachRolePolicy => run(cx, input, attachments::attach_role_policy),
-        Action::AttachUserPolicy => run(cx, input, attachments::attach_user_policy),
-        Action::CreateAccessKey => run(cx, input, access_keys::create_access_key),
-        Action::CreateAccountAlias => run(cx, input, account::create_account_alias),
-        Action::CreateGroup => run(cx, input, groups::create_group),
-        Action::CreateInstanceProfile => run(cx, input, instance_profiles::create_instance_profile),
-        Action::CreateOpenIDConnectProvider => run(cx, input, oidc_providers::create),
-        Action::CreatePolicy => run(cx, input, policies::create_policy),
-        Action::CreatePolicyVersion => run(cx, input, policy_versions::create_policy_version),
-        Action::CreateRole => run(cx, input, roles::create_role),
-        Action::CreateSAMLProvider => run(cx, input, saml_providers::create),
-        Action::CreateUser => run(cx, input, users::create_user),
-        Action::CreateVirtualMFADevice => run(cx, input, mfa::create_virtual_mfa_device),
-        Action::DeactivateMFADevice => run(cx, input, mfa::deactivate_mfa_device),
-        Action::DecodeAuthorizationMessage => run(cx, input, sts::decode_authorization_message),
-        Action::DeleteAccessKey => run(cx, input, access_keys::delete_access_key),
-        Action::DeleteAccountAlias => run(cx, input, account::delete_account_alias),
-        Action::DeleteGroup => run(cx, input, groups::delete_group),
-        Action::DeleteGroupPolicy => run(cx, input, inline_policies::delete_policy::<Group>),
-        Action::DeleteInstanceProfile => run(cx, input, instance_profiles::delete_instance_profile),
-        Action::DeleteOpenIDConnectProvider => run(cx, input, oidc_providers::delete),
-        Action::DeletePolicy => run(cx, input, policies::delete_policy),
-        Action::DeletePolicyVersion => run(cx, input, policy_versions::delete_policy_version),
-        Action::DeleteRole => run(cx, input, roles::delete_role),
-        Action::DeleteRolePermissionsBoundary => run(cx, input, boundaries::delete::<Role>),
-        Action::DeleteRolePolicy => run(cx, input, inline_policies::delete_policy::<Role>),
-        Action::DeleteSAMLProvider => run(cx, input, saml_providers::delete),
-        Action::DeleteUser => run(cx, input, users::delete_user),
-        Action::DeleteUserPermissionsBoundary => run(cx, input, boundaries::delete::<User>),
-        Action::DeleteUserPolicy => run(cx, input, inline_policies::delete_policy::<User>),
-        Action::DeleteVirtualMFADevice => run(cx, input, mfa::delete_virtual_mfa_device),
-        Action::DetachGroupPolicy => run(cx, input, attachments::detach_group_policy),
-        Action::DetachRolePolicy => run(cx, input, attachments::detach_role_policy),
-        Action::DetachUserPolicy => run(cx, input, attachments::detach_user_policy),
-        Action::EnableMFADevice => run(cx, input, mfa::enable_mfa_device),
-        Action::GetAccessKeyInfo => run(cx, input, sts::get_access_key_info),
-        Action::GetAccessKeyLastUsed => run(cx, input, access_keys::get_access_key_last_used),
+        Action::AddRoleToInstanceProfile => handling.handler(instance_profiles::add_role),
+        Action::AddUserToGroup => handling.handler(groups::add_user_to_group),
+        Action::AssumeRole => handling.handler(sts::assume_role),
+        Action::AssumeRoleWithSAML => handling.unsigned(sts::assume_role_with_saml),
+        Action::AssumeRoleWithWebIdentity => handling.unsigned(sts::assume_role_with_web_identity),
+        Action::AttachGroupPolicy => handling.handler(attachments::attach_group_policy),
+        Action::AttachRolePolicy => handling.handler(attachments::attach_role_policy),
+        Action::AttachUserPolicy => handling.handler(attachments::attach_user_policy),
+        Action::CreateAccessKey => handling.handler(access_keys::create_access_key),
+        Action::CreateAccountAlias => handling.handler(account::create_account_alias),
+        Action::CreateGroup => handling.handler(groups::create_group),
+        Action::CreateInstanceProfile => {
+            handling.handler(instance_profiles::create_instance_profile)
+        }
+        Action::CreateOpenIDConnectProvider => handling.handler(oidc_providers::create),
+        Action::CreatePolicy => handling.handler(policies::create_policy),
+        Action::CreatePolicyVersion => handling.handler(policy_versions::create_policy_version),
+        Action::CreateRole => handling.handler(roles::create_role),
+        Action::CreateSAMLProvider => handling.handler(saml_providers::create),
+        Action::CreateUser => handling.handler(users::create_user),
+        Action::CreateVirtualMFADevice => handling.handler(mfa::create_virtual_mfa_device),
+        Action::DeactivateMFADevice => handling.handler(mfa::deactivate_mfa_device),
+        Action::DecodeAuthorizationMessage => handling.handler(sts::decode_authorization_message),
+        Action::DeleteAccessKey => handling.handler(access_keys::delete_access_key),
+        Action::DeleteAccountAlias => handling.handler(account::delete_account_alias),
+        Action::DeleteGroup => handling.handler(groups::delete_group),
+        Action::DeleteGroupPolicy => handling.handler(inline_policies::delete_policy::<Group>),
+        Action::DeleteInstanceProfile => {
+            handling.handler(instance_profiles::delete_instance_profile)
+        }
+        Action::DeleteOpenIDConnectProvider => handling.handler(oidc_providers::delete),
+        Action::DeletePolicy => handling.handler(policies::delete_policy),
+        Action::DeletePolicyVersion => handling.handler(policy_versions::delete_policy_version),
+        Action::DeleteRole => handling.handler(roles::delete_role),
+        Action::DeleteRolePermissionsBoundary => handling.handler(boundaries::delete::<Role>),
+        Action::DeleteRolePolicy => handling.handler(inline_policies::delete_policy::<Role>),
+        Action::DeleteSAMLProvider => handling.handler(saml_providers::delete),
+        Action::DeleteUser => handling.handler(users::delete_user),
+        Action::DeleteUserPermissionsBoundary => handling.handler(boundaries::delete::<User>),
+        Action::DeleteUserPolicy => handling.handler(inline_policies::delete_policy::<User>),
+        Action::DeleteVirtualMFADevice => handling.handler(mfa::delete_virtual_mfa_device),
+        Action::DetachGroupPolicy => handling.handler(attachments::detach_group_policy),
+        Action::DetachRolePolicy => handling.handler(attachments::detach_role_policy),
+        Action::DetachUserPolicy => handling.handler(attachments::detach_user_policy),
+        Action::EnableMFADevice => handling.handler(mfa::enable_mfa_device),
+        Action::GetAccessKeyInfo => handling.handler(sts::get_access_key_info),
+        Action::GetAccessKeyLastUsed => handling.handler(access_keys::get_access_key_last_used),
         Action::GetAccountAuthorizationDetails => {
-            run(cx, input, account::get_account_authorization_details)
+            handling.handler(account::get_account_authorization_details)
         }
-        Action::GetAccountSummary => run(cx, input, account::get_account_summary),
-        Action::GetCallerIdentity => run(cx, input, identity::get_caller_identity),
+        Action::GetAccountSummary => handling.handler(account::get_account_summary),
+        Action::GetCallerIdentity => handling.handler(identity::get_caller_identity),
         Action::GetContextKeysForCustomPolicy => {
-            run(cx, input, simulate::context_keys_for_custom_policy)
+            handling.handler(simulate::context_keys_for_custom_policy)
         }
         Action::GetContextKeysForPrincipalPolicy => {
-            run(cx, input, simulate::context_keys_for_principal_policy)
+            handling.handler(simulate::context_keys_for_principal_policy)
         }
-        Action::GetFederationToken => run(cx, input, sts::get_federation_token),
-        Action::GetGroup => run(cx, input, groups::get_group),
-        Action::GetGroupPolicy => run(cx, input, inline_policies::get_policy::<Group>),
-        Action::GetInstanceProfile => run(cx, input, instance_profiles::get_instance_profile),
-        Action::GetOpenIDConnectProvider => run(cx, input, oidc_providers::get),
-        Action::GetPolicy => run(cx, input, policies::get_policy),
-        Action::GetPolicyVersion => run(cx, input, policy_versions::get_policy_version),
-        Action::GetRole => run(cx, input, roles::get_role),
-        Action::GetRolePolicy => run(cx, input, inline_policies::get_policy::<Role>),
-        Action::GetSAMLProvider => run(cx, input, saml_providers::get),
-        Action::GetSessionToken => run(cx, input, sts::get_session_token),
-        Action::GetUser => run(cx, input, users::get_user),
-        Action::GetUserPolicy => run(cx, input, inline_policies::get_policy::<User>),
-        Action::ListAccessKeys => run(cx, input, access_keys::list_access_keys),
-        Action::ListAccountAliases => run(cx, input, account::list_account_aliases),
+        Action::GetFederationToken => handling.handler(sts::get_federation_token),
+        Action::GetGroup => handling.handler(groups::get_group),
+        Action::GetGroupPolicy => handling.handler(inline_policies::get_policy::<Group>),
+        Action::GetInstanceProfile => handling.handler(instance_profiles::get_instance_profile),
+        Action::GetOpenIDConnectProvider => handling.handler(oidc_providers::get),
+        Action::GetPolicy => handling.handler(policies::get_policy),
+        Action::GetPolicyVersion => handling.handler(policy_versions::get_policy_version),
+        Action::GetRole => handling.handler(roles::get_role),
+        Action::GetRolePolicy => handling.handler(inline_policies::get_policy::<Role>),
+        Action::GetSAMLProvider => handling.handler(saml_providers::get),
+        Action::GetSessionToken => handling.handler(sts::get_session_token),
+        Action::GetUser => handling.handler(users::get_user),
+        Action::GetUserPolicy => handling.handler(inline_policies::get_policy::<User>),
+        Action::ListAccessKeys => handling.handler(access_keys::list_access_keys),
+        Action::ListAccountAliases => handling.handler(account::list_account_aliases),
         Action::ListAttachedGroupPolicies => {
-            run(cx, input, attachments::list_attached_group_policies)
+            handling.handler(attachments::list_attached_group_policies)
         }
         Action::ListAttachedRolePolicies => {
-            run(cx, input, attachments::list_attached_role_policies)
+            handling.handler(attachments::list_attached_role_policies)
         }
         Action::ListAttachedUserPolicies => {
-            run(cx, input, attachments::list_attached_user_policies)
+            handling.handler(attachments::list_attached_user_policies)
         }
-        Action::ListEntitiesForPolicy => run(cx, input, policies::list_entities_for_policy),
-        Action::ListGroupPolicies => run(cx, input, inline_policies::list_policies::<Group>),
-        Action::ListGroups => run(cx, input, groups::list_groups),
-        Action::ListGroupsForUser => run(cx, input, groups::list_groups_for_user),
+        Action::ListEntitiesForPolicy => handling.handler(policies::list_entities_for_policy),
+        Action::ListGroupPolicies => handling.handler(inline_policies::list_policies::<Group>),
+        Action::ListGroups => handling.handler(groups::list_groups),
+        Action::ListGroupsForUser => handling.handler(groups::list_groups_for_user),
         Action::ListInstanceProfileTags => {
-            run(cx, input, instance_profiles::list_instance_profile_tags)
+            handling.handler(instance_profiles::list_instance_profile_tags)
         }
-        Action::ListInstanceProfiles => run(cx, input, instance_profiles::list_instance_profiles),
-        Action::ListInstanceProfilesForRole => run(
-            cx,
-            input,
-            instance_profiles::list_instance_profiles_for_role,
-        ),
-        Action::ListMFADevices => run(cx, input, mfa::list_mfa_devices),
-        Action::ListOpenIDConnectProviderTags => run(cx, input, oidc_providers::list_provider_tags),
-        Action::ListOpenIDConnectProviders => run(cx, input, oidc_providers::list),
-        Action::ListPolicies => run(cx, input, policies::list_policies),
-        Action::ListPolicyTags => run(cx, input, tags::list_policy_tags),
-        Action::ListPolicyVersions => run(cx, input, policy_versions::list_policy_versions),
-        Action::ListRolePolicies => run(cx, input, inline_policies::list_policies::<Role>),
-        Action::ListRoleTags => run(cx, input, roles::list_role_tags),
-        Action::ListRoles => run(cx, input, roles::list_roles),
-        Action::ListSAMLProviderTags => run(cx, input, saml_providers::list_provider_tags),
-        Action::ListSAMLProviders => run(cx, input, saml_providers::list),
-        Action::ListUserPolicies => run(cx, input, inline_policies::list_policies::<User>),
-        Action::ListUserTags => run(cx, input, tags::list_user_tags),
-        Action::ListUsers => run(cx, input, users::list_users),
-        Action::ListVirtualMFADevices => run(cx, input, mfa::list_virtual_mfa_devices),
-        Action::PutGroupPolicy => run(cx, input, inline_policies::put_policy::<Group>),
-        Action::PutRolePermissionsBoundary => run(cx, input, boundaries::put::<Role>),
-        Action::PutRolePolicy => run(cx, input, inline_policies::put_policy::<Role>),
-        Action::PutUserPermissionsBoundary => run(cx, input, boundaries::put::<User>),
-        Action::PutUserPolicy => run(cx, input, inline_policies::put_policy::<User>),
+        Action::ListInstanceProfiles => handling.handler(instance_profiles::list_instance_profiles),
+        Action::ListInstanceProfilesForRole => {
+            handling.handler(instance_profiles::list_instance_profiles_for_role)
+        }
+        Action::ListMFADevices => handling.handler(mfa::list_mfa_devices),
+        Action::ListOpenIDConnectProviderTags => {
+            handling.handler(oidc_providers::list_provider_tags)
+        }
+        Action::ListOpenIDConnectProviders => handling.handler(oidc_providers::list),
+        Action::ListPolicies => handling.handler(policies::list_policies),
+        Action::ListPolicyTags => handling.handler(tags::list_policy_tags),
+        Action::ListPolicyVersions => handling.handler(policy_versions::list_policy_versions),
+        Action::ListRolePolicies => handling.handler(inline_policies::list_policies::<Role>),
+        Action::ListRoleTags => handling.handler(roles::list_role_tags),
+        Action::ListRoles => handling.handler(roles::list_roles),
+        Action::ListSAMLProviderTags => handling.handler(saml_providers::list_provider_tags),
+        Action::ListSAMLProviders => handling.handler(saml_providers::list),
+        Action::ListUserPolicies => handling.handler(inline_policies::list_policies::<User>),
+        Action::ListUserTags => handling.handler(tags::list_user_tags),
+        Action::ListUsers => handling.handler(users::list_users),
+        Action::ListVirtualMFADevices => handling.handler(mfa::list_virtual_mfa_devices),
+        Action::PutGroupPolicy => handling.handler(inline_policies::put_policy::<Group>),
+        Action::PutRolePermissionsBoundary => handling.handler(boundaries::put::<Role>),
+        Action::PutRolePolicy => handling.handler(inline_policies::put_policy::<Role>),
+        Action::PutUserPermissionsBoundary => handling.handler(boundaries::put::<User>),
+        Action::PutUserPolicy => handling.handler(inline_policies::put_policy::<User>),
         Action::RemoveClientIDFromOpenIDConnectProvider => {
-            run(cx, input, oidc_providers::remove_client_id)
+            handling.handler(oidc_providers::remove_client_id)
         }
-        Action::RemoveRoleFromInstanceProfile => run(cx, input, instance_profiles::remove_role),
-        Action::RemoveUserFromGroup => run(cx, input, groups::remove_user_from_group),
-        Action::ResyncMFADevice => run(cx, input, mfa::resync_mfa_device),
+        Action::RemoveRoleFromInstanceProfile => handling.handler(instance_profiles::remove_role),
+        Action::RemoveUserFromGroup => handling.handler(groups::remove_user_from_group),
+        Action::ResyncMFADevice => handling.handler(mfa::resync_mfa_device),
         Action::SetDefaultPolicyVersion => {
-            run(cx, input, policy_versions::set_default_policy_version)
+            handling.handler(policy_versions::set_default_policy_version)
         }
-        Action::SimulateCustomPolicy => run(cx, input, simulate::simulate_custom_policy),
-        Action::SimulatePrincipalPolicy => run(cx, input, simulate::simulate_principal_policy),
-        Action::TagInstanceProfile => run(cx, input, instance_profiles::tag_instance_profile),
-        Action::TagOpenIDConnectProvider => run(cx, input, oidc_providers::tag),
-        Action::TagPolicy => run(cx, input, tags::tag_policy),
-        Action::TagRole => run(cx, input, roles::tag_role),
-        Action::TagSAMLProvider => run(cx, input, saml_providers::tag),
-        Action::TagUser => run(cx, input, tags::tag_user),
-        Action::UntagInstanceProfile => run(cx, input, instance_profiles::untag_instance_profile),
-        Action::UntagOpenIDConnectProvider => run(cx, input, oidc_providers::untag),
-        Action::UntagPolicy => run(cx, input, tags::untag_policy),
-        Action::UntagRole => run(cx, input, roles::untag_role),
-        Action::UntagSAMLProvider => run(cx, input, saml_providers::untag),
-        Action::UntagUser => run(cx, input, tags::untag_user),
-        Action::UpdateAccessKey => run(cx, input, access_keys::update_access_key),
-        Action::UpdateAssumeRolePolicy => run(cx, input, roles::update_assume_role_policy),
-        Action::UpdateGroup => run(cx, input, groups::update_group),
+        Action::SimulateCustomPolicy => handling.handler(simulate::simulate_custom_policy),
+        Action::SimulatePrincipalPolicy => handling.handler(simulate::simulate_principal_policy),
+        Action::TagInstanceProfile => handling.handler(instance_profiles::tag_instance_profile),
+        Action::TagOpenIDConnectProvider => handling.handler(oidc_providers::tag),
+        Action::TagPolicy => handling.handler(tags::tag_policy),
+        Action::TagRole => handling.handler(roles::tag_role),
+        Action::TagSAMLProvider => handling.handler(saml_providers::tag),
+        Action::TagUser => handling.handler(tags::tag_user),
+        Action::UntagInstanceProfile => handling.handler(instance_profiles::untag_instance_profile),
+        Action::UntagOpenIDConnectProvider => handling.handler(oidc_providers::untag),
+        Action::UntagPolicy => handling.handler(tags::untag_policy),
+        Action::UntagRole => handling.handler(roles::untag_role),
+        Action::UntagSAMLProvider => handling.handler(saml_providers::untag),
+        Action::UntagUser => handling.handler(tags::untag_user),
+        Action::UpdateAccessKey => handling.handler(access_keys::update_access_key),
+        Action::UpdateAssumeRolePolicy => handling.handler(roles::update_assume_role_policy),
+        Action::UpdateGroup => handling.handler(groups::update_group),
         Action::UpdateOpenIDConnectProviderThumbprint => {
-            run(cx, input, oidc_providers::update_thumbprints)
+            handling.handler(oidc_providers::update_thumbprints)
         }
-        Action::UpdateRole => run(cx, input, roles::update_role),
-        Action::UpdateRoleDescription => run(cx, input, roles::update_role_description),
-        Action::UpdateSAMLProvider => run(cx, input, saml_providers::update),
-        Action::UpdateUser => run(cx, input, users::update_user),
+        Action::UpdateRole => handling.handler(roles::update_role),
+        Action::UpdateRoleDescription => handling.handler(roles::update_role_description),
+        Action::UpdateSAMLProvider => handling.handler(saml_providers::update),
+        Action::UpdateUser => handling.handler(users::update_user),
         Action::AcceptDelegationRequest
         | Action::AssociateDelegationRequest
         | Action::AssumeRoot
@@ -249,25 +304,90 @@ pub(crate) fn dispatch(cx: &Cx<'_>, input: Value) -> Result<Value, Error> {
         | Action::UpdateSigningCertificate
         | Action::UploadSSHPublicKey
         | Action::UploadServerCertificate
-        | Action::UploadSigningCertificate => Err(not_built(cx.action)),
+        | Action::UploadSigningCertificate => handling.not_built(action),
     }
 }
 
-/// Performs an STS call that takes no AWS credentials: AssumeRoleWithWebIdentity and
-/// AssumeRoleWithSAML, whose caller proves who it is with an identity provider's token or
-/// assertion. Who signed such a call, if anyone, plays no part.
-pub(crate) fn dispatch_unsigned(
-    service: &Service,
-    info: &RequestInfo,
+/// A signed call: the handler runs for the authenticated caller.
+struct Signed<'c, 'a> {
+    cx: &'c Cx<'a>,
+    input: Value,
+}
+
+impl Handling for Signed<'_, '_> {
+    type Output = Result<Value, Error>;
+
+    fn handler<I: DeserializeOwned, O: Serialize>(
+        self,
+        op: fn(&Cx<'_>, I) -> Result<O, Error>,
+    ) -> Self::Output {
+        run(self.cx, self.input, op)
+    }
+
+    fn unsigned<I: DeserializeOwned, O: Serialize>(
+        self,
+        op: fn(&Service, &RequestInfo, I) -> Result<O, Error>,
+    ) -> Self::Output {
+        encode(op(self.cx.service, self.cx.info, decode(self.input)?)?)
+    }
+
+    fn not_built(self, action: Action) -> Self::Output {
+        Err(not_built(action))
+    }
+}
+
+/// A call without AWS credentials: only the operations that take none run.
+struct Unsigned<'s> {
+    service: &'s Service,
+    info: &'s RequestInfo,
     action: Action,
     input: Value,
-) -> Result<Value, Error> {
-    match action {
-        Action::AssumeRoleWithWebIdentity => {
-            sts::assume_role_with_web_identity(service, info, input)
-        }
-        Action::AssumeRoleWithSAML => sts::assume_role_with_saml(service, info, input),
-        other => Err(not_built(other)),
+}
+
+impl Handling for Unsigned<'_> {
+    type Output = Result<Value, Error>;
+
+    fn handler<I: DeserializeOwned, O: Serialize>(
+        self,
+        _: fn(&Cx<'_>, I) -> Result<O, Error>,
+    ) -> Self::Output {
+        Err(not_built(self.action))
+    }
+
+    fn unsigned<I: DeserializeOwned, O: Serialize>(
+        self,
+        op: fn(&Service, &RequestInfo, I) -> Result<O, Error>,
+    ) -> Self::Output {
+        encode(op(self.service, self.info, decode(self.input)?)?)
+    }
+
+    fn not_built(self, action: Action) -> Self::Output {
+        Err(not_built(action))
+    }
+}
+
+/// Reads the handler's input type instead of running it.
+struct Describe;
+
+impl Handling for Describe {
+    type Output = Option<crate::wire_shape::WireShape>;
+
+    fn handler<I: DeserializeOwned, O: Serialize>(
+        self,
+        _: fn(&Cx<'_>, I) -> Result<O, Error>,
+    ) -> Self::Output {
+        Some(crate::wire_shape::shape_of::<I>())
+    }
+
+    fn unsigned<I: DeserializeOwned, O: Serialize>(
+        self,
+        _: fn(&Service, &RequestInfo, I) -> Result<O, Error>,
+    ) -> Self::Output {
+        Some(crate::wire_shape::shape_of::<I>())
+    }
+
+    fn not_built(self, _: Action) -> Self::Output {
+        None
     }
 }
 

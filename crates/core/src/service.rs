@@ -332,8 +332,16 @@ where
     I: DeserializeOwned,
     O: Serialize,
 {
-    let input: I = serde_json::from_value(input)
-        .map_err(|e| Error::ValidationError(format!("invalid request: {e}")))?;
-    let output = op(cx, input)?;
+    encode(op(cx, decode(input)?)?)
+}
+
+/// An operation's typed input from the decoder's parameters.
+pub(crate) fn decode<I: DeserializeOwned>(input: Value) -> Result<I, Error> {
+    serde_json::from_value(input)
+        .map_err(|e| Error::ValidationError(format!("invalid request: {e}")))
+}
+
+/// An operation's typed output for the encoder.
+pub(crate) fn encode<O: Serialize>(output: O) -> Result<Value, Error> {
     serde_json::to_value(output).map_err(|e| Error::Internal(format!("encoding a response: {e}")))
 }

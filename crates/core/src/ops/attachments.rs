@@ -120,8 +120,7 @@ pub(super) struct ListAttachedOutput {
     marker: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
+/// The page ListAttached{User,Group,Role}Policies ask for.
 struct ListAttachedInput {
     path_prefix: Option<String>,
     marker: Option<String>,
@@ -205,8 +204,9 @@ pub(super) fn detach_user_policy(cx: &Cx<'_>, input: UserPolicyInput) -> Result<
 #[serde(rename_all = "PascalCase")]
 pub(super) struct ListAttachedUserInput {
     user_name: String,
-    #[serde(flatten)]
-    page: ListAttachedInput,
+    path_prefix: Option<String>,
+    marker: Option<String>,
+    max_items: Option<i64>,
 }
 
 pub(super) fn list_attached_user_policies(
@@ -221,7 +221,17 @@ pub(super) fn list_attached_user_policies(
             &input.user_name,
             &[],
         )?;
-        list_attached(cx, state, user, &user.id, &input.page)
+        list_attached(
+            cx,
+            state,
+            user,
+            &user.id,
+            &ListAttachedInput {
+                path_prefix: input.path_prefix,
+                marker: input.marker,
+                max_items: input.max_items,
+            },
+        )
     })
 }
 
@@ -264,8 +274,9 @@ pub(super) fn detach_group_policy(cx: &Cx<'_>, input: GroupPolicyInput) -> Resul
 #[serde(rename_all = "PascalCase")]
 pub(super) struct ListAttachedGroupInput {
     group_name: String,
-    #[serde(flatten)]
-    page: ListAttachedInput,
+    path_prefix: Option<String>,
+    marker: Option<String>,
+    max_items: Option<i64>,
 }
 
 pub(super) fn list_attached_group_policies(
@@ -280,7 +291,17 @@ pub(super) fn list_attached_group_policies(
             &input.group_name,
             &[],
         )?;
-        list_attached(cx, state, group, &group.id, &input.page)
+        list_attached(
+            cx,
+            state,
+            group,
+            &group.id,
+            &ListAttachedInput {
+                path_prefix: input.path_prefix,
+                marker: input.marker,
+                max_items: input.max_items,
+            },
+        )
     })
 }
 
@@ -325,8 +346,9 @@ pub(super) fn detach_role_policy(cx: &Cx<'_>, input: RolePolicyInput) -> Result<
 #[serde(rename_all = "PascalCase")]
 pub(super) struct ListAttachedRoleInput {
     role_name: String,
-    #[serde(flatten)]
-    page: ListAttachedInput,
+    path_prefix: Option<String>,
+    marker: Option<String>,
+    max_items: Option<i64>,
 }
 
 pub(super) fn list_attached_role_policies(
@@ -341,6 +363,16 @@ pub(super) fn list_attached_role_policies(
             &input.role_name,
             &[],
         )?;
-        list_attached(cx, state, role, &role.id, &input.page)
+        list_attached(
+            cx,
+            state,
+            role,
+            &role.id,
+            &ListAttachedInput {
+                path_prefix: input.path_prefix,
+                marker: input.marker,
+                max_items: input.max_items,
+            },
+        )
     })
 }

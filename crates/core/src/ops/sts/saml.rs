@@ -15,7 +15,6 @@
 
 use rsa::sha2::{Digest, Sha256};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::assume_role::parse_role_arn;
 use super::saml_trust::{Claims, trusts};
@@ -39,7 +38,7 @@ const ONE_HOUR: i64 = 3600;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct Input {
+pub(crate) struct Input {
     role_arn: String,
     principal_arn: String,
     #[serde(rename = "SAMLAssertion")]
@@ -52,7 +51,7 @@ struct Input {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Output {
+pub(crate) struct Output {
     credentials: WireCredentials,
     assumed_role_user: AssumedRoleUser,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,23 +73,16 @@ impl Service {
     }
 }
 
-/// AssumeRoleWithSAML, signed or not: who signed, if anyone, plays no part.
-pub(crate) fn assume_role_with_saml(
-    service: &Service,
-    info: &RequestInfo,
-    input: Value,
-) -> Result<Value, Error> {
-    let input: Input = serde_json::from_value(input)
-        .map_err(|e| Error::ValidationError(format!("invalid request: {e}")))?;
-    let output = assume(service, info, input)?;
-    serde_json::to_value(output).map_err(|e| Error::Internal(format!("encoding a response: {e}")))
-}
-
 fn not_authorized() -> Error {
     Error::AccessDenied("Not authorized to perform sts:AssumeRoleWithSAML".to_owned())
 }
 
-fn assume(service: &Service, info: &RequestInfo, input: Input) -> Result<Output, Error> {
+/// AssumeRoleWithSAML, signed or not: who signed, if anyone, plays no part.
+pub(crate) fn assume_role_with_saml(
+    service: &Service,
+    info: &RequestInfo,
+    input: Input,
+) -> Result<Output, Error> {
     if let Some(seconds) = input.duration_seconds {
         check_range(seconds, "durationSeconds", 900, 43_200)?;
     }

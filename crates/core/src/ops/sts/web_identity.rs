@@ -11,7 +11,6 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use warden_policy::{Context, Policies, PolicySet, Principal, Request};
 
 use super::assume_role::parse_role_arn;
@@ -32,7 +31,7 @@ const ONE_HOUR: i64 = 3600;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct Input {
+pub(crate) struct Input {
     role_arn: String,
     role_session_name: String,
     web_identity_token: String,
@@ -45,7 +44,7 @@ struct Input {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Output {
+pub(crate) struct Output {
     credentials: WireCredentials,
     subject_from_web_identity_token: String,
     assumed_role_user: AssumedRoleUser,
@@ -59,15 +58,8 @@ struct Output {
 pub(crate) fn assume_role_with_web_identity(
     service: &Service,
     info: &RequestInfo,
-    input: Value,
-) -> Result<Value, Error> {
-    let input: Input = serde_json::from_value(input)
-        .map_err(|e| Error::ValidationError(format!("invalid request: {e}")))?;
-    let output = assume(service, info, input)?;
-    serde_json::to_value(output).map_err(|e| Error::Internal(format!("encoding a response: {e}")))
-}
-
-fn assume(service: &Service, info: &RequestInfo, input: Input) -> Result<Output, Error> {
+    input: Input,
+) -> Result<Output, Error> {
     check_name(&input.role_session_name, "roleSessionName", 64)?;
     if input.provider_id.is_some() {
         return Err(Error::InvalidIdentityToken(
