@@ -65,9 +65,10 @@ impl From<Error> for ApiError {
     fn from(error: Error) -> Self {
         let status = match &error {
             Error::NoSuchEntity(_) => StatusCode::NOT_FOUND,
-            Error::EntityAlreadyExists(_) | Error::DeleteConflict(_) | Error::LimitExceeded(_) => {
-                StatusCode::CONFLICT
-            }
+            Error::EntityAlreadyExists(_)
+            | Error::DeleteConflict(_)
+            | Error::LimitExceeded(_)
+            | Error::ConcurrentModification(_) => StatusCode::CONFLICT,
             Error::MalformedPolicyDocument(_)
             | Error::InvalidInput(_)
             | Error::ValidationError(_)

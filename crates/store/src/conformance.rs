@@ -24,7 +24,7 @@
 use std::fmt;
 
 use warden_core::error::StoreError;
-use warden_core::store::{Change, Kind, Record, Store};
+use warden_core::store::{Change, Committed, Expect, Kind, Record, Store};
 
 /// An engine under test.
 pub struct Engine<'a> {
@@ -182,6 +182,7 @@ fn delete_of_missing_record_is_fine(store: &dyn Store) -> Result<(), Problem> {
     store.commit(&[Change::Delete {
         kind: Kind::User,
         id: "AIDAGHOST".into(),
+        expect: Expect::Any,
     }])?;
     expect_records(store, &[], "deleting from an empty store")?;
     let alice = user("AIDAALICE", ACCOUNT, r#"{"name":"alice"}"#);
@@ -190,11 +191,13 @@ fn delete_of_missing_record_is_fine(store: &dyn Store) -> Result<(), Problem> {
         Change::Delete {
             kind: Kind::User,
             id: "AIDAGHOST".into(),
+            expect: Expect::Any,
         },
         // Same id, other kind: a different record, also missing.
         Change::Delete {
             kind: Kind::Role,
             id: alice.id.clone(),
+            expect: Expect::Any,
         },
     ])?;
     expect_records(store, &[alice], "deleting missing records")
@@ -215,6 +218,7 @@ fn one_commit_applies_changes_in_order(store: &dyn Store) -> Result<(), Problem>
         Change::Delete {
             kind: Kind::Group,
             id: "AGPAMISSING".into(),
+            expect: Expect::Any,
         },
     ])?;
     expect_records(store, &[a2.clone(), c.clone()], "a mixed commit")?;
@@ -419,6 +423,7 @@ fn record(kind: Kind, id: &str, account: &str, body: &str) -> Record {
         kind,
         id: id.into(),
         account: account.into(),
+        name: None,
         body: body.into(),
     }
 }
@@ -438,14 +443,19 @@ fn one_of_each_kind(account: &str) -> Vec<Record> {
         .collect()
 }
 
+/// A put with no expectation: the cases of one writer.
 fn put(record: &Record) -> Change {
-    Change::Put(record.clone())
+    Change::Put {
+        record: record.clone(),
+        expect: Expect::Any,
+    }
 }
 
 fn delete(record: &Record) -> Change {
     Change::Delete {
         kind: record.kind,
         id: record.id.clone(),
+        expect: Expect::Any,
     }
 }
 
@@ -456,7 +466,12 @@ fn sort(records: &mut [Record]) {
 
 /// Checks that the store loads exactly `expected`, in that order.
 fn expect_records(store: &dyn Store, expected: &[Record], after: &str) -> Result<(), Problem> {
-    let actual = store.load()?;
+    let actual: Vec<Record> = store
+        .load()?
+        .records
+        .into_iter()
+        .map(|v| v.record)
+        .collect();
     match difference(&actual, expected) {
         None => Ok(()),
         Some(difference) => Err(Problem(format!("after {after}: {difference}"))),
@@ -523,9 +538,12 @@ fn difference(actual: &[Record], expected: &[Record]) -> Option<String> {
 }
 
 /// Checks that a commit holding `rejected` failed, without the rejected body in its error.
-fn expect_refused(outcome: Result<(), StoreError>, rejected: &Record) -> Result<(), Problem> {
+fn expect_refused(
+    outcome: Result<Committed, StoreError>,
+    rejected: &Record,
+) -> Result<(), Problem> {
     match outcome {
-        Ok(()) => Err(Problem(format!(
+        Ok(_) => Err(Problem(format!(
             "a commit putting the rejected record {}/{} succeeded",
             rejected.kind.as_str(),
             rejected.id

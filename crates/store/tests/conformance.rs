@@ -10,7 +10,7 @@
 mod support;
 
 use warden_core::error::StoreError;
-use warden_core::store::{Change, Kind, MemoryStore, Record, Store};
+use warden_core::store::{Change, Committed, Kind, Logged, MemoryStore, Record, Snapshot, Store};
 use warden_store::SqliteStore;
 use warden_store::conformance::{Engine, Failure, run_all};
 
@@ -37,6 +37,7 @@ fn sqlite_store_conforms() {
             kind: Kind::Role,
             id: "AROAREJECTED".into(),
             account: "111122223333".into(),
+            name: None,
             body: "not json: sealed-secret-5f1c9e".into(),
         }),
     };
@@ -72,12 +73,16 @@ impl ScratchSqlite {
 }
 
 impl Store for ScratchSqlite {
-    fn load(&self) -> Result<Vec<Record>, StoreError> {
+    fn load(&self) -> Result<Snapshot, StoreError> {
         self.store.load()
     }
 
-    fn commit(&self, changes: &[Change]) -> Result<(), StoreError> {
+    fn commit(&self, changes: &[Change]) -> Result<Committed, StoreError> {
         self.store.commit(changes)
+    }
+
+    fn changes_since(&self, seq: u64) -> Result<Vec<Logged>, StoreError> {
+        self.store.changes_since(seq)
     }
 
     fn clear(&self) -> Result<(), StoreError> {

@@ -11,7 +11,7 @@
 mod support;
 
 use rusqlite::Connection;
-use warden_core::store::{Change, Kind, Record, Store};
+use warden_core::store::{Change, Expect, Kind, Record, Store};
 use warden_store::SqliteStore;
 
 use support::TempDb;
@@ -21,8 +21,22 @@ fn record(kind: Kind, id: &str, body: &str) -> Record {
         kind,
         id: id.into(),
         account: "111122223333".into(),
+        name: None,
         body: body.into(),
     }
+}
+
+fn put(record: Record) -> Change {
+    Change::Put {
+        record,
+        expect: Expect::Any,
+    }
+}
+
+/// The records a store loads, without their versions.
+fn records(store: &SqliteStore) -> Vec<Record> {
+    let snapshot = store.load().unwrap();
+    snapshot.records.into_iter().map(|v| v.record).collect()
 }
 
 /// A second, raw connection to the database file, to look behind the store's back.
@@ -40,12 +54,12 @@ fn committed_records_and_meta_survive_reopening() {
     ];
     {
         let store = SqliteStore::open(db.path()).unwrap();
-        let puts: Vec<Change> = records.iter().cloned().map(Change::Put).collect();
+        let puts: Vec<Change> = records.iter().cloned().map(put).collect();
         store.commit(&puts).unwrap();
         store.set_meta("master-key-check", "c0ffee").unwrap();
     }
     let store = SqliteStore::open(db.path()).unwrap();
-    assert_eq!(store.load().unwrap(), records);
+    assert_eq!(self::records(&store), records);
     assert_eq!(
         store.meta("master-key-check").unwrap().as_deref(),
         Some("c0ffee")
@@ -56,7 +70,7 @@ fn committed_records_and_meta_survive_reopening() {
 fn migrations_are_recorded_once() {
     let db = TempDb::new();
     let store = SqliteStore::open(db.path()).unwrap();
-    assert_eq!(SqliteStore::SCHEMA_VERSION, 1);
+    assert_eq!(SqliteStore::SCHEMA_VERSION, 2);
     assert_eq!(store.schema_version().unwrap(), SqliteStore::SCHEMA_VERSION);
     drop(store);
     let store = SqliteStore::open(db.path()).unwrap();
@@ -68,7 +82,13 @@ fn migrations_are_recorded_once() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(applied, vec![(1, "0001_records".to_string())]);
+    assert_eq!(
+        applied,
+        vec![
+            (1, "0001_records".to_string()),
+            (2, "0002_versions_and_change_log".to_string())
+        ]
+    );
 }
 
 #[test]
@@ -96,7 +116,7 @@ fn the_database_is_in_wal_mode() {
     let db = TempDb::new();
     let store = SqliteStore::open(db.path()).unwrap();
     store
-        .commit(&[Change::Put(record(Kind::User, "AIDAALICE", "{}"))])
+        .commit(&[put(record(Kind::User, "AIDAALICE", "{}"))])
         .unwrap();
     let mode: String = raw(&db)
         .pragma_query_value(None, "journal_mode", |row| row.get(0))
@@ -112,7 +132,7 @@ fn the_files_are_private_to_their_owner() {
     let db = TempDb::new();
     let store = SqliteStore::open(db.path()).unwrap();
     store
-        .commit(&[Change::Put(record(Kind::User, "AIDAALICE", "{}"))])
+        .commit(&[put(record(Kind::User, "AIDAALICE", "{}"))])
         .unwrap();
     for path in [
         db.path().to_path_buf(),
@@ -133,10 +153,10 @@ fn meta_values_are_stored_and_replaced_and_outlive_clear() {
     store.set_meta("master-key-check", "two").unwrap();
     store.set_meta("other", "ünïcödé").unwrap();
     store
-        .commit(&[Change::Put(record(Kind::User, "AIDAALICE", "{}"))])
+        .commit(&[put(record(Kind::User, "AIDAALICE", "{}"))])
         .unwrap();
     store.clear().unwrap();
-    assert_eq!(store.load().unwrap(), vec![]);
+    assert_eq!(records(&store), vec![]);
     assert_eq!(
         store.meta("master-key-check").unwrap().as_deref(),
         Some("two")
@@ -184,7 +204,7 @@ fn errors_never_hold_record_bodies() {
         "AKIAEXAMPLE",
         &format!("{{\"secret\":\"{secret}\""),
     );
-    let error = store.commit(&[Change::Put(bad)]).unwrap_err().to_string();
+    let error = store.commit(&[put(bad)]).unwrap_err().to_string();
     assert!(!error.contains(secret), "{error}");
     assert!(error.contains("AKIAEXAMPLE"), "{error}");
 }
@@ -205,6 +225,6 @@ fn a_second_store_on_the_same_file_sees_committed_writes() {
     let first = SqliteStore::open(db.path()).unwrap();
     let second = SqliteStore::open(db.path()).unwrap();
     let alice = record(Kind::User, "AIDAALICE", "{}");
-    first.commit(&[Change::Put(alice.clone())]).unwrap();
-    assert_eq!(second.load().unwrap(), vec![alice]);
+    first.commit(&[put(alice.clone())]).unwrap();
+    assert_eq!(records(&second), vec![alice]);
 }

@@ -171,7 +171,7 @@ fn create_instance_profile(cx: &Cx<'_>, input: CreateInput) -> Result<ProfileOut
             path: path.clone(),
             created: cx.service.now(),
             roles: Vec::new(),
-            tags,
+            tags: tags.clone(),
         };
         let output = ProfileOutput {
             instance_profile: WireInstanceProfile::new(account, &profile, true),
@@ -396,7 +396,7 @@ fn tag_instance_profile(cx: &Cx<'_>, input: TagInput) -> Result<(), Error> {
             &extra,
         )?;
         let mut updated = profile.clone();
-        updated.tags = merge_tags(&profile.tags, tags)?;
+        updated.tags = merge_tags(&profile.tags, tags.clone())?;
         Ok((vec![Mutation::InstanceProfile(updated)], ()))
     })
 }

@@ -273,7 +273,7 @@ fn create_policy(cx: &Cx<'_>, input: CreatePolicyInput) -> Result<PolicyOutput, 
                 created: now,
             }],
             next_version: 2,
-            tags,
+            tags: tags.clone(),
         };
         let output = PolicyOutput {
             policy: WirePolicy::new(&policy, Usage::default(), true),

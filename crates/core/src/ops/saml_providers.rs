@@ -174,7 +174,7 @@ fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Error> {
             valid_until: valid_until(&metadata, now),
             metadata,
             encryption_mode,
-            tags,
+            tags: tags.clone(),
         };
         let output = CreateOutput {
             arn: provider.arn(),
@@ -333,7 +333,7 @@ fn tag(cx: &Cx<'_>, input: TagInput) -> Result<(), Error> {
     let tags = tags_from_wire(&input.tags)?;
     let keys = request_tag_keys(&tags);
     change(cx, "iam:TagSAMLProvider", &input.arn, &keys, |provider| {
-        provider.tags = merge_tags(&provider.tags, tags)?;
+        provider.tags = merge_tags(&provider.tags, tags.clone())?;
         Ok(())
     })
 }
@@ -383,7 +383,7 @@ fn change(
     action: &str,
     arn: &str,
     extra: &[(String, ContextValue)],
-    update: impl FnOnce(&mut SamlProvider) -> Result<(), Error>,
+    update: impl Fn(&mut SamlProvider) -> Result<(), Error>,
 ) -> Result<(), Error> {
     cx.service.write(|state| {
         let mut provider = authorized(cx, state, action, arn, extra)?.clone();

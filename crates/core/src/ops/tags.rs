@@ -100,7 +100,7 @@ fn tag_user(cx: &Cx<'_>, input: TagUserInput) -> Result<(), Error> {
             &request_tag_keys(&tags),
         )?;
         let mut updated = user.clone();
-        updated.tags = merge_tags(&user.tags, tags)?;
+        updated.tags = merge_tags(&user.tags, tags.clone())?;
         Ok((vec![Mutation::User(updated)], ()))
     })
 }
@@ -184,7 +184,7 @@ fn tag_policy(cx: &Cx<'_>, input: TagPolicyInput) -> Result<(), Error> {
         let policy = authorized_policy(cx, state, "iam:TagPolicy", &input.policy_arn, &extra)?;
         customer_managed(policy)?;
         let mut updated = policy.clone();
-        updated.tags = merge_tags(&policy.tags, tags)?;
+        updated.tags = merge_tags(&policy.tags, tags.clone())?;
         Ok((vec![Mutation::Policy(updated)], ()))
     })
 }

@@ -29,7 +29,7 @@ pub(super) fn tag_role(cx: &Cx<'_>, input: TagRoleInput) -> Result<(), Error> {
             &request_tag_keys(&tags),
         )?;
         let mut updated = role.clone();
-        updated.tags = merge_tags(&role.tags, tags)?;
+        updated.tags = merge_tags(&role.tags, tags.clone())?;
         Ok((vec![Mutation::Role(updated)], ()))
     })
 }
