@@ -20,8 +20,27 @@
 //!   change and the last, so its commits are all-or-nothing by construction and the check has
 //!   nothing to provoke; it passes `None`, and the atomicity cases are skipped for it.
 //! - A store's error messages never hold a record body (bodies may hold sealed secrets).
+//!
+//! And what several writers rely on ([`writers`]):
+//! - A write's version is its sequence number; a put or delete whose expected version (or
+//!   expected absence) is not what the store holds refuses the whole commit with
+//!   `StoreError::Conflict`, logging nothing; a record changed earlier in the same commit
+//!   meets any expectation.
+//! - `changes_since` lists every write after a sequence number, in order, deletes with the
+//!   account they belonged to; a delete of a missing record and a raise that loses are not
+//!   writes. Sequence numbers keep growing after `clear`.
+//! - Names are unique per kind and account; a deleted or renamed record frees its name.
+//! - A raise keeps the record of the highest rank.
+//!
+//! And, with two `Service`s on two handles of one database ([`services`]): catching up,
+//! deciding again after a conflict, racing creates of one name, racing MFA codes, last use
+//! merged by maximum, and the refusal of a record body in a newer format.
+
+mod services;
+mod writers;
 
 use std::fmt;
+use std::sync::Arc;
 
 use warden_core::error::StoreError;
 use warden_core::store::{Change, Committed, Expect, Kind, Record, Store};
@@ -30,6 +49,9 @@ use warden_core::store::{Change, Committed, Expect, Kind, Record, Store};
 pub struct Engine<'a> {
     /// Makes a fresh, empty store; called once per case.
     pub make: &'a dyn Fn() -> Result<Box<dyn Store>, StoreError>,
+    /// Makes two handles on one fresh, empty database, as two servers would open it (for an
+    /// in-memory engine, the same store twice).
+    pub pair: &'a dyn Fn() -> Result<(Arc<dyn Store>, Arc<dyn Store>), StoreError>,
     /// A record whose `Put` this engine refuses, used to make a commit fail midway. Its body
     /// should be distinctive: the suite checks that it does not appear in the error. `None`
     /// for an engine that cannot fail once a commit has started.
@@ -63,8 +85,20 @@ impl fmt::Display for Failure {
 /// when the engine conforms).
 pub fn run_all(engine: &Engine<'_>) -> Vec<Failure> {
     let mut failures = Vec::new();
-    for &Case(name, check) in CASES {
+    for &Case(name, check) in CASES.iter().chain(writers::CASES) {
         run(engine, name, &mut failures, check);
+    }
+    for &services::PairCase(name, check) in services::CASES {
+        let outcome = match (engine.pair)() {
+            Ok((first, second)) => check(first, second),
+            Err(error) => Err(Problem(format!("could not make two stores: {error}"))),
+        };
+        if let Err(Problem(message)) = outcome {
+            failures.push(Failure {
+                case: name,
+                message,
+            });
+        }
     }
     if let Some(rejected) = &engine.rejected {
         for &AtomicityCase(name, check) in ATOMICITY_CASES {
@@ -517,6 +551,13 @@ fn difference(actual: &[Record], expected: &[Record]) -> Option<String> {
                     key(a),
                     a.account,
                     e.account
+                ))
+            } else if a.name != e.name {
+                Some(format!(
+                    "{:?} has name {:?}, expected {:?}",
+                    key(a),
+                    a.name,
+                    e.name
                 ))
             } else if a.body != e.body {
                 let at = a

@@ -9,6 +9,8 @@
 
 mod support;
 
+use std::sync::Arc;
+
 use warden_core::error::StoreError;
 use warden_core::store::{Change, Committed, Kind, Logged, MemoryStore, Record, Snapshot, Store};
 use warden_store::SqliteStore;
@@ -19,9 +21,14 @@ use support::TempDb;
 #[test]
 fn memory_store_conforms() {
     let make = || -> Result<Box<dyn Store>, StoreError> { Ok(Box::new(MemoryStore::default())) };
+    let pair = || -> Result<(Arc<dyn Store>, Arc<dyn Store>), StoreError> {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
+        Ok((Arc::clone(&store), store))
+    };
     // MemoryStore cannot fail once a commit has started, so there is no refused change.
     let engine = Engine {
         make: &make,
+        pair: &pair,
         rejected: None,
     };
     assert_conforms("MemoryStore", &run_all(&engine));
@@ -30,8 +37,14 @@ fn memory_store_conforms() {
 #[test]
 fn sqlite_store_conforms() {
     let make = || -> Result<Box<dyn Store>, StoreError> { Ok(Box::new(ScratchSqlite::open()?)) };
+    let pair = || -> Result<(Arc<dyn Store>, Arc<dyn Store>), StoreError> {
+        let first = ScratchSqlite::open()?;
+        let second = ScratchSqlite::reopen(&first)?;
+        Ok((Arc::new(first), Arc::new(second)))
+    };
     let engine = Engine {
         make: &make,
+        pair: &pair,
         // The schema requires bodies to be JSON.
         rejected: Some(Record {
             kind: Kind::Role,
@@ -58,8 +71,8 @@ fn assert_conforms(engine: &str, failures: &[Failure]) {
 #[derive(Debug)]
 struct ScratchSqlite {
     store: SqliteStore,
-    // Declared after `store`, so the file is removed after the connection is closed.
-    _file: TempDb,
+    // Declared after `store`, so the file is removed after the last connection is closed.
+    file: Arc<TempDb>,
 }
 
 impl ScratchSqlite {
@@ -67,7 +80,15 @@ impl ScratchSqlite {
         let file = TempDb::new();
         Ok(ScratchSqlite {
             store: SqliteStore::open(file.path())?,
-            _file: file,
+            file: Arc::new(file),
+        })
+    }
+
+    /// A second connection to the same file, as another server would open it.
+    fn reopen(other: &ScratchSqlite) -> Result<ScratchSqlite, StoreError> {
+        Ok(ScratchSqlite {
+            store: SqliteStore::open(other.file.path())?,
+            file: Arc::clone(&other.file),
         })
     }
 }
