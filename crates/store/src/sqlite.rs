@@ -35,8 +35,11 @@ const LAST_SEQ: &str =
 /// A [`Store`] in one SQLite database file.
 ///
 /// The file is opened in WAL mode with `synchronous=FULL`, so a commit that returned is on
-/// disk, power loss included. One connection behind a mutex does every write: Warden serves
-/// reads from its in-memory state, so the database sees one writer and the start-up load.
+/// disk, power loss included. One connection behind a mutex does this store's work: Warden
+/// serves reads from its in-memory state, so the database sees writes, the start-up load and
+/// reads of the change log. Other stores may open the same file: commits take SQLite's write
+/// lock at once (`BEGIN IMMEDIATE`), so they run one at a time, each checking versions and
+/// handing out sequence numbers on the state the one before left.
 /// Its schema is versioned by numbered migrations, applied when the file is opened.
 pub struct SqliteStore {
     path: PathBuf,
