@@ -51,7 +51,7 @@ pub struct Engine<'a> {
     pub make: &'a dyn Fn() -> Result<Box<dyn Store>, StoreError>,
     /// Makes two handles on one fresh, empty database, as two servers would open it (for an
     /// in-memory engine, the same store twice).
-    pub pair: &'a dyn Fn() -> Result<(Arc<dyn Store>, Arc<dyn Store>), StoreError>,
+    pub pair: &'a dyn Fn() -> Result<Handles, StoreError>,
     /// A record whose `Put` this engine refuses, used to make a commit fail midway. Its body
     /// should be distinctive: the suite checks that it does not appear in the error. `None`
     /// for an engine that cannot fail once a commit has started.
@@ -65,6 +65,10 @@ impl fmt::Debug for Engine<'_> {
             .finish_non_exhaustive()
     }
 }
+
+/// Two handles on one database.
+#[derive(Debug)]
+pub struct Handles(pub Arc<dyn Store>, pub Arc<dyn Store>);
 
 /// A case the engine failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +94,7 @@ pub fn run_all(engine: &Engine<'_>) -> Vec<Failure> {
     }
     for &services::PairCase(name, check) in services::CASES {
         let outcome = match (engine.pair)() {
-            Ok((first, second)) => check(first, second),
+            Ok(handles) => check(handles),
             Err(error) => Err(Problem(format!("could not make two stores: {error}"))),
         };
         if let Err(Problem(message)) = outcome {

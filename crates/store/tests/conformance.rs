@@ -14,16 +14,16 @@ use std::sync::Arc;
 use warden_core::error::StoreError;
 use warden_core::store::{Change, Committed, Kind, Logged, MemoryStore, Record, Snapshot, Store};
 use warden_store::SqliteStore;
-use warden_store::conformance::{Engine, Failure, run_all};
+use warden_store::conformance::{Engine, Failure, Handles, run_all};
 
 use support::TempDb;
 
 #[test]
 fn memory_store_conforms() {
     let make = || -> Result<Box<dyn Store>, StoreError> { Ok(Box::new(MemoryStore::default())) };
-    let pair = || -> Result<(Arc<dyn Store>, Arc<dyn Store>), StoreError> {
+    let pair = || -> Result<Handles, StoreError> {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
-        Ok((Arc::clone(&store), store))
+        Ok(Handles(Arc::clone(&store), store))
     };
     // MemoryStore cannot fail once a commit has started, so there is no refused change.
     let engine = Engine {
@@ -37,10 +37,10 @@ fn memory_store_conforms() {
 #[test]
 fn sqlite_store_conforms() {
     let make = || -> Result<Box<dyn Store>, StoreError> { Ok(Box::new(ScratchSqlite::open()?)) };
-    let pair = || -> Result<(Arc<dyn Store>, Arc<dyn Store>), StoreError> {
+    let pair = || -> Result<Handles, StoreError> {
         let first = ScratchSqlite::open()?;
         let second = ScratchSqlite::reopen(&first)?;
-        Ok((Arc::new(first), Arc::new(second)))
+        Ok(Handles(Arc::new(first), Arc::new(second)))
     };
     let engine = Engine {
         make: &make,

@@ -11,13 +11,10 @@ use warden_core::store::{Change, Expect, Store};
 use warden_core::time::Clock;
 use warden_core::{Caller, Error, Identity, MasterKey, RequestInfo, Service, totp};
 
-use super::{ACCOUNT, Problem, user};
+use super::{ACCOUNT, Handles, Problem, user};
 
 /// A case on two handles of one database.
-pub(super) struct PairCase(
-    pub &'static str,
-    pub fn(Arc<dyn Store>, Arc<dyn Store>) -> Result<(), Problem>,
-);
+pub(super) struct PairCase(pub &'static str, pub fn(Handles) -> Result<(), Problem>);
 
 pub(super) const CASES: &[PairCase] = &[
     PairCase(
@@ -46,7 +43,7 @@ pub(super) const CASES: &[PairCase] = &[
     ),
 ];
 
-fn second_service_catches_up(first: Arc<dyn Store>, second: Arc<dyn Store>) -> Result<(), Problem> {
+fn second_service_catches_up(Handles(first, second): Handles) -> Result<(), Problem> {
     let clock = TestClock::new();
     let a = started(first, &clock)?;
     let b = open(second, &clock)?;
@@ -68,10 +65,7 @@ fn second_service_catches_up(first: Arc<dyn Store>, second: Arc<dyn Store>) -> R
     Ok(())
 }
 
-fn stale_write_is_decided_again(
-    first: Arc<dyn Store>,
-    second: Arc<dyn Store>,
-) -> Result<(), Problem> {
+fn stale_write_is_decided_again(Handles(first, second): Handles) -> Result<(), Problem> {
     let clock = TestClock::new();
     let a = started(first.clone(), &clock)?;
     call(&a, "CreateUser", json!({"UserName": "dana"}))?;
@@ -89,11 +83,12 @@ fn stale_write_is_decided_again(
     tag(&b, "second")?;
     let fresh = open(first, &clock)?;
     let tags = call(&fresh, "ListUserTags", json!({"UserName": "dana"}))?;
-    let keys: Vec<&str> = tags["Tags"]
-        .as_array()
+    let keys: Vec<&str> = tags
+        .pointer("/Tags")
+        .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|t| t["Key"].as_str())
+        .filter_map(|t| t.pointer("/Key")?.as_str())
         .collect();
     if keys != ["first", "second"] {
         return fail(&format!("dana's tags are {keys:?}"));
@@ -110,10 +105,7 @@ fn stale_write_is_decided_again(
     }
 }
 
-fn racing_creates_make_one_user(
-    first: Arc<dyn Store>,
-    second: Arc<dyn Store>,
-) -> Result<(), Problem> {
+fn racing_creates_make_one_user(Handles(first, second): Handles) -> Result<(), Problem> {
     const ROUNDS: usize = 8;
     let clock = TestClock::new();
     let a = started(first.clone(), &clock)?;
@@ -153,17 +145,17 @@ fn racing_creates_make_one_user(
     }
     let fresh = open(first, &clock)?;
     let users = call(&fresh, "ListUsers", json!({}))?;
-    let count = users["Users"].as_array().map_or(0, Vec::len);
+    let count = users
+        .pointer("/Users")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
     if count != ROUNDS {
         return fail(&format!("{count} users after {ROUNDS} races"));
     }
     Ok(())
 }
 
-fn racing_mfa_code_is_accepted_once(
-    first: Arc<dyn Store>,
-    second: Arc<dyn Store>,
-) -> Result<(), Problem> {
+fn racing_mfa_code_is_accepted_once(Handles(first, second): Handles) -> Result<(), Problem> {
     const ROUNDS: usize = 4;
     let clock = TestClock::new();
     let a = started(first, &clock)?;
@@ -171,7 +163,7 @@ fn racing_mfa_code_is_accepted_once(
     let lee = Caller {
         account: ACCOUNT.to_owned(),
         identity: Identity::User {
-            id: text(&created["User"]["UserId"])?,
+            id: text(&created, "/User/UserId")?,
         },
         access_key_id: None,
     };
@@ -180,7 +172,7 @@ fn racing_mfa_code_is_accepted_once(
         "CreateVirtualMFADevice",
         json!({"VirtualMFADeviceName": "lee-phone"}),
     )?;
-    let serial = text(&device["VirtualMFADevice"]["SerialNumber"])?;
+    let serial = text(&device, "/VirtualMFADevice/SerialNumber")?;
     let seed = a.read(|state| {
         let device = state.account(ACCOUNT).and_then(|a| a.mfa_device(&serial));
         Ok(device.and_then(|d| totp::base32_decode(d.seed.expose())))
@@ -226,15 +218,12 @@ fn racing_mfa_code_is_accepted_once(
     Ok(())
 }
 
-fn last_use_merges_by_maximum(
-    first: Arc<dyn Store>,
-    second: Arc<dyn Store>,
-) -> Result<(), Problem> {
+fn last_use_merges_by_maximum(Handles(first, second): Handles) -> Result<(), Problem> {
     let clock = TestClock::new();
     let a = started(first.clone(), &clock)?;
     call(&a, "CreateUser", json!({"UserName": "max"}))?;
     let key = call(&a, "CreateAccessKey", json!({"UserName": "max"}))?;
-    let key_id = text(&key["AccessKey"]["AccessKeyId"])?;
+    let key_id = text(&key, "/AccessKey/AccessKeyId")?;
     let b = open(second, &clock)?;
     let start = clock.now();
     a.record_key_use(&key_id, "iam", "eu-west-1");
@@ -256,12 +245,16 @@ fn last_use_merges_by_maximum(
         "GetAccessKeyLastUsed",
         json!({"AccessKeyId": key_id}),
     )?;
-    let region = used["AccessKeyLastUsed"]["Region"].as_str();
+    let region = used
+        .pointer("/AccessKeyLastUsed/Region")
+        .and_then(Value::as_str);
     if region != Some("eu-west-1") {
         return fail(&format!("the last use kept is in {region:?}"));
     }
     let keys = call(&fresh, "ListAccessKeys", json!({"UserName": "max"}))?;
-    let status = keys["AccessKeyMetadata"][0]["Status"].as_str();
+    let status = keys
+        .pointer("/AccessKeyMetadata/0/Status")
+        .and_then(Value::as_str);
     if status != Some("Inactive") {
         return fail(&format!(
             "a flush rewrote the key: its status is {status:?}"
@@ -270,7 +263,7 @@ fn last_use_merges_by_maximum(
     Ok(())
 }
 
-fn newer_format_is_refused(first: Arc<dyn Store>, _second: Arc<dyn Store>) -> Result<(), Problem> {
+fn newer_format_is_refused(Handles(first, _): Handles) -> Result<(), Problem> {
     let record = user("AIDAFUTURE", ACCOUNT, r#"{"v":99,"id":"AIDAFUTURE"}"#);
     first.commit(&[Change::Put {
         record,
@@ -343,11 +336,13 @@ fn call(service: &Service, action: &str, input: Value) -> Result<Value, Error> {
     service.call(&root, &info(), action, input)
 }
 
-fn text(value: &Value) -> Result<String, Problem> {
+/// The text at `pointer` in a response.
+fn text(value: &Value, pointer: &str) -> Result<String, Problem> {
     value
-        .as_str()
+        .pointer(pointer)
+        .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| Problem(format!("{value} is not text")))
+        .ok_or_else(|| Problem(format!("{value} has no text at {pointer}")))
 }
 
 fn expect_code(outcome: Result<Value, Error>, code: &str) -> Result<(), Problem> {
