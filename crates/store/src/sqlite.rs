@@ -227,9 +227,16 @@ impl Store for SqliteStore {
     }
 
     fn clear(&self) -> Result<(), StoreError> {
-        self.connection()
-            .execute_batch("BEGIN IMMEDIATE; DELETE FROM records; DELETE FROM changes; COMMIT;")
-            .map_err(sql_error(&self.path, "clear records"))
+        let mut connection = self.connection();
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql_error(&self.path, "begin clear"))?;
+        transaction
+            .execute_batch("DELETE FROM records; DELETE FROM changes;")
+            .map_err(sql_error(&self.path, "clear records"))?;
+        transaction
+            .commit()
+            .map_err(sql_error(&self.path, "commit clear"))
     }
 }
 
