@@ -13,8 +13,8 @@
 //!   an empty commit changes nothing; commits from several threads all land.
 //! - `clear` removes every record and leaves the store usable.
 //! - Bodies of any size and any Unicode text come back byte for byte.
-//! - All or nothing: when a commit fails midway, none of its changes is kept, and the store
-//!   stays usable. Provoking that needs a change the engine refuses, which an engine names in
+//! - All or nothing: when a commit fails midway, none of its changes is kept or logged, and
+//!   the store stays usable. Provoking that needs a change the engine refuses, which an engine names in
 //!   [`Engine::rejected`] (SQLite refuses a body that is not JSON). `MemoryStore` has no such
 //!   change: it applies a whole batch under one lock with no error path between the first
 //!   change and the last, so its commits are all-or-nothing by construction and the check has
@@ -421,6 +421,7 @@ fn failed_commit_keeps_nothing(store: &dyn Store, rejected: &Record) -> Result<(
     let b = user("AIDAB", ACCOUNT, r#"{"n":"b"}"#);
     let c = user("AIDAC", ACCOUNT, r#"{"n":"c"}"#);
     store.commit(&[put(&a1), put(&b)])?;
+    let seq = store.load()?.seq;
     let outcome = store.commit(&[put(&c), delete(&b), put(&a2), put(rejected), put(&c)]);
     expect_refused(outcome, rejected)?;
     expect_records(
@@ -428,7 +429,19 @@ fn failed_commit_keeps_nothing(store: &dyn Store, rejected: &Record) -> Result<(
         &[a1.clone(), b.clone()],
         "a commit that failed midway",
     )?;
-    store.commit(&[put(&c)])?;
+    let logged = store.changes_since(seq)?.len();
+    if logged != 0 || store.load()?.seq != seq {
+        return Err(Problem(format!(
+            "a commit that failed midway logged {logged} writes or moved the sequence"
+        )));
+    }
+    let committed = store.commit(&[put(&c)])?;
+    if committed.base != seq {
+        return Err(Problem(format!(
+            "the commit after a failed one starts at {}, not {seq}",
+            committed.base
+        )));
+    }
     expect_records(store, &[a1, b, c], "a commit after a failed one")
 }
 
