@@ -118,9 +118,10 @@ impl From<SigV4Error> for EdgeError {
 fn core_status(error: &Error) -> StatusCode {
     match error {
         Error::NoSuchEntity(_) => StatusCode::NOT_FOUND,
-        Error::EntityAlreadyExists(_) | Error::DeleteConflict(_) | Error::LimitExceeded(_) => {
-            StatusCode::CONFLICT
-        }
+        Error::EntityAlreadyExists(_)
+        | Error::DeleteConflict(_)
+        | Error::LimitExceeded(_)
+        | Error::ConcurrentModification(_) => StatusCode::CONFLICT,
         Error::MalformedPolicyDocument(_)
         | Error::InvalidInput(_)
         | Error::ValidationError(_)

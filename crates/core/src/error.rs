@@ -40,6 +40,9 @@ pub enum Error {
     ExpiredIdentityToken(String),
     /// MFA codes that do not verify (EnableMFADevice, ResyncMFADevice).
     InvalidAuthenticationCode(String),
+    /// Other writers kept changing what this request decided on, however often it was
+    /// decided again (AWS's `ConcurrentModification`: the client may retry).
+    ConcurrentModification(String),
     /// Something broke inside Warden; the message is for logs, never for clients.
     Internal(String),
 }
@@ -69,6 +72,7 @@ impl Error {
             Error::IdpCommunicationError(_) => "IDPCommunicationError",
             Error::ExpiredIdentityToken(_) => "ExpiredTokenException",
             Error::InvalidAuthenticationCode(_) => "InvalidAuthenticationCode",
+            Error::ConcurrentModification(_) => "ConcurrentModification",
             Error::Internal(_) => "ServiceFailure",
         }
     }
@@ -97,7 +101,8 @@ impl Error {
             | Error::IdpRejectedClaim(m)
             | Error::IdpCommunicationError(m)
             | Error::ExpiredIdentityToken(m)
-            | Error::InvalidAuthenticationCode(m) => m,
+            | Error::InvalidAuthenticationCode(m)
+            | Error::ConcurrentModification(m) => m,
         }
     }
 }
@@ -127,17 +132,35 @@ impl From<warden_policy::PolicyError> for Error {
 
 /// A storage failure. Opaque: no database types leak into the domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreError(String);
+pub enum StoreError {
+    /// The store refused a transaction because the state it was decided on is no longer
+    /// current: a record changed since the writer read it, or a name it would take is held.
+    /// The writer catches up and decides again.
+    Conflict(String),
+    /// Anything else: the store could not do what was asked.
+    Failed(String),
+}
 
 impl StoreError {
     pub fn new(message: impl Into<String>) -> Self {
-        StoreError(message.into())
+        StoreError::Failed(message.into())
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        StoreError::Conflict(message.into())
+    }
+
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Conflict(_))
     }
 }
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "storage failure: {}", self.0)
+        match self {
+            StoreError::Conflict(message) => write!(f, "storage conflict: {message}"),
+            StoreError::Failed(message) => write!(f, "storage failure: {message}"),
+        }
     }
 }
 

@@ -4,6 +4,11 @@
 //! reads the state and returns mutations; they are committed to the store in one
 //! transaction and only then applied to memory, so a failed commit changes nothing and the
 //! next request after an acknowledged write sees it.
+//!
+//! Other writers may share the store (another `Service` on the same database). Each change
+//! expects the record it overwrites to be at the version this state holds; when another
+//! writer got there first, the store refuses the commit as a conflict, and the write catches
+//! up with the store's change log and decides again on the fresh state.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -20,7 +25,7 @@ use crate::model::{KeyLastUsed, RoleLastUsed};
 use crate::secret::MasterKey;
 use crate::sessions::{OpenedTokens, Session, TokenKeys};
 use crate::state::{Mutation, State};
-use crate::store::Store;
+use crate::store::{Change, Store, Write};
 use crate::time::{Clock, Timestamp};
 
 /// Who made a request, as authentication established it.
@@ -90,6 +95,9 @@ fn poisoned() -> Error {
     Error::Internal("a lock was poisoned by a panic".to_owned())
 }
 
+/// How many times a write is decided when other writers keep changing what it read.
+const WRITE_ATTEMPTS: usize = 8;
+
 impl Service {
     /// Loads every record of `store` into memory.
     pub fn open(
@@ -100,9 +108,7 @@ impl Service {
     ) -> Result<Service, Error> {
         let mut state = State::default();
         crate::managed::install(&mut state);
-        for record in store.load()? {
-            state.apply(Mutation::from_record(&record, &master)?);
-        }
+        state.load(&store.load()?, &master)?;
         Ok(Service {
             state: RwLock::new(state),
             key_use: Mutex::new(HashMap::new()),
@@ -139,29 +145,127 @@ impl Service {
     }
 
     /// Runs a write: `f` decides on the state and returns mutations, which are committed
-    /// and then applied. Writes run one at a time.
+    /// and then applied. Writes run one at a time. When another writer changed what the
+    /// mutations overwrite (or took a name they would take), the state catches up with the
+    /// store and `f` decides again, a bounded number of times.
     pub fn write<T>(
         &self,
-        f: impl FnOnce(&State) -> Result<(Vec<Mutation>, T), Error>,
+        mut f: impl FnMut(&State) -> Result<(Vec<Mutation>, T), Error>,
     ) -> Result<T, Error> {
         let _writer = self.writer.lock().map_err(|_| poisoned())?;
-        let (mutations, output) = {
+        for _ in 0..WRITE_ATTEMPTS {
+            let (mutations, output) = {
+                let state = self.state.read().map_err(|_| poisoned())?;
+                f(&state)?
+            };
+            if mutations.is_empty() {
+                return Ok(output);
+            }
+            match self.commit(mutations) {
+                Ok(()) => return Ok(output),
+                Err(Error::ConcurrentModification(_)) => self.catch_up_locked()?,
+                Err(error) => return Err(error),
+            }
+        }
+        Err(Error::ConcurrentModification(
+            "The request was rejected because it attempted to modify a resource that other \
+             requests kept modifying. Please retry."
+                .to_owned(),
+        ))
+    }
+
+    /// Commits `mutations` with what this state knows of each record as expectations, then
+    /// applies them. A conflict comes back as [`Error::ConcurrentModification`] with nothing
+    /// changed. Called with the writer lock held.
+    fn commit(&self, mutations: Vec<Mutation>) -> Result<(), Error> {
+        let mut changes = Vec::with_capacity(mutations.len());
+        // For each mutation, the index of its change, and whether a lost raise skips it.
+        let mut primary = Vec::with_capacity(mutations.len());
+        {
             let state = self.state.read().map_err(|_| poisoned())?;
-            f(&state)?
+            for mutation in &mutations {
+                let write = mutation.to_write(&self.master)?;
+                let change = match (write, mutation.rank()) {
+                    (Write::Put(record), Some(rank)) => Change::Raise { record, rank },
+                    (Write::Put(record), None) => {
+                        let expect = state.expect(record.kind, &record.id);
+                        Change::Put { record, expect }
+                    }
+                    (Write::Delete { kind, id, .. }, _) => {
+                        let expect = state.expect(kind, &id);
+                        Change::Delete { kind, id, expect }
+                    }
+                };
+                primary.push((changes.len(), matches!(change, Change::Raise { .. })));
+                changes.push(change);
+                if let Some((kind, id)) = mutation.companion()
+                    && state.holds(kind, id)
+                {
+                    let expect = state.expect(kind, id);
+                    let id = id.to_owned();
+                    changes.push(Change::Delete { kind, id, expect });
+                }
+            }
+        }
+        let committed = match self.store.commit(&changes) {
+            Ok(committed) => committed,
+            Err(error) if error.is_conflict() => {
+                tracing::debug!(%error, "a write conflicted with another writer's");
+                return Err(Error::ConcurrentModification(error.to_string()));
+            }
+            Err(error) => return Err(error.into()),
         };
-        if mutations.is_empty() {
-            return Ok(output);
-        }
-        let changes = mutations
-            .iter()
-            .map(|m| m.to_change(&self.master))
-            .collect::<Result<Vec<_>, _>>()?;
-        self.store.commit(&changes)?;
         let mut state = self.state.write().map_err(|_| poisoned())?;
-        for mutation in mutations {
-            state.apply(mutation);
+        if committed.base != state.seq {
+            // Others wrote since this state was current: take everything from the log, in
+            // order, this commit included.
+            drop(state);
+            return self.catch_up_locked();
         }
-        Ok(output)
+        for (mutation, (index, raise)) in mutations.into_iter().zip(primary) {
+            let won = committed.versions.get(index).copied().flatten().is_some();
+            if won || !raise {
+                state.apply(mutation);
+            }
+        }
+        for (change, version) in changes.iter().zip(&committed.versions) {
+            let (kind, id) = change.key();
+            match (change, version) {
+                (Change::Delete { .. }, _) => state.set_version(kind, id, None),
+                (_, Some(version)) => state.set_version(kind, id, Some(*version)),
+                (_, None) => {}
+            }
+            if let Some(version) = version {
+                state.seq = state.seq.max(*version);
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies what other writers committed to the store since this state was current (a
+    /// second `Service` on the same database, or another server).
+    pub fn catch_up(&self) -> Result<(), Error> {
+        let _writer = self.writer.lock().map_err(|_| poisoned())?;
+        self.catch_up_locked()
+    }
+
+    /// [`Service::catch_up`], with the writer lock held.
+    fn catch_up_locked(&self) -> Result<(), Error> {
+        let seq = self.state.read().map_err(|_| poisoned())?.seq;
+        let entries = self.store.changes_since(seq)?;
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut state = self.state.write().map_err(|_| poisoned())?;
+        for entry in &entries {
+            state.follow(entry, &self.master)?;
+        }
+        Ok(())
+    }
+
+    /// The store sequence number the in-memory state is current to.
+    pub fn seq(&self) -> Result<u64, Error> {
+        Ok(self.state.read().map_err(|_| poisoned())?.seq)
     }
 
     /// Notes that `key_id` signed a request for `service` in `region`. Visible at once to
@@ -191,20 +295,28 @@ impl Service {
         if pending.is_empty() && roles.is_empty() {
             return Ok(());
         }
+        // Each use is a record of its own, merged by maximum: writing it never rewrites the
+        // key or role (which another writer may have changed meanwhile), and an older use
+        // flushed late never hides a newer one.
         self.write(|state| {
             let mut mutations: Vec<Mutation> = pending
-                .into_iter()
+                .iter()
                 .filter_map(|(id, used)| {
-                    let account = state.key_accounts.get(&id)?;
-                    let mut key = state.account(account)?.access_keys.get(&id)?.clone();
-                    key.last_used = Some(used);
-                    Some(Mutation::AccessKey(key))
+                    let account = state.key_accounts.get(id)?;
+                    Some(Mutation::KeyLastUsed {
+                        account: account.clone(),
+                        key: id.clone(),
+                        used: used.clone(),
+                    })
                 })
                 .collect();
-            mutations.extend(roles.into_iter().filter_map(|((account, id), used)| {
-                let mut role = state.account(&account)?.role_by_id(&id)?.clone();
-                role.last_used = Some(used);
-                Some(Mutation::Role(role))
+            mutations.extend(roles.iter().filter_map(|((account, id), used)| {
+                state.account(account)?.role_by_id(id)?;
+                Some(Mutation::RoleLastUsed {
+                    account: account.clone(),
+                    role: id.clone(),
+                    used: used.clone(),
+                })
             }));
             Ok((mutations, ()))
         })
@@ -261,12 +373,14 @@ impl Service {
     pub fn reset(&self) -> Result<(), Error> {
         let _writer = self.writer.lock().map_err(|_| poisoned())?;
         self.store.clear()?;
+        let snapshot = self.store.load()?;
         let mut state = self.state.write().map_err(|_| poisoned())?;
         let generation = state.generation;
         *state = State::default();
         // Generations only grow, so nothing cached before the reset can look current.
         state.generation = generation + 1;
         crate::managed::install(&mut state);
+        state.load(&snapshot, &self.master)?;
         if let Ok(mut callers) = self.callers.write() {
             callers.clear();
         }

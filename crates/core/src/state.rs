@@ -1,19 +1,21 @@
 //! The in-memory state every request reads: all accounts and their entities, indexed by
 //! name (case-insensitively, as IAM's uniqueness rules) and by unique id, and every access
 //! key by id. Built from the store at start; changed only by applying committed
-//! [`Mutation`]s, so memory and storage never disagree.
+//! [`Mutation`]s (this server's, or other writers' read from the store's change log), so
+//! memory and storage never disagree. Every record's version is remembered, so a write
+//! decided on this state commits only if what it overwrites is still as it was read.
+
+mod records;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde::{Deserialize, Serialize};
-
-use crate::error::{Error, StoreError};
+use crate::error::StoreError;
 use crate::model::{
-    AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyStatus, ManagedPolicy, MfaCodeUse,
-    MfaDevice, OidcProvider, Role, SamlProvider, UsedAssertion, User,
+    AccessKey, Account, Group, InstanceProfile, KeyLastUsed, ManagedPolicy, MfaCodeUse, MfaDevice,
+    OidcProvider, Role, RoleLastUsed, SamlProvider, UsedAssertion, User,
 };
-use crate::secret::{MasterKey, Secret};
-use crate::store::{Change, Kind, Record};
+use crate::secret::MasterKey;
+use crate::store::{Expect, Kind, Logged, Snapshot, Write};
 use crate::time::Timestamp;
 
 /// Everything Warden knows.
@@ -29,6 +31,10 @@ pub struct State {
     pub used_assertions: HashMap<String, Timestamp>,
     /// The same, ordered by expiry, so expired ones are found without a scan.
     assertion_expiries: BTreeSet<(Timestamp, String)>,
+    /// The store's sequence number this state is current to.
+    pub seq: u64,
+    /// The version of every stored record, by kind and id: what a write expects to find.
+    versions: HashMap<(Kind, String), u64>,
 }
 
 /// One account's entities. Maps are keyed by lower-cased name (so iteration is in IAM's
@@ -62,208 +68,78 @@ pub struct AccountState {
 pub enum Mutation {
     Account(Account),
     User(User),
-    DeleteUser { account: String, id: String },
+    DeleteUser {
+        account: String,
+        id: String,
+    },
     Group(Group),
-    DeleteGroup { account: String, id: String },
+    DeleteGroup {
+        account: String,
+        id: String,
+    },
     Role(Role),
-    DeleteRole { account: String, id: String },
+    DeleteRole {
+        account: String,
+        id: String,
+    },
     Policy(ManagedPolicy),
-    DeletePolicy { account: String, id: String },
+    DeletePolicy {
+        account: String,
+        id: String,
+    },
     AccessKey(AccessKey),
-    DeleteAccessKey { account: String, id: String },
+    DeleteAccessKey {
+        account: String,
+        id: String,
+    },
     InstanceProfile(InstanceProfile),
-    DeleteInstanceProfile { account: String, id: String },
+    DeleteInstanceProfile {
+        account: String,
+        id: String,
+    },
     OidcProvider(OidcProvider),
-    DeleteOidcProvider { account: String, url: String },
+    DeleteOidcProvider {
+        account: String,
+        url: String,
+    },
     SamlProvider(SamlProvider),
-    DeleteSamlProvider { account: String, name: String },
+    DeleteSamlProvider {
+        account: String,
+        name: String,
+    },
     MfaDevice(MfaDevice),
-    DeleteMfaDevice { account: String, serial: String },
+    DeleteMfaDevice {
+        account: String,
+        serial: String,
+    },
     MfaCodeUse(MfaCodeUse),
-    DeleteMfaCodeUse { account: String, serial: String },
+    DeleteMfaCodeUse {
+        account: String,
+        serial: String,
+    },
     UsedAssertion(UsedAssertion),
-    DeleteUsedAssertion { id: String },
+    DeleteUsedAssertion {
+        id: String,
+    },
+    /// A use of access key `key`, merged by maximum with what is stored.
+    KeyLastUsed {
+        account: String,
+        key: String,
+        used: KeyLastUsed,
+    },
+    /// An assumption of role `role` (unique id), merged by maximum with what is stored.
+    RoleLastUsed {
+        account: String,
+        role: String,
+        used: RoleLastUsed,
+    },
 }
 
-/// How an access key is stored: its secret sealed under the master key.
-#[derive(Serialize, Deserialize)]
-struct StoredAccessKey {
-    id: String,
-    account: String,
-    user: Option<String>,
-    status: KeyStatus,
-    created: Timestamp,
-    sealed_secret: String,
-    last_used: Option<KeyLastUsed>,
-}
-
-/// How a virtual MFA device is stored: its seed sealed under the master key.
-#[derive(Serialize, Deserialize)]
-struct StoredMfaDevice {
-    serial: String,
-    account: String,
-    name: String,
-    path: String,
-    created: Timestamp,
-    sealed_seed: String,
-    user: Option<String>,
-    enabled: Option<Timestamp>,
-    #[serde(default)]
-    tags: Vec<crate::model::Tag>,
-}
-
-fn body<T: Serialize>(value: &T) -> Result<String, Error> {
-    serde_json::to_string(value).map_err(|e| Error::Internal(format!("serializing a record: {e}")))
-}
-
-fn record<T: Serialize>(kind: Kind, id: &str, account: &str, value: &T) -> Result<Change, Error> {
-    Ok(Change::Put(Record {
-        kind,
-        id: id.to_owned(),
-        account: account.to_owned(),
-        body: body(value)?,
-    }))
-}
-
-fn delete(kind: Kind, id: &str) -> Change {
-    Change::Delete {
-        kind,
-        id: id.to_owned(),
-    }
-}
+pub use records::FORMAT_VERSION;
 
 impl Mutation {
-    /// The store change that persists this mutation.
-    pub fn to_change(&self, master: &MasterKey) -> Result<Change, Error> {
-        match self {
-            Mutation::Account(a) => record(Kind::Account, &a.id, &a.id, a),
-            Mutation::User(u) => record(Kind::User, &u.id, &u.account, u),
-            Mutation::Group(g) => record(Kind::Group, &g.id, &g.account, g),
-            Mutation::Role(r) => record(Kind::Role, &r.id, &r.account, r),
-            Mutation::Policy(p) => record(Kind::Policy, &p.id, &p.account, p),
-            Mutation::InstanceProfile(p) => record(Kind::InstanceProfile, &p.id, &p.account, p),
-            Mutation::OidcProvider(p) => record(Kind::OidcProvider, &p.arn(), &p.account, p),
-            Mutation::SamlProvider(p) => record(Kind::SamlProvider, &p.arn(), &p.account, p),
-            Mutation::MfaCodeUse(u) => record(Kind::MfaCodeUse, &u.serial, &u.account, u),
-            Mutation::UsedAssertion(a) => record(Kind::UsedAssertion, &a.id, &a.account, a),
-            Mutation::AccessKey(k) => {
-                let stored = StoredAccessKey {
-                    id: k.id.clone(),
-                    account: k.account.clone(),
-                    user: k.user.clone(),
-                    status: k.status,
-                    created: k.created,
-                    sealed_secret: master.seal(&k.secret, &k.id)?,
-                    last_used: k.last_used.clone(),
-                };
-                record(Kind::AccessKey, &k.id, &k.account, &stored)
-            }
-            Mutation::MfaDevice(d) => {
-                let stored = StoredMfaDevice {
-                    serial: d.serial.clone(),
-                    account: d.account.clone(),
-                    name: d.name.clone(),
-                    path: d.path.clone(),
-                    created: d.created,
-                    sealed_seed: master.seal(&d.seed, &d.serial)?,
-                    user: d.user.clone(),
-                    enabled: d.enabled,
-                    tags: d.tags.clone(),
-                };
-                record(Kind::MfaDevice, &d.serial, &d.account, &stored)
-            }
-            Mutation::DeleteMfaDevice { serial, .. } => Ok(delete(Kind::MfaDevice, serial)),
-            Mutation::DeleteMfaCodeUse { serial, .. } => Ok(delete(Kind::MfaCodeUse, serial)),
-            Mutation::DeleteUsedAssertion { id } => Ok(delete(Kind::UsedAssertion, id)),
-            Mutation::DeleteUser { id, .. } => Ok(delete(Kind::User, id)),
-            Mutation::DeleteGroup { id, .. } => Ok(delete(Kind::Group, id)),
-            Mutation::DeleteRole { id, .. } => Ok(delete(Kind::Role, id)),
-            Mutation::DeletePolicy { id, .. } => Ok(delete(Kind::Policy, id)),
-            Mutation::DeleteAccessKey { id, .. } => Ok(delete(Kind::AccessKey, id)),
-            Mutation::DeleteInstanceProfile { id, .. } => Ok(delete(Kind::InstanceProfile, id)),
-            Mutation::DeleteOidcProvider { account, url } => Ok(delete(
-                Kind::OidcProvider,
-                &format!("arn:aws:iam::{account}:oidc-provider/{url}"),
-            )),
-            Mutation::DeleteSamlProvider { account, name } => Ok(delete(
-                Kind::SamlProvider,
-                &format!("arn:aws:iam::{account}:saml-provider/{name}"),
-            )),
-        }
-    }
-
-    /// Reads a stored record back.
-    pub fn from_record(record: &Record, master: &MasterKey) -> Result<Mutation, StoreError> {
-        fn parse<'a, T: Deserialize<'a>>(record: &'a Record) -> Result<T, StoreError> {
-            serde_json::from_str(&record.body).map_err(|e| {
-                StoreError::new(format!(
-                    "record {} {} does not read: {e}",
-                    record.kind.as_str(),
-                    record.id
-                ))
-            })
-        }
-        Ok(match record.kind {
-            Kind::Account => Mutation::Account(parse(record)?),
-            Kind::User => Mutation::User(parse(record)?),
-            Kind::Group => Mutation::Group(parse(record)?),
-            Kind::Role => Mutation::Role(parse(record)?),
-            Kind::Policy => Mutation::Policy(parse(record)?),
-            Kind::InstanceProfile => Mutation::InstanceProfile(parse(record)?),
-            Kind::OidcProvider => Mutation::OidcProvider(parse(record)?),
-            Kind::SamlProvider => Mutation::SamlProvider(parse(record)?),
-            Kind::MfaCodeUse => Mutation::MfaCodeUse(parse(record)?),
-            Kind::UsedAssertion => Mutation::UsedAssertion(parse(record)?),
-            Kind::MfaDevice => {
-                let stored: StoredMfaDevice = parse(record)?;
-                let seed = master
-                    .open(&stored.sealed_seed, &stored.serial)
-                    .map_err(|_| {
-                        StoreError::new(format!(
-                            "the seed of MFA device {} does not open with this master key",
-                            stored.serial
-                        ))
-                    })?;
-                Mutation::MfaDevice(MfaDevice {
-                    serial: stored.serial,
-                    account: stored.account,
-                    name: stored.name,
-                    path: stored.path,
-                    created: stored.created,
-                    seed,
-                    user: stored.user,
-                    enabled: stored.enabled,
-                    tags: stored.tags,
-                })
-            }
-            Kind::AccessKey => {
-                let stored: StoredAccessKey = parse(record)?;
-                let secret: Secret =
-                    master
-                        .open(&stored.sealed_secret, &stored.id)
-                        .map_err(|_| {
-                            StoreError::new(format!(
-                                "the secret of access key {} does not open with this master key",
-                                stored.id
-                            ))
-                        })?;
-                Mutation::AccessKey(AccessKey {
-                    id: stored.id,
-                    account: stored.account,
-                    user: stored.user,
-                    status: stored.status,
-                    created: stored.created,
-                    secret,
-                    last_used: stored.last_used,
-                })
-            }
-        })
-    }
-}
-
-impl Mutation {
-    /// Whether this only records what codes and assertions were used, which no cached
-    /// derivation of the state depends on.
+    /// Whether this only records what codes, assertions, keys and roles were used, which no
+    /// cached derivation of the state depends on.
     fn is_bookkeeping(&self) -> bool {
         matches!(
             self,
@@ -271,12 +147,24 @@ impl Mutation {
                 | Mutation::DeleteMfaCodeUse { .. }
                 | Mutation::UsedAssertion(_)
                 | Mutation::DeleteUsedAssertion { .. }
+                | Mutation::KeyLastUsed { .. }
+                | Mutation::RoleLastUsed { .. }
         )
     }
 }
 
 fn fold(name: &str) -> String {
     name.to_lowercase()
+}
+
+/// The later of two last uses (`a` when they tie): last use only moves forward, whichever
+/// order writers' flushes arrive in.
+fn latest<T: Clone>(a: Option<T>, b: Option<&T>, date: impl Fn(&T) -> Timestamp) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) if date(b) > date(&a) => Some(b.clone()),
+        (None, b) => b.cloned(),
+        (a, _) => a,
+    }
 }
 
 /// Inserts `entity` keyed by its folded name, replacing its previous name if it was renamed.
@@ -319,6 +207,62 @@ impl State {
             .map(|(_, id)| id.as_str())
     }
 
+    /// Builds the state of a store's snapshot (on top of what is in memory already, such as
+    /// AWS managed policies).
+    pub fn load(&mut self, snapshot: &Snapshot, master: &MasterKey) -> Result<(), StoreError> {
+        for stored in &snapshot.records {
+            self.apply(Mutation::from_record(&stored.record, master)?);
+            let key = (stored.record.kind, stored.record.id.clone());
+            self.versions.insert(key, stored.version);
+        }
+        self.seq = snapshot.seq;
+        Ok(())
+    }
+
+    /// Applies a write of the store's change log, as another writer committed it (or this
+    /// one, when others wrote in between). Entries at or below [`State::seq`] are already in.
+    pub fn follow(&mut self, entry: &Logged, master: &MasterKey) -> Result<(), StoreError> {
+        if entry.seq <= self.seq {
+            return Ok(());
+        }
+        match &entry.write {
+            Write::Put(record) => {
+                self.apply(Mutation::from_record(record, master)?);
+                self.set_version(record.kind, &record.id, Some(entry.seq));
+            }
+            Write::Delete { kind, id, account } => {
+                if let Some(mutation) = Mutation::from_delete(*kind, id, account) {
+                    self.apply(mutation);
+                }
+                self.set_version(*kind, id, None);
+            }
+        }
+        self.seq = entry.seq;
+        Ok(())
+    }
+
+    /// What a write of the record `kind`/`id` expects: the version this state holds it at,
+    /// or that it does not exist.
+    pub fn expect(&self, kind: Kind, id: &str) -> Expect {
+        match self.versions.get(&(kind, id.to_owned())) {
+            Some(version) => Expect::Version(*version),
+            None => Expect::Absent,
+        }
+    }
+
+    /// Whether the store holds the record `kind`/`id`, as far as this state knows.
+    pub fn holds(&self, kind: Kind, id: &str) -> bool {
+        self.versions.contains_key(&(kind, id.to_owned()))
+    }
+
+    /// Notes the version a commit wrote the record at (`None`: it was deleted).
+    pub fn set_version(&mut self, kind: Kind, id: &str, version: Option<u64>) {
+        match version {
+            Some(version) => self.versions.insert((kind, id.to_owned()), version),
+            None => self.versions.remove(&(kind, id.to_owned())),
+        };
+    }
+
     /// Applies a committed mutation.
     pub fn apply(&mut self, mutation: Mutation) {
         // Nothing derived from the state (compiled policies, callers' contexts) reads code
@@ -350,8 +294,10 @@ impl State {
                 let a = self.account_mut(&account);
                 remove(&mut a.groups, &mut a.group_ids, &id);
             }
-            Mutation::Role(role) => {
+            Mutation::Role(mut role) => {
                 let a = self.account_mut(&role.account);
+                let known = a.role_by_id(&role.id).and_then(|r| r.last_used.as_ref());
+                role.last_used = latest(role.last_used, known, |u| u.date);
                 let (id, name) = (role.id.clone(), role.name.clone());
                 upsert(&mut a.roles, &mut a.role_ids, &id, &name, role);
             }
@@ -426,11 +372,33 @@ impl State {
                     self.assertion_expiries.remove(&(expires, id));
                 }
             }
-            Mutation::AccessKey(key) => {
+            Mutation::AccessKey(mut key) => {
                 self.key_accounts
                     .insert(key.id.clone(), key.account.clone());
                 let a = self.account_mut(&key.account);
+                let known = a
+                    .access_keys
+                    .get(&key.id)
+                    .and_then(|k| k.last_used.as_ref());
+                key.last_used = latest(key.last_used, known, |u| u.date);
                 a.access_keys.insert(key.id.clone(), key);
+            }
+            Mutation::KeyLastUsed { account, key, used } => {
+                let a = self.account_mut(&account);
+                if let Some(key) = a.access_keys.get_mut(&key) {
+                    key.last_used = latest(key.last_used.take(), Some(&used), |u| u.date);
+                }
+            }
+            Mutation::RoleLastUsed {
+                account,
+                role,
+                used,
+            } => {
+                let a = self.account_mut(&account);
+                let role = a.role_ids.get(&role).and_then(|name| a.roles.get_mut(name));
+                if let Some(role) = role {
+                    role.last_used = latest(role.last_used.take(), Some(&used), |u| u.date);
+                }
             }
             Mutation::DeleteAccessKey { account, id } => {
                 self.key_accounts.remove(&id);

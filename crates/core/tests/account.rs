@@ -533,16 +533,23 @@ struct RecordingStore {
 }
 
 impl warden_core::Store for RecordingStore {
-    fn load(&self) -> Result<Vec<warden_core::store::Record>, warden_core::StoreError> {
+    fn load(&self) -> Result<warden_core::store::Snapshot, warden_core::StoreError> {
         self.inner.load()
     }
 
     fn commit(
         &self,
         changes: &[warden_core::store::Change],
-    ) -> Result<(), warden_core::StoreError> {
+    ) -> Result<warden_core::store::Committed, warden_core::StoreError> {
         self.commits.lock().unwrap().push(changes.to_vec());
         self.inner.commit(changes)
+    }
+
+    fn changes_since(
+        &self,
+        seq: u64,
+    ) -> Result<Vec<warden_core::store::Logged>, warden_core::StoreError> {
+        self.inner.changes_since(seq)
     }
 
     fn clear(&self) -> Result<(), warden_core::StoreError> {
@@ -556,7 +563,7 @@ impl warden_core::Store for RecordingStore {
 #[test]
 fn an_account_and_its_root_key_are_one_transaction() {
     use std::sync::Arc;
-    use warden_core::store::{Change, Kind};
+    use warden_core::store::Kind;
 
     let configured =
         warden_core::Secret::new("wardenTestRootSecret000000000000000000000".to_owned());
@@ -574,13 +581,7 @@ fn an_account_and_its_root_key_are_one_transaction() {
         assert_eq!(bootstrap.generated_root_key.is_some(), root_key.is_none());
         let commits = store.commits.lock().unwrap().clone();
         assert_eq!(commits.len(), 1, "{commits:?}");
-        let kinds: Vec<Kind> = commits[0]
-            .iter()
-            .map(|change| match change {
-                Change::Put(record) => record.kind,
-                Change::Delete { kind, .. } => *kind,
-            })
-            .collect();
+        let kinds: Vec<Kind> = commits[0].iter().map(|change| change.key().0).collect();
         assert_eq!(kinds, [Kind::Account, Kind::AccessKey]);
     }
 }

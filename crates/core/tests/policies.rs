@@ -38,7 +38,7 @@ fn names(list: &Value, member: &str) -> Vec<String> {
 /// Puts a role straight into the state (the role operations live in their own module).
 fn install_role(h: &Harness, name: &str, path: &str) -> Result<(), Error> {
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-    let role = serde_json::from_value(json!({
+    let role: warden_core::model::Role = serde_json::from_value(json!({
         "id": format!("AROA{:0>17}", name.to_uppercase()),
         "account": ACCOUNT,
         "name": name,
@@ -48,7 +48,8 @@ fn install_role(h: &Harness, name: &str, path: &str) -> Result<(), Error> {
         "max_session_duration": 3600,
     }))
     .map_err(|e| Error::Internal(e.to_string()))?;
-    h.service.write(|_| Ok((vec![Mutation::Role(role)], ())))
+    h.service
+        .write(|_| Ok((vec![Mutation::Role(role.clone())], ())))
 }
 
 #[test]

@@ -92,8 +92,9 @@ impl Harness {
         self.store
             .load()
             .unwrap()
+            .records
             .iter()
-            .filter(|r| r.kind == Kind::UsedAssertion)
+            .filter(|r| r.record.kind == Kind::UsedAssertion)
             .count()
     }
 

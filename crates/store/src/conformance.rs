@@ -13,23 +13,45 @@
 //!   an empty commit changes nothing; commits from several threads all land.
 //! - `clear` removes every record and leaves the store usable.
 //! - Bodies of any size and any Unicode text come back byte for byte.
-//! - All or nothing: when a commit fails midway, none of its changes is kept, and the store
-//!   stays usable. Provoking that needs a change the engine refuses, which an engine names in
+//! - All or nothing: when a commit fails midway, none of its changes is kept or logged, and
+//!   the store stays usable. Provoking that needs a change the engine refuses, which an engine names in
 //!   [`Engine::rejected`] (SQLite refuses a body that is not JSON). `MemoryStore` has no such
 //!   change: it applies a whole batch under one lock with no error path between the first
 //!   change and the last, so its commits are all-or-nothing by construction and the check has
 //!   nothing to provoke; it passes `None`, and the atomicity cases are skipped for it.
 //! - A store's error messages never hold a record body (bodies may hold sealed secrets).
+//!
+//! And what several writers rely on ([`writers`]):
+//! - A write's version is its sequence number; a put or delete whose expected version (or
+//!   expected absence) is not what the store holds refuses the whole commit with
+//!   `StoreError::Conflict`, logging nothing; a record changed earlier in the same commit
+//!   meets any expectation.
+//! - `changes_since` lists every write after a sequence number, in order, deletes with the
+//!   account they belonged to; a delete of a missing record and a raise that loses are not
+//!   writes. Sequence numbers keep growing after `clear`.
+//! - Names are unique per kind and account; a deleted or renamed record frees its name.
+//! - A raise keeps the record of the highest rank.
+//!
+//! And, with two `Service`s on two handles of one database ([`services`]): catching up,
+//! deciding again after a conflict, racing creates of one name, racing MFA codes, last use
+//! merged by maximum, and the refusal of a record body in a newer format.
+
+mod services;
+mod writers;
 
 use std::fmt;
+use std::sync::Arc;
 
 use warden_core::error::StoreError;
-use warden_core::store::{Change, Kind, Record, Store};
+use warden_core::store::{Change, Committed, Expect, Kind, Record, Store};
 
 /// An engine under test.
 pub struct Engine<'a> {
     /// Makes a fresh, empty store; called once per case.
     pub make: &'a dyn Fn() -> Result<Box<dyn Store>, StoreError>,
+    /// Makes two handles on one fresh, empty database, as two servers would open it (for an
+    /// in-memory engine, the same store twice).
+    pub pair: &'a dyn Fn() -> Result<Handles, StoreError>,
     /// A record whose `Put` this engine refuses, used to make a commit fail midway. Its body
     /// should be distinctive: the suite checks that it does not appear in the error. `None`
     /// for an engine that cannot fail once a commit has started.
@@ -43,6 +65,10 @@ impl fmt::Debug for Engine<'_> {
             .finish_non_exhaustive()
     }
 }
+
+/// Two handles on one database.
+#[derive(Debug)]
+pub struct Handles(pub Arc<dyn Store>, pub Arc<dyn Store>);
 
 /// A case the engine failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,8 +89,20 @@ impl fmt::Display for Failure {
 /// when the engine conforms).
 pub fn run_all(engine: &Engine<'_>) -> Vec<Failure> {
     let mut failures = Vec::new();
-    for &Case(name, check) in CASES {
+    for &Case(name, check) in CASES.iter().chain(writers::CASES) {
         run(engine, name, &mut failures, check);
+    }
+    for &services::PairCase(name, check) in services::CASES {
+        let outcome = match (engine.pair)() {
+            Ok(handles) => check(handles),
+            Err(error) => Err(Problem(format!("could not make two stores: {error}"))),
+        };
+        if let Err(Problem(message)) = outcome {
+            failures.push(Failure {
+                case: name,
+                message,
+            });
+        }
     }
     if let Some(rejected) = &engine.rejected {
         for &AtomicityCase(name, check) in ATOMICITY_CASES {
@@ -182,6 +220,7 @@ fn delete_of_missing_record_is_fine(store: &dyn Store) -> Result<(), Problem> {
     store.commit(&[Change::Delete {
         kind: Kind::User,
         id: "AIDAGHOST".into(),
+        expect: Expect::Any,
     }])?;
     expect_records(store, &[], "deleting from an empty store")?;
     let alice = user("AIDAALICE", ACCOUNT, r#"{"name":"alice"}"#);
@@ -190,11 +229,13 @@ fn delete_of_missing_record_is_fine(store: &dyn Store) -> Result<(), Problem> {
         Change::Delete {
             kind: Kind::User,
             id: "AIDAGHOST".into(),
+            expect: Expect::Any,
         },
         // Same id, other kind: a different record, also missing.
         Change::Delete {
             kind: Kind::Role,
             id: alice.id.clone(),
+            expect: Expect::Any,
         },
     ])?;
     expect_records(store, &[alice], "deleting missing records")
@@ -215,6 +256,7 @@ fn one_commit_applies_changes_in_order(store: &dyn Store) -> Result<(), Problem>
         Change::Delete {
             kind: Kind::Group,
             id: "AGPAMISSING".into(),
+            expect: Expect::Any,
         },
     ])?;
     expect_records(store, &[a2.clone(), c.clone()], "a mixed commit")?;
@@ -379,6 +421,7 @@ fn failed_commit_keeps_nothing(store: &dyn Store, rejected: &Record) -> Result<(
     let b = user("AIDAB", ACCOUNT, r#"{"n":"b"}"#);
     let c = user("AIDAC", ACCOUNT, r#"{"n":"c"}"#);
     store.commit(&[put(&a1), put(&b)])?;
+    let seq = store.load()?.seq;
     let outcome = store.commit(&[put(&c), delete(&b), put(&a2), put(rejected), put(&c)]);
     expect_refused(outcome, rejected)?;
     expect_records(
@@ -386,7 +429,19 @@ fn failed_commit_keeps_nothing(store: &dyn Store, rejected: &Record) -> Result<(
         &[a1.clone(), b.clone()],
         "a commit that failed midway",
     )?;
-    store.commit(&[put(&c)])?;
+    let logged = store.changes_since(seq)?.len();
+    if logged != 0 || store.load()?.seq != seq {
+        return Err(Problem(format!(
+            "a commit that failed midway logged {logged} writes or moved the sequence"
+        )));
+    }
+    let committed = store.commit(&[put(&c)])?;
+    if committed.base != seq {
+        return Err(Problem(format!(
+            "the commit after a failed one starts at {}, not {seq}",
+            committed.base
+        )));
+    }
     expect_records(store, &[a1, b, c], "a commit after a failed one")
 }
 
@@ -419,6 +474,7 @@ fn record(kind: Kind, id: &str, account: &str, body: &str) -> Record {
         kind,
         id: id.into(),
         account: account.into(),
+        name: None,
         body: body.into(),
     }
 }
@@ -438,14 +494,19 @@ fn one_of_each_kind(account: &str) -> Vec<Record> {
         .collect()
 }
 
+/// A put with no expectation: the cases of one writer.
 fn put(record: &Record) -> Change {
-    Change::Put(record.clone())
+    Change::Put {
+        record: record.clone(),
+        expect: Expect::Any,
+    }
 }
 
 fn delete(record: &Record) -> Change {
     Change::Delete {
         kind: record.kind,
         id: record.id.clone(),
+        expect: Expect::Any,
     }
 }
 
@@ -456,7 +517,12 @@ fn sort(records: &mut [Record]) {
 
 /// Checks that the store loads exactly `expected`, in that order.
 fn expect_records(store: &dyn Store, expected: &[Record], after: &str) -> Result<(), Problem> {
-    let actual = store.load()?;
+    let actual: Vec<Record> = store
+        .load()?
+        .records
+        .into_iter()
+        .map(|v| v.record)
+        .collect();
     match difference(&actual, expected) {
         None => Ok(()),
         Some(difference) => Err(Problem(format!("after {after}: {difference}"))),
@@ -503,6 +569,13 @@ fn difference(actual: &[Record], expected: &[Record]) -> Option<String> {
                     a.account,
                     e.account
                 ))
+            } else if a.name != e.name {
+                Some(format!(
+                    "{:?} has name {:?}, expected {:?}",
+                    key(a),
+                    a.name,
+                    e.name
+                ))
             } else if a.body != e.body {
                 let at = a
                     .body
@@ -523,9 +596,12 @@ fn difference(actual: &[Record], expected: &[Record]) -> Option<String> {
 }
 
 /// Checks that a commit holding `rejected` failed, without the rejected body in its error.
-fn expect_refused(outcome: Result<(), StoreError>, rejected: &Record) -> Result<(), Problem> {
+fn expect_refused(
+    outcome: Result<Committed, StoreError>,
+    rejected: &Record,
+) -> Result<(), Problem> {
     match outcome {
-        Ok(()) => Err(Problem(format!(
+        Ok(_) => Err(Problem(format!(
             "a commit putting the rejected record {}/{} succeeded",
             rejected.kind.as_str(),
             rejected.id

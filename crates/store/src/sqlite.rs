@@ -7,22 +7,39 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use std::collections::HashSet;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 use warden_core::error::StoreError;
-use warden_core::store::{Change, Kind, Record, Store};
+use warden_core::store::{
+    Change, Committed, Kind, Logged, Record, Snapshot, Store, Versioned, Write, meets,
+    name_conflict, version_conflict,
+};
 
 /// How long a write waits for another connection's lock before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-const UPSERT_RECORD: &str = "INSERT INTO records (kind, id, account, body) VALUES (?1, ?2, ?3, ?4)
-     ON CONFLICT (kind, id) DO UPDATE SET account = excluded.account, body = excluded.body";
+const UPSERT_RECORD: &str = "INSERT INTO records (kind, id, account, name, body, version, rank)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+     ON CONFLICT (kind, id) DO UPDATE SET account = excluded.account, name = excluded.name,
+         body = excluded.body, version = excluded.version, rank = excluded.rank";
 const DELETE_RECORD: &str = "DELETE FROM records WHERE kind = ?1 AND id = ?2";
+const CURRENT_RECORD: &str =
+    "SELECT version, rank, account FROM records WHERE kind = ?1 AND id = ?2";
+const LOG_CHANGE: &str =
+    "INSERT INTO changes (kind, id, account, name, body) VALUES (?1, ?2, ?3, ?4, ?5)";
+/// The last sequence number handed out (kept by SQLite for the AUTOINCREMENT column).
+const LAST_SEQ: &str =
+    "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)";
 
 /// A [`Store`] in one SQLite database file.
 ///
 /// The file is opened in WAL mode with `synchronous=FULL`, so a commit that returned is on
-/// disk, power loss included. One connection behind a mutex does every write: Warden serves
-/// reads from its in-memory state, so the database sees one writer and the start-up load.
+/// disk, power loss included. One connection behind a mutex does this store's work: Warden
+/// serves reads from its in-memory state, so the database sees writes, the start-up load and
+/// reads of the change log. Other stores may open the same file: commits take SQLite's write
+/// lock at once (`BEGIN IMMEDIATE`), so they run one at a time, each checking versions and
+/// handing out sequence numbers on the state the one before left.
 /// Its schema is versioned by numbered migrations, applied when the file is opened.
 pub struct SqliteStore {
     path: PathBuf,
@@ -97,91 +114,280 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
-    /// Every record, ordered by [`Kind`] then id.
-    fn load(&self) -> Result<Vec<Record>, StoreError> {
-        let connection = self.connection();
-        let mut statement = connection
-            .prepare_cached("SELECT kind, id, account, body FROM records")
-            .map_err(sql_error(&self.path, "load records"))?;
-        let rows = statement
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                ))
-            })
-            .map_err(sql_error(&self.path, "load records"))?;
+    /// Every record, ordered by [`Kind`] then id, read in one transaction with the sequence
+    /// number they are current to.
+    fn load(&self) -> Result<Snapshot, StoreError> {
+        let mut connection = self.connection();
+        let transaction = connection
+            .transaction()
+            .map_err(sql_error(&self.path, "begin load"))?;
         let mut records = Vec::new();
-        for row in rows {
-            let (kind, id, account, body) = row.map_err(sql_error(&self.path, "load records"))?;
-            let Some(kind) = Kind::parse(&kind) else {
-                return Err(StoreError::new(format!(
-                    "sqlite {}: record {id:?} has unknown kind {kind:?}",
-                    self.path.display()
-                )));
-            };
-            records.push(Record {
-                kind,
-                id,
-                account,
-                body,
-            });
+        {
+            let mut statement = transaction
+                .prepare_cached("SELECT kind, id, account, name, body, version FROM records")
+                .map_err(sql_error(&self.path, "load records"))?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, Option<String>>(3)?,
+                        row.get::<_, String>(4)?,
+                        row.get::<_, i64>(5)?,
+                    ))
+                })
+                .map_err(sql_error(&self.path, "load records"))?;
+            for row in rows {
+                let (kind, id, account, name, body, version) =
+                    row.map_err(sql_error(&self.path, "load records"))?;
+                records.push(Versioned {
+                    record: Record {
+                        kind: self.kind(&kind, &id)?,
+                        id,
+                        account,
+                        name,
+                        body,
+                    },
+                    version: seq_from_sql(version),
+                });
+            }
         }
+        let seq = last_seq(&transaction, &self.path)?;
+        transaction
+            .commit()
+            .map_err(sql_error(&self.path, "end load"))?;
         // Kinds sort in their declaration order, not by their stored names.
-        records.sort_unstable_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
-        Ok(records)
+        records.sort_unstable_by(|a, b| {
+            (a.record.kind, &a.record.id).cmp(&(b.record.kind, &b.record.id))
+        });
+        Ok(Snapshot { records, seq })
     }
 
-    fn commit(&self, changes: &[Change]) -> Result<(), StoreError> {
-        if changes.is_empty() {
-            return Ok(());
-        }
+    fn commit(&self, changes: &[Change]) -> Result<Committed, StoreError> {
         let mut connection = self.connection();
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql_error(&self.path, "begin commit"))?;
-        {
-            let mut upsert = transaction
-                .prepare_cached(UPSERT_RECORD)
-                .map_err(sql_error(&self.path, "prepare put"))?;
-            let mut delete = transaction
-                .prepare_cached(DELETE_RECORD)
-                .map_err(sql_error(&self.path, "prepare delete"))?;
-            for change in changes {
-                match change {
-                    Change::Put(record) => upsert
-                        .execute((
-                            record.kind.as_str(),
-                            &record.id,
-                            &record.account,
-                            &record.body,
-                        ))
-                        .map_err(|error| {
-                            let doing = format!("put {} {:?}", record.kind.as_str(), record.id);
-                            sql_error(&self.path, &doing)(error)
-                        })?,
-                    Change::Delete { kind, id } => {
-                        delete.execute((kind.as_str(), id)).map_err(|error| {
-                            let doing = format!("delete {} {id:?}", kind.as_str());
-                            sql_error(&self.path, &doing)(error)
-                        })?
-                    }
-                };
-            }
+        let base = last_seq(&transaction, &self.path)?;
+        let mut touched: HashSet<(Kind, &str)> = HashSet::new();
+        let mut versions = Vec::with_capacity(changes.len());
+        for change in changes {
+            let (kind, id) = change.key();
+            let first_touch = touched.insert((kind, id));
+            versions.push(self.apply(&transaction, change, first_touch)?);
         }
         transaction
             .commit()
-            .map_err(sql_error(&self.path, "commit"))
+            .map_err(sql_error(&self.path, "commit"))?;
+        Ok(Committed { base, versions })
+    }
+
+    fn changes_since(&self, seq: u64) -> Result<Vec<Logged>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT seq, kind, id, account, name, body FROM changes WHERE seq > ?1
+                 ORDER BY seq",
+            )
+            .map_err(sql_error(&self.path, "read changes"))?;
+        let rows = statement
+            .query_map([seq_to_sql(seq)], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                    row.get::<_, Option<String>>(5)?,
+                ))
+            })
+            .map_err(sql_error(&self.path, "read changes"))?;
+        let mut entries = Vec::new();
+        for row in rows {
+            let (seq, kind, id, account, name, body) =
+                row.map_err(sql_error(&self.path, "read changes"))?;
+            let kind = self.kind(&kind, &id)?;
+            let write = match body {
+                Some(body) => Write::Put(Record {
+                    kind,
+                    id,
+                    account,
+                    name,
+                    body,
+                }),
+                None => Write::Delete { kind, id, account },
+            };
+            entries.push(Logged {
+                seq: seq_from_sql(seq),
+                write,
+            });
+        }
+        Ok(entries)
     }
 
     fn clear(&self) -> Result<(), StoreError> {
-        self.connection()
-            .execute("DELETE FROM records", [])
-            .map(drop)
-            .map_err(sql_error(&self.path, "clear records"))
+        let mut connection = self.connection();
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql_error(&self.path, "begin clear"))?;
+        transaction
+            .execute_batch("DELETE FROM records; DELETE FROM changes;")
+            .map_err(sql_error(&self.path, "clear records"))?;
+        transaction
+            .commit()
+            .map_err(sql_error(&self.path, "commit clear"))
     }
+}
+
+impl SqliteStore {
+    /// A stored kind name read back.
+    fn kind(&self, kind: &str, id: &str) -> Result<Kind, StoreError> {
+        Kind::parse(kind).ok_or_else(|| {
+            StoreError::new(format!(
+                "sqlite {}: record {id:?} has unknown kind {kind:?}",
+                self.path.display()
+            ))
+        })
+    }
+
+    /// Applies one change of a commit: checks its expectation (unless the record was changed
+    /// earlier in the same commit), writes the record and logs it. Returns the sequence number
+    /// it wrote at, `None` when it wrote nothing.
+    fn apply(
+        &self,
+        transaction: &Transaction<'_>,
+        change: &Change,
+        first_touch: bool,
+    ) -> Result<Option<u64>, StoreError> {
+        let (kind, id) = change.key();
+        let doing = |what: &str| format!("{what} {} {id:?}", kind.as_str());
+        let current: Option<(i64, Option<i64>, String)> = transaction
+            .prepare_cached(CURRENT_RECORD)
+            .and_then(|mut statement| {
+                statement
+                    .query_row((kind.as_str(), id), |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })
+                    .optional()
+            })
+            .map_err(|error| sql_error(&self.path, &doing("read"))(error))?;
+        let version = current.as_ref().map(|(version, ..)| seq_from_sql(*version));
+        let check = |expect| {
+            if first_touch && !meets(expect, version) {
+                Err(version_conflict(kind, id, expect, version))
+            } else {
+                Ok(())
+            }
+        };
+        match change {
+            Change::Put { record, expect } => {
+                check(*expect)?;
+                self.write(transaction, record, None).map(Some)
+            }
+            Change::Raise { record, rank } => {
+                let stored_rank = current.as_ref().map(|(_, rank, _)| rank.unwrap_or(0));
+                if stored_rank.is_some_and(|stored| stored >= seq_to_sql(*rank)) {
+                    return Ok(None);
+                }
+                self.write(transaction, record, Some(*rank)).map(Some)
+            }
+            Change::Delete { expect, .. } => {
+                check(*expect)?;
+                let Some((_, _, account)) = current else {
+                    return Ok(None);
+                };
+                transaction
+                    .prepare_cached(DELETE_RECORD)
+                    .and_then(|mut statement| statement.execute((kind.as_str(), id)))
+                    .map_err(|error| sql_error(&self.path, &doing("delete"))(error))?;
+                let log = (kind.as_str(), id, account, None::<&str>, None::<&str>);
+                self.log(transaction, log, &doing("log delete")).map(Some)
+            }
+        }
+    }
+
+    /// Logs a put of `record` and stores it at the new sequence number.
+    fn write(
+        &self,
+        transaction: &Transaction<'_>,
+        record: &Record,
+        rank: Option<u64>,
+    ) -> Result<u64, StoreError> {
+        let kind = record.kind.as_str();
+        let doing = |what: &str| format!("{what} {kind} {:?}", record.id);
+        let name = record.name.as_deref();
+        let log = (
+            kind,
+            &*record.id,
+            record.account.clone(),
+            name,
+            Some(&*record.body),
+        );
+        let seq = self.log(transaction, log, &doing("log put"))?;
+        let row = (
+            kind,
+            &record.id,
+            &record.account,
+            name,
+            &record.body,
+            seq_to_sql(seq),
+            rank.map(seq_to_sql),
+        );
+        transaction
+            .prepare_cached(UPSERT_RECORD)
+            .and_then(|mut statement| statement.execute(row))
+            .map_err(|error| {
+                if is_unique_violation(&error) {
+                    name_conflict(record)
+                } else {
+                    sql_error(&self.path, &doing("put"))(error)
+                }
+            })?;
+        Ok(seq)
+    }
+
+    /// Appends one entry to the change log; returns its sequence number.
+    fn log(
+        &self,
+        transaction: &Transaction<'_>,
+        entry: (&str, &str, String, Option<&str>, Option<&str>),
+        doing: &str,
+    ) -> Result<u64, StoreError> {
+        transaction
+            .prepare_cached(LOG_CHANGE)
+            .and_then(|mut statement| statement.insert(entry))
+            .map(seq_from_sql)
+            .map_err(sql_error(&self.path, doing))
+    }
+}
+
+/// The last sequence number the store handed out.
+fn last_seq(connection: &Connection, path: &Path) -> Result<u64, StoreError> {
+    connection
+        .query_row(LAST_SEQ, [], |row| row.get::<_, i64>(0))
+        .map(seq_from_sql)
+        .map_err(sql_error(path, "read the change log's sequence"))
+}
+
+/// Sequence numbers and ranks are stored as SQLite's signed 64-bit integers; both start at
+/// zero and never come near 2^63.
+fn seq_from_sql(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+fn seq_to_sql(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// Whether `error` is a unique index refusing a row (only the name index can: records are
+/// upserted on their primary key).
+fn is_unique_violation(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+    )
 }
 
 impl fmt::Debug for SqliteStore {

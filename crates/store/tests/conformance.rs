@@ -9,19 +9,26 @@
 
 mod support;
 
+use std::sync::Arc;
+
 use warden_core::error::StoreError;
-use warden_core::store::{Change, Kind, MemoryStore, Record, Store};
+use warden_core::store::{Change, Committed, Kind, Logged, MemoryStore, Record, Snapshot, Store};
 use warden_store::SqliteStore;
-use warden_store::conformance::{Engine, Failure, run_all};
+use warden_store::conformance::{Engine, Failure, Handles, run_all};
 
 use support::TempDb;
 
 #[test]
 fn memory_store_conforms() {
     let make = || -> Result<Box<dyn Store>, StoreError> { Ok(Box::new(MemoryStore::default())) };
+    let pair = || -> Result<Handles, StoreError> {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
+        Ok(Handles(Arc::clone(&store), store))
+    };
     // MemoryStore cannot fail once a commit has started, so there is no refused change.
     let engine = Engine {
         make: &make,
+        pair: &pair,
         rejected: None,
     };
     assert_conforms("MemoryStore", &run_all(&engine));
@@ -30,13 +37,20 @@ fn memory_store_conforms() {
 #[test]
 fn sqlite_store_conforms() {
     let make = || -> Result<Box<dyn Store>, StoreError> { Ok(Box::new(ScratchSqlite::open()?)) };
+    let pair = || -> Result<Handles, StoreError> {
+        let first = ScratchSqlite::open()?;
+        let second = ScratchSqlite::reopen(&first)?;
+        Ok(Handles(Arc::new(first), Arc::new(second)))
+    };
     let engine = Engine {
         make: &make,
+        pair: &pair,
         // The schema requires bodies to be JSON.
         rejected: Some(Record {
             kind: Kind::Role,
             id: "AROAREJECTED".into(),
             account: "111122223333".into(),
+            name: None,
             body: "not json: sealed-secret-5f1c9e".into(),
         }),
     };
@@ -57,8 +71,8 @@ fn assert_conforms(engine: &str, failures: &[Failure]) {
 #[derive(Debug)]
 struct ScratchSqlite {
     store: SqliteStore,
-    // Declared after `store`, so the file is removed after the connection is closed.
-    _file: TempDb,
+    // Declared after `store`, so the file is removed after the last connection is closed.
+    file: Arc<TempDb>,
 }
 
 impl ScratchSqlite {
@@ -66,18 +80,30 @@ impl ScratchSqlite {
         let file = TempDb::new();
         Ok(ScratchSqlite {
             store: SqliteStore::open(file.path())?,
-            _file: file,
+            file: Arc::new(file),
+        })
+    }
+
+    /// A second connection to the same file, as another server would open it.
+    fn reopen(other: &ScratchSqlite) -> Result<ScratchSqlite, StoreError> {
+        Ok(ScratchSqlite {
+            store: SqliteStore::open(other.file.path())?,
+            file: Arc::clone(&other.file),
         })
     }
 }
 
 impl Store for ScratchSqlite {
-    fn load(&self) -> Result<Vec<Record>, StoreError> {
+    fn load(&self) -> Result<Snapshot, StoreError> {
         self.store.load()
     }
 
-    fn commit(&self, changes: &[Change]) -> Result<(), StoreError> {
+    fn commit(&self, changes: &[Change]) -> Result<Committed, StoreError> {
         self.store.commit(changes)
+    }
+
+    fn changes_since(&self, seq: u64) -> Result<Vec<Logged>, StoreError> {
+        self.store.changes_since(seq)
     }
 
     fn clear(&self) -> Result<(), StoreError> {

@@ -11,7 +11,7 @@
 mod support;
 
 use rusqlite::Connection;
-use warden_core::store::{Change, Kind, Record, Store};
+use warden_core::store::{Change, Expect, Kind, Record, Store};
 use warden_store::SqliteStore;
 
 use support::TempDb;
@@ -21,8 +21,22 @@ fn record(kind: Kind, id: &str, body: &str) -> Record {
         kind,
         id: id.into(),
         account: "111122223333".into(),
+        name: None,
         body: body.into(),
     }
+}
+
+fn put(record: Record) -> Change {
+    Change::Put {
+        record,
+        expect: Expect::Any,
+    }
+}
+
+/// The records a store loads, without their versions.
+fn records(store: &SqliteStore) -> Vec<Record> {
+    let snapshot = store.load().unwrap();
+    snapshot.records.into_iter().map(|v| v.record).collect()
 }
 
 /// A second, raw connection to the database file, to look behind the store's back.
@@ -40,12 +54,12 @@ fn committed_records_and_meta_survive_reopening() {
     ];
     {
         let store = SqliteStore::open(db.path()).unwrap();
-        let puts: Vec<Change> = records.iter().cloned().map(Change::Put).collect();
+        let puts: Vec<Change> = records.iter().cloned().map(put).collect();
         store.commit(&puts).unwrap();
         store.set_meta("master-key-check", "c0ffee").unwrap();
     }
     let store = SqliteStore::open(db.path()).unwrap();
-    assert_eq!(store.load().unwrap(), records);
+    assert_eq!(self::records(&store), records);
     assert_eq!(
         store.meta("master-key-check").unwrap().as_deref(),
         Some("c0ffee")
@@ -56,7 +70,7 @@ fn committed_records_and_meta_survive_reopening() {
 fn migrations_are_recorded_once() {
     let db = TempDb::new();
     let store = SqliteStore::open(db.path()).unwrap();
-    assert_eq!(SqliteStore::SCHEMA_VERSION, 1);
+    assert_eq!(SqliteStore::SCHEMA_VERSION, 2);
     assert_eq!(store.schema_version().unwrap(), SqliteStore::SCHEMA_VERSION);
     drop(store);
     let store = SqliteStore::open(db.path()).unwrap();
@@ -68,7 +82,13 @@ fn migrations_are_recorded_once() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(applied, vec![(1, "0001_records".to_string())]);
+    assert_eq!(
+        applied,
+        vec![
+            (1, "0001_records".to_string()),
+            (2, "0002_versions_and_change_log".to_string())
+        ]
+    );
 }
 
 #[test]
@@ -96,7 +116,7 @@ fn the_database_is_in_wal_mode() {
     let db = TempDb::new();
     let store = SqliteStore::open(db.path()).unwrap();
     store
-        .commit(&[Change::Put(record(Kind::User, "AIDAALICE", "{}"))])
+        .commit(&[put(record(Kind::User, "AIDAALICE", "{}"))])
         .unwrap();
     let mode: String = raw(&db)
         .pragma_query_value(None, "journal_mode", |row| row.get(0))
@@ -112,7 +132,7 @@ fn the_files_are_private_to_their_owner() {
     let db = TempDb::new();
     let store = SqliteStore::open(db.path()).unwrap();
     store
-        .commit(&[Change::Put(record(Kind::User, "AIDAALICE", "{}"))])
+        .commit(&[put(record(Kind::User, "AIDAALICE", "{}"))])
         .unwrap();
     for path in [
         db.path().to_path_buf(),
@@ -133,10 +153,10 @@ fn meta_values_are_stored_and_replaced_and_outlive_clear() {
     store.set_meta("master-key-check", "two").unwrap();
     store.set_meta("other", "ünïcödé").unwrap();
     store
-        .commit(&[Change::Put(record(Kind::User, "AIDAALICE", "{}"))])
+        .commit(&[put(record(Kind::User, "AIDAALICE", "{}"))])
         .unwrap();
     store.clear().unwrap();
-    assert_eq!(store.load().unwrap(), vec![]);
+    assert_eq!(records(&store), vec![]);
     assert_eq!(
         store.meta("master-key-check").unwrap().as_deref(),
         Some("two")
@@ -184,7 +204,7 @@ fn errors_never_hold_record_bodies() {
         "AKIAEXAMPLE",
         &format!("{{\"secret\":\"{secret}\""),
     );
-    let error = store.commit(&[Change::Put(bad)]).unwrap_err().to_string();
+    let error = store.commit(&[put(bad)]).unwrap_err().to_string();
     assert!(!error.contains(secret), "{error}");
     assert!(error.contains("AKIAEXAMPLE"), "{error}");
 }
@@ -205,6 +225,143 @@ fn a_second_store_on_the_same_file_sees_committed_writes() {
     let first = SqliteStore::open(db.path()).unwrap();
     let second = SqliteStore::open(db.path()).unwrap();
     let alice = record(Kind::User, "AIDAALICE", "{}");
-    first.commit(&[Change::Put(alice.clone())]).unwrap();
-    assert_eq!(second.load().unwrap(), vec![alice]);
+    first.commit(&[put(alice.clone())]).unwrap();
+    assert_eq!(records(&second), vec![alice]);
+}
+
+/// A data folder made before versions and the change log (schema 1, bodies without a format
+/// version, an access key's last use inside its body) opens with this build and keeps its
+/// data: names are filled in from the bodies and enforced, last use is still shown, and the
+/// service writes on top of it.
+#[test]
+fn a_database_of_schema_one_is_migrated_and_keeps_its_data() {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use serde_json::{Value, json};
+    use warden_core::ids::OsRandom;
+    use warden_core::store::MemoryStore;
+    use warden_core::{Caller, Identity, MasterKey, RequestInfo, Service, StoreError};
+
+    const ACCOUNT: &str = "111122223333";
+    let service = |store: Arc<dyn Store>| {
+        Service::open(
+            store,
+            MasterKey::from_bytes([5; 32]),
+            Arc::new(warden_core::time::SystemClock),
+            Arc::new(OsRandom),
+        )
+        .unwrap()
+    };
+    let call = |service: &Service, action: &str, input: Value| {
+        let root = Caller {
+            account: ACCOUNT.to_owned(),
+            identity: Identity::Root,
+            access_key_id: None,
+        };
+        let info = RequestInfo {
+            source_ip: None,
+            secure_transport: true,
+            user_agent: None,
+            region: "us-east-1".to_owned(),
+            request_id: "migration".to_owned(),
+        };
+        let action = warden_core::Action::named(action).expect("an IAM operation");
+        service.call(&root, &info, action, input)
+    };
+
+    // What the records were: today's entities, written the way schema 1's code wrote them.
+    let memory = Arc::new(MemoryStore::default());
+    let old = service(Arc::clone(&memory) as Arc<dyn Store>);
+    old.bootstrap(Some(ACCOUNT), None).unwrap();
+    call(&old, "CreateUser", json!({"UserName": "Alice"})).unwrap();
+    let key = call(&old, "CreateAccessKey", json!({"UserName": "Alice"})).unwrap();
+    let key_id = key["AccessKey"]["AccessKeyId"].as_str().unwrap().to_owned();
+    old.record_key_use(&key_id, "iam", "eu-west-1");
+    old.flush_key_use().unwrap();
+    let mut last_used: HashMap<String, Value> = HashMap::new();
+    let mut legacy = Vec::new();
+    for stored in memory.load().unwrap().records {
+        let record = stored.record;
+        let mut body: Value = serde_json::from_str(&record.body).unwrap();
+        body.as_object_mut().unwrap().remove("v");
+        if record.kind == Kind::KeyLastUsed {
+            last_used.insert(record.id, body["used"].clone());
+            continue;
+        }
+        legacy.push((record.kind, record.id, record.account, body));
+    }
+    let db = TempDb::new();
+    {
+        let raw = raw(&db);
+        raw.execute_batch(
+            "CREATE TABLE schema_migrations (
+                 version    INTEGER NOT NULL PRIMARY KEY,
+                 name       TEXT NOT NULL,
+                 applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+             ) STRICT;
+             INSERT INTO schema_migrations (version, name) VALUES (1, '0001_records');",
+        )
+        .unwrap();
+        raw.execute_batch(include_str!("../migrations/sqlite/0001_records.sql"))
+            .unwrap();
+        for (kind, id, account, mut body) in legacy {
+            if let Some(used) = last_used.get(&id) {
+                body["last_used"] = used.clone();
+            }
+            raw.execute(
+                "INSERT INTO records (kind, id, account, body) VALUES (?1, ?2, ?3, ?4)",
+                (kind.as_str(), &id, &account, body.to_string()),
+            )
+            .unwrap();
+        }
+    }
+
+    let store = Arc::new(SqliteStore::open(db.path()).unwrap());
+    assert_eq!(store.schema_version().unwrap(), SqliteStore::SCHEMA_VERSION);
+    let snapshot = store.load().unwrap();
+    let alice = snapshot
+        .records
+        .iter()
+        .find(|v| v.record.kind == Kind::User)
+        .unwrap();
+    assert_eq!(alice.record.name.as_deref(), Some("alice"));
+    assert_eq!(alice.version, 0);
+    assert_eq!(snapshot.seq, 0);
+
+    let new = service(Arc::clone(&store) as Arc<dyn Store>);
+    call(&new, "GetUser", json!({"UserName": "alice"})).unwrap();
+    let used = call(&new, "GetAccessKeyLastUsed", json!({"AccessKeyId": key_id})).unwrap();
+    assert_eq!(used["AccessKeyLastUsed"]["Region"], "eu-west-1");
+    let rival = Record {
+        name: Some("alice".to_owned()),
+        ..record(Kind::User, "AIDARIVAL", "{}")
+    };
+    let outcome = store.commit(&[Change::Put {
+        record: rival,
+        expect: Expect::Absent,
+    }]);
+    assert!(
+        matches!(outcome, Err(StoreError::Conflict(_))),
+        "{outcome:?}"
+    );
+
+    call(&new, "CreateUser", json!({"UserName": "bob"})).unwrap();
+    call(
+        &new,
+        "TagUser",
+        json!({"UserName": "alice", "Tags": [{"Key": "k", "Value": "v"}]}),
+    )
+    .unwrap();
+    let reopened = service(store);
+    call(&reopened, "GetUser", json!({"UserName": "bob"})).unwrap();
+    let tags = call(&reopened, "ListUserTags", json!({"UserName": "alice"})).unwrap();
+    assert_eq!(tags["Tags"][0]["Key"], "k");
+    let used = call(
+        &reopened,
+        "GetAccessKeyLastUsed",
+        json!({"AccessKeyId": key_id}),
+    )
+    .unwrap();
+    assert_eq!(used["AccessKeyLastUsed"]["Region"], "eu-west-1");
 }

@@ -154,7 +154,7 @@ pub(super) fn create_instance_profile(
             path: path.clone(),
             created: cx.service.now(),
             roles: Vec::new(),
-            tags,
+            tags: tags.clone(),
         };
         let output = ProfileOutput {
             instance_profile: WireInstanceProfile::new(account, &profile, true),
@@ -391,7 +391,7 @@ pub(super) fn tag_instance_profile(cx: &Cx<'_>, input: TagInput) -> Result<(), E
             &extra,
         )?;
         let mut updated = profile.clone();
-        updated.tags = merge_tags(&profile.tags, tags)?;
+        updated.tags = merge_tags(&profile.tags, tags.clone())?;
         Ok((vec![Mutation::InstanceProfile(updated)], ()))
     })
 }

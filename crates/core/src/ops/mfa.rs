@@ -327,7 +327,7 @@ pub(super) fn create_virtual_mfa_device(
             seed: Secret::new(totp::base32_encode(&raw)),
             user: None,
             enabled: None,
-            tags,
+            tags: tags.clone(),
         };
         let output = CreateOutput {
             virtual_mfa_device: WireVirtualDevice {
@@ -443,7 +443,7 @@ pub(super) struct DeactivateInput {
 /// DeactivateMFADevice: unassigns a device from its user (the device is kept).
 pub(super) fn deactivate_mfa_device(cx: &Cx<'_>, input: DeactivateInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let name = match input.user_name {
+        let name = match input.user_name.clone() {
             Some(name) => name,
             None => {
                 caller_user_name(cx, state)?.ok_or_else(|| no_such_device(&input.serial_number))?

@@ -172,7 +172,7 @@ pub(super) fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Er
             created: cx.service.now(),
             client_ids,
             thumbprints,
-            tags,
+            tags: tags.clone(),
         };
         let output = CreateOutput {
             arn: provider.arn(),
@@ -316,7 +316,7 @@ pub(super) fn update_thumbprints(cx: &Cx<'_>, input: ThumbprintInput) -> Result<
     let thumbprints = check_thumbprints(&input.thumbprint_list)?;
     let action = Action::UpdateOpenIDConnectProviderThumbprint.iam_action();
     change(cx, action, &input.arn, &[], |provider| {
-        provider.thumbprints = thumbprints;
+        provider.thumbprints = thumbprints.clone();
         Ok(())
     })
 }
@@ -339,7 +339,7 @@ pub(super) fn tag(cx: &Cx<'_>, input: TagInput) -> Result<(), Error> {
         &input.arn,
         &keys,
         |provider| {
-            provider.tags = merge_tags(&provider.tags, tags)?;
+            provider.tags = merge_tags(&provider.tags, tags.clone())?;
             Ok(())
         },
     )
@@ -400,7 +400,7 @@ fn change(
     action: &str,
     arn: &str,
     extra: &[(String, ContextValue)],
-    update: impl FnOnce(&mut OidcProvider) -> Result<(), Error>,
+    update: impl Fn(&mut OidcProvider) -> Result<(), Error>,
 ) -> Result<(), Error> {
     cx.service.write(|state| {
         let mut provider = authorized(cx, state, action, arn, extra)?.clone();

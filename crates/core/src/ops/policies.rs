@@ -262,7 +262,7 @@ pub(super) fn create_policy(cx: &Cx<'_>, input: CreatePolicyInput) -> Result<Pol
                 created: now,
             }],
             next_version: 2,
-            tags,
+            tags: tags.clone(),
         };
         let output = PolicyOutput {
             policy: WirePolicy::new(&policy, Usage::default(), true),

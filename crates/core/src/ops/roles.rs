@@ -166,7 +166,7 @@ pub(super) fn create_role(cx: &Cx<'_>, input: CreateRoleInput) -> Result<RoleOut
             description: input.description.clone().filter(|d| !d.is_empty()),
             max_session_duration,
             boundary,
-            tags,
+            tags: tags.clone(),
             inline: Vec::new(),
             attached: Vec::new(),
             last_used: None,

@@ -164,7 +164,7 @@ pub(super) fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Er
             valid_until: valid_until(&metadata, now),
             metadata,
             encryption_mode,
-            tags,
+            tags: tags.clone(),
         };
         let output = CreateOutput {
             arn: provider.arn(),
@@ -346,7 +346,7 @@ pub(super) fn tag(cx: &Cx<'_>, input: TagInput) -> Result<(), Error> {
         &input.arn,
         &keys,
         |provider| {
-            provider.tags = merge_tags(&provider.tags, tags)?;
+            provider.tags = merge_tags(&provider.tags, tags.clone())?;
             Ok(())
         },
     )
@@ -412,7 +412,7 @@ fn change(
     action: &str,
     arn: &str,
     extra: &[(String, ContextValue)],
-    update: impl FnOnce(&mut SamlProvider) -> Result<(), Error>,
+    update: impl Fn(&mut SamlProvider) -> Result<(), Error>,
 ) -> Result<(), Error> {
     cx.service.write(|state| {
         let mut provider = authorized(cx, state, action, arn, extra)?.clone();

@@ -86,7 +86,7 @@ pub(super) fn tag_user(cx: &Cx<'_>, input: TagUserInput) -> Result<(), Error> {
             &request_tag_keys(&tags),
         )?;
         let mut updated = user.clone();
-        updated.tags = merge_tags(&user.tags, tags)?;
+        updated.tags = merge_tags(&user.tags, tags.clone())?;
         Ok((vec![Mutation::User(updated)], ()))
     })
 }
@@ -191,7 +191,7 @@ pub(super) fn tag_policy(cx: &Cx<'_>, input: TagPolicyInput) -> Result<(), Error
         )?;
         customer_managed(policy)?;
         let mut updated = policy.clone();
-        updated.tags = merge_tags(&policy.tags, tags)?;
+        updated.tags = merge_tags(&policy.tags, tags.clone())?;
         Ok((vec![Mutation::Policy(updated)], ()))
     })
 }

@@ -169,7 +169,7 @@ pub(super) fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateU
             name: input.user_name.clone(),
             path: path.clone(),
             created: cx.service.now(),
-            tags,
+            tags: tags.clone(),
             inline: Vec::new(),
             attached: Vec::new(),
             groups: Vec::new(),

@@ -446,8 +446,9 @@ mod through_the_service {
         store
             .load()
             .unwrap()
+            .records
             .iter()
-            .filter(|r| r.kind == Kind::UsedAssertion)
+            .filter(|r| r.record.kind == Kind::UsedAssertion)
             .count()
     }
 

@@ -54,6 +54,10 @@ impl Harness {
     }
 
     /// The caller for IAM user `name` (which must exist).
+    #[allow(
+        dead_code,
+        reason = "only some of the suites that include this module use it"
+    )]
     pub fn user(&self, name: &str) -> Caller {
         let user = self
             .root_call("GetUser", json!({"UserName": name}))

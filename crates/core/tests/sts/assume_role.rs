@@ -2,6 +2,7 @@
 
 use serde_json::json;
 use warden_core::Error;
+use warden_core::store::{Kind, Store};
 
 use crate::{A, Sts, allow, denied, failure, trust};
 
@@ -332,6 +333,31 @@ fn the_last_use_of_a_role_shows_at_once() {
         flushed["Role"]["RoleLastUsed"]["LastUsedDate"],
         "2026-01-01T00:00:00Z"
     );
+
+    // The use is a record of its own: it survives a restart, and a later change to the role
+    // (which no longer carries it) does not hide it.
+    let restarted = sts.reopen();
+    restarted
+        .root_call(
+            A,
+            "UpdateRole",
+            json!({"RoleName": "app", "Description": "changed"}),
+        )
+        .unwrap();
+    let reread = restarted
+        .root_call(A, "GetRole", json!({"RoleName": "app"}))
+        .unwrap();
+    assert_eq!(reread["Role"]["RoleLastUsed"]["Region"], "us-east-1");
+    let kinds = || -> Vec<Kind> {
+        let snapshot = sts.store.load().unwrap();
+        snapshot.records.iter().map(|r| r.record.kind).collect()
+    };
+    assert!(kinds().contains(&Kind::RoleLastUsed));
+    // Deleting the role deletes its last use with it.
+    restarted
+        .root_call(A, "DeleteRole", json!({"RoleName": "app"}))
+        .unwrap();
+    assert!(!kinds().contains(&Kind::RoleLastUsed), "{:?}", kinds());
 }
 
 #[test]

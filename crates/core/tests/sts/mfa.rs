@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 use warden_core::model::{MfaDevice, Tag};
 use warden_core::state::Mutation;
-use warden_core::store::{Change, Kind, Store};
+use warden_core::store::{Kind, Store, Write};
 use warden_core::totp;
 use warden_core::{Caller, Error, MasterKey, Secret};
 
@@ -347,7 +347,7 @@ fn seeds_are_sealed_at_rest() {
             value: "v".to_owned(),
         }],
     };
-    let Change::Put(record) = Mutation::MfaDevice(device).to_change(&master).unwrap() else {
+    let Write::Put(record) = Mutation::MfaDevice(device).to_write(&master).unwrap() else {
         panic!("a device is put");
     };
     assert!(!record.body.contains(&seed));
@@ -596,8 +596,9 @@ fn ended_lockouts_are_lifted_by_the_periodic_sweep_and_deleted_devices_forgotten
         .store
         .load()
         .unwrap()
+        .records
         .into_iter()
-        .map(|r| r.kind)
+        .map(|r| r.record.kind)
         .collect();
     assert!(!kinds.contains(&Kind::MfaCodeUse), "{kinds:?}");
 }

@@ -16,11 +16,18 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_records",
-    sql: include_str!("../../migrations/sqlite/0001_records.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_records",
+        sql: include_str!("../../migrations/sqlite/0001_records.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_versions_and_change_log",
+        sql: include_str!("../../migrations/sqlite/0002_versions_and_change_log.sql"),
+    },
+];
 
 /// The newest schema version this build knows.
 pub(super) const LATEST: u32 = match MIGRATIONS.last() {

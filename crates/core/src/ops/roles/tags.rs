@@ -30,7 +30,7 @@ pub(in crate::ops) fn tag_role(cx: &Cx<'_>, input: TagRoleInput) -> Result<(), E
             &request_tag_keys(&tags),
         )?;
         let mut updated = role.clone();
-        updated.tags = merge_tags(&role.tags, tags)?;
+        updated.tags = merge_tags(&role.tags, tags.clone())?;
         Ok((vec![Mutation::Role(updated)], ()))
     })
 }
