@@ -16,7 +16,6 @@ mod managed;
 pub mod model;
 mod oidc;
 mod ops;
-pub mod saml;
 pub mod secret;
 mod service;
 pub mod sessions;

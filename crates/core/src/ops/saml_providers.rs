@@ -19,10 +19,10 @@ use super::{Routed, WireTag, merge_tags, tags_from_wire, wire_tags};
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::model::{SamlProvider, Tag};
-use crate::saml::Metadata;
 use crate::service::{Cx, run};
 use crate::state::{Mutation, State};
 use crate::time::{Timestamp, iso8601};
+use warden_saml::Metadata;
 
 pub(super) fn route(cx: &Cx<'_>, action: &str, input: Value) -> Routed {
     ControlFlow::Break(match action {
