@@ -14,7 +14,6 @@ pub mod error;
 pub mod ids;
 mod managed;
 pub mod model;
-mod oidc;
 mod ops;
 pub mod secret;
 mod service;
@@ -27,7 +26,7 @@ pub mod totp;
 
 pub use accounts::{Bootstrap, KeyOwner};
 pub use error::{Error, StoreError};
-pub use oidc::{FetchError, OidcFetcher};
+pub use ops::sts::federation::oidc::{FetchError, OidcFetcher};
 pub use secret::{MasterKey, Secret};
 pub use service::{Caller, Identity, RequestInfo, Service};
 pub use sessions::{Session, SessionKind};

@@ -4,10 +4,8 @@
 
 mod assume_role;
 mod authorization_message;
-mod saml;
-mod saml_trust;
+pub(crate) mod federation;
 mod session_input;
-mod web_identity;
 
 use std::ops::ControlFlow;
 
@@ -21,6 +19,7 @@ use crate::model::{Role, Tag};
 use crate::service::{Cx, Service, run};
 use crate::sessions::{Credentials, Session, SessionKind, temporary_key_account};
 use crate::time::iso8601;
+use federation::{saml, web_identity};
 use session_input::{
     PolicyArn, check_name, check_range, check_session_policies, packed_size, session_tags,
 };

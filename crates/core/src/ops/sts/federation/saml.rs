@@ -17,15 +17,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::assume_role::parse_role_arn;
 use super::saml_trust::{Claims, trusts};
-use super::session_input::{
-    PolicyArn, check_range, check_session_policies, packed_size, session_tags,
-};
-use super::{AssumedRoleUser, WireCredentials, check_max_session, start_role_session};
 use crate::error::Error;
 use crate::model::{SamlProvider, UsedAssertion};
 use crate::ops::WireTag;
+use crate::ops::sts::assume_role::parse_role_arn;
+use crate::ops::sts::session_input::{
+    PolicyArn, check_range, check_session_policies, packed_size, session_tags,
+};
+use crate::ops::sts::{AssumedRoleUser, WireCredentials, check_max_session, start_role_session};
 use crate::service::{RequestInfo, Service};
 use crate::sessions::{Session, SessionKind};
 use crate::state::Mutation;
