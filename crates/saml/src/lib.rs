@@ -12,6 +12,8 @@
 
 mod c14n;
 mod dsig;
+#[doc(hidden)]
+pub mod fuzzing;
 mod metadata;
 mod response;
 #[cfg(test)]
