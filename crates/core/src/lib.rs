@@ -11,6 +11,8 @@
 mod accounts;
 mod authz;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ids;
 mod managed;
 pub mod model;
