@@ -286,7 +286,7 @@ pub struct SamlProvider {
     /// The metadata's `validUntil`, else 100 years after the provider was created or updated.
     pub valid_until: Timestamp,
     /// The metadata document as given, parsed again when read back.
-    pub metadata: crate::saml::Metadata,
+    pub metadata: warden_saml::Metadata,
     /// `AssertionEncryptionMode` (`Allowed`); encrypted assertions are not supported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption_mode: Option<String>,

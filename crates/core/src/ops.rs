@@ -17,7 +17,7 @@ mod policy_versions;
 mod roles;
 mod saml_providers;
 mod simulate;
-mod sts;
+pub(crate) mod sts;
 mod tags;
 mod users;
 

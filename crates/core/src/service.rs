@@ -73,7 +73,7 @@ pub struct Service {
     /// Session tokens already opened.
     pub(crate) opened: OpenedTokens,
     /// How OpenID Connect providers' keys are fetched, and the keys fetched.
-    pub(crate) issuers: crate::oidc::Issuers,
+    pub(crate) issuers: crate::ops::sts::federation::oidc::Issuers,
     /// This server's own sign-in URLs, which SAML responses may be addressed to.
     pub(crate) sign_in_urls: Vec<String>,
     writer: Mutex<()>,
@@ -115,7 +115,7 @@ impl Service {
             role_use: Mutex::new(HashMap::new()),
             tokens: TokenKeys::new(&master, 1),
             opened: OpenedTokens::default(),
-            issuers: crate::oidc::Issuers::default(),
+            issuers: crate::ops::sts::federation::oidc::Issuers::default(),
             sign_in_urls: Vec::new(),
             callers: RwLock::new(HashMap::new()),
             writer: Mutex::new(()),

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use warden_core::{Caller, Error};
 
 const ACCOUNT: &str = "111122223333";
-const METADATA: &str = include_str!("../src/saml/testdata/metadata.xml");
+const METADATA: &str = include_str!("../../saml/src/testdata/metadata.xml");
 
 fn arn(resource: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT}:{resource}")

@@ -1,5 +1,6 @@
 //! SAML providers and AssumeRoleWithSAML through the service, with responses signed by
-//! pysaml2 and xmlsec1 (the fixtures of `src/saml/testdata`) and a clock the tests set.
+//! pysaml2 and xmlsec1 and responses built and signed by warden-saml's tests (the fixtures of
+//! `crates/saml/src/testdata`), and a clock the tests set.
 
 #![allow(
     clippy::unwrap_used,
@@ -18,13 +19,23 @@ use warden_core::time::Clock;
 use warden_core::{Action, Caller, Error, Identity, MasterKey, RequestInfo, Service};
 
 const ACCOUNT: &str = "111122223333";
-const METADATA: &str = include_str!("../src/saml/testdata/metadata.xml");
-const RESPONSE: &str = include_str!("../src/saml/testdata/both-sha256.xml");
-const SHA1_RESPONSE: &str = include_str!("../src/saml/testdata/assertion-sha1.xml");
+const METADATA: &str = include_str!("../../saml/src/testdata/metadata.xml");
+const RESPONSE: &str = include_str!("../../saml/src/testdata/both-sha256.xml");
+const SHA1_RESPONSE: &str = include_str!("../../saml/src/testdata/assertion-sha1.xml");
 const PROVIDER_ARN: &str = "arn:aws:iam::111122223333:saml-provider/idp";
 const ROLE_ARN: &str = "arn:aws:iam::111122223333:role/saml-admin";
 /// 2026-11-28T09:45:00Z, inside the fixtures' validity window.
 const FIXTURE_TIME: i64 = 1_795_859_100;
+/// Built responses, valid from 2026-01-01T00:00:00Z for five minutes (`a2`: an hour later),
+/// bearer confirmations lasting five minutes unless their name says otherwise.
+const BUILT_A1: &str = include_str!("../../saml/src/testdata/built/a1.xml");
+const BUILT_A2_AN_HOUR_LATER: &str =
+    include_str!("../../saml/src/testdata/built/a2-an-hour-later.xml");
+const BUILT_OPEN_ENDED: &str = include_str!("../../saml/src/testdata/built/open-ended.xml");
+const BUILT_ONE_HOUR: &str = include_str!("../../saml/src/testdata/built/one-hour.xml");
+const BUILT_OVER_AN_HOUR: &str = include_str!("../../saml/src/testdata/built/over-an-hour.xml");
+/// 2026-01-01T00:01:00Z, inside the built responses' validity window.
+const BUILT_TIME: i64 = 1_767_225_660;
 
 #[derive(Debug)]
 struct TestClock(AtomicI64);
@@ -61,7 +72,11 @@ fn root() -> Caller {
 
 impl Harness {
     fn new() -> Harness {
-        let clock = Arc::new(TestClock(AtomicI64::new(FIXTURE_TIME)));
+        Harness::at(FIXTURE_TIME)
+    }
+
+    fn at(time: i64) -> Harness {
+        let clock = Arc::new(TestClock(AtomicI64::new(time)));
         let h = Harness::open(Arc::new(MemoryStore::default()), clock);
         h.service.bootstrap(Some(ACCOUNT), None).unwrap();
         h
@@ -473,4 +488,31 @@ fn used_assertions_are_forgotten_once_they_expire() {
             .read(|s| Ok(s.used_assertions.is_empty()))
             .unwrap()
     );
+}
+
+#[test]
+fn open_ended_and_long_lived_responses_are_refused() {
+    let h = Harness::at(BUILT_TIME);
+    h.provider();
+    h.role("saml-admin", everything());
+    replayed(h.assume(ROLE_ARN, BUILT_OPEN_ENDED));
+    replayed(h.assume(ROLE_ARN, BUILT_OVER_AN_HOUR));
+    h.assume(ROLE_ARN, BUILT_ONE_HOUR).unwrap();
+}
+
+#[test]
+fn a_response_is_used_once_and_forgotten_when_the_next_is_used_after_it_expired() {
+    let h = Harness::at(BUILT_TIME);
+    h.provider();
+    h.role("saml-admin", everything());
+    h.assume(ROLE_ARN, BUILT_A1).unwrap();
+    replayed(h.assume(ROLE_ARN, BUILT_A1));
+    replayed(h.reopen().assume(ROLE_ARN, BUILT_A1));
+    assert_eq!(h.used_in_store(), 1);
+
+    // An hour later, another response: the first one's record goes in the same write.
+    h.clock.0.store(BUILT_TIME + 3600, Ordering::SeqCst);
+    h.assume(ROLE_ARN, BUILT_A2_AN_HOUR_LATER).unwrap();
+    assert_eq!(h.used_in_store(), 1);
+    assert_eq!(h.service.read(|s| Ok(s.used_assertions.len())).unwrap(), 1);
 }

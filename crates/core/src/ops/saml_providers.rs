@@ -17,10 +17,10 @@ use crate::action::Action;
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::model::{SamlProvider, Tag};
-use crate::saml::Metadata;
 use crate::service::Cx;
 use crate::state::{Mutation, State};
 use crate::time::{Timestamp, iso8601};
+use warden_saml::Metadata;
 
 /// AWS's quota of SAML providers per account.
 const MAX_PROVIDERS: usize = 100;

@@ -4,10 +4,8 @@
 
 mod assume_role;
 mod authorization_message;
-mod saml;
-mod saml_trust;
+pub(crate) mod federation;
 mod session_input;
-mod web_identity;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,11 +19,11 @@ use crate::sessions::{Credentials, Session, SessionKind, temporary_key_account};
 use crate::time::iso8601;
 pub(super) use assume_role::assume_role;
 pub(super) use authorization_message::decode_authorization_message;
-pub(super) use saml::assume_role_with_saml;
+pub(super) use federation::saml::assume_role_with_saml;
+pub(super) use federation::web_identity::assume_role_with_web_identity;
 use session_input::{
     PolicyArn, check_name, check_range, check_session_policies, packed_size, session_tags,
 };
-pub(super) use web_identity::assume_role_with_web_identity;
 
 /// GetSessionToken's and GetFederationToken's bounds and default, in seconds.
 const MIN_DURATION: i64 = 900;

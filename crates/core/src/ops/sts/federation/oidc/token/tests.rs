@@ -6,9 +6,12 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const RSA_A: &[u8] = include_bytes!("../../../tests/oidc/rsa-a.der");
-const RSA_B: &[u8] = include_bytes!("../../../tests/oidc/rsa-b.der");
-const EC: &[u8] = include_bytes!("../../../tests/oidc/ec-p256.der");
+const RSA_A: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc/rsa-a.der"));
+const RSA_B: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc/rsa-b.der"));
+const EC: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/oidc/ec-p256.der"
+));
 const NOW: i64 = 1_767_225_600;
 const ISSUER: &str = "https://issuer.example.com";
 

@@ -13,15 +13,15 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use warden_policy::{Context, Policies, PolicySet, Principal, Request};
 
-use super::assume_role::parse_role_arn;
-use super::session_input::{
-    PolicyArn, check_name, check_range, check_session_policies, packed_size,
-};
-use super::{AssumedRoleUser, WireCredentials, check_max_session, start_role_session};
+use super::oidc::{Claims, peek, verify_signature};
 use crate::action::Action;
 use crate::error::Error;
 use crate::model::{OidcProvider, Role, iam_arn};
-use crate::oidc::{Claims, peek, verify_signature};
+use crate::ops::sts::assume_role::parse_role_arn;
+use crate::ops::sts::session_input::{
+    PolicyArn, check_name, check_range, check_session_policies, packed_size,
+};
+use crate::ops::sts::{AssumedRoleUser, WireCredentials, check_max_session, start_role_session};
 use crate::service::{RequestInfo, Service};
 use crate::sessions::{Session, SessionKind};
 use crate::time::iso8601;

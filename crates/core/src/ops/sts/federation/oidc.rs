@@ -310,19 +310,25 @@ impl Service {
         let body = fetcher
             .fetch(&discovery.jwks_uri, &provider.thumbprints)
             .map_err(|e| fetch_failed(&issuer, e))?;
-        let set: JwksDocument = serde_json::from_slice(&body).map_err(|e| {
+        read_jwks(&body).map_err(|e| {
             tracing::info!(%issuer, error = %e, "unreadable JWKS");
             key_unavailable()
-        })?;
-        Ok(set
-            .keys
-            .into_iter()
-            .filter_map(|key| serde_json::from_value::<Jwk>(key).ok())
-            .collect())
+        })
     }
 }
 
-/// A JWKS as served: each key parsed on its own, so one unknown key type spoils nothing.
+/// The keys of a JWKS that Warden can read, each key parsed on its own, so one unknown key
+/// type spoils nothing.
+pub(crate) fn read_jwks(body: &[u8]) -> Result<Vec<Jwk>, serde_json::Error> {
+    let set: JwksDocument = serde_json::from_slice(body)?;
+    Ok(set
+        .keys
+        .into_iter()
+        .filter_map(|key| serde_json::from_value::<Jwk>(key).ok())
+        .collect())
+}
+
+/// A JWKS as served.
 #[derive(Deserialize)]
 struct JwksDocument {
     #[serde(default)]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::dsig::{DSIG_NS, SigningKey};
 use super::xml::Document;
 use super::{base64_decode, parse_datetime};
-use crate::time::Timestamp;
+use crate::Timestamp;
 
 const METADATA_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
 

@@ -6,9 +6,14 @@
 //! RSA signatures with SHA-1 or SHA-2 (`dsig`). One parse serves both the signature check
 //! and the values read, and the response may hold only one assertion (`response`), which is
 //! what makes signature wrapping impossible.
+//!
+//! A response reaches this crate before anyone is authenticated, so it is a crate of its own:
+//! no I/O, no clock (the time to check against is an argument), nothing of the rest of Warden.
 
 mod c14n;
 mod dsig;
+#[doc(hidden)]
+pub mod fuzzing;
 mod metadata;
 mod response;
 #[cfg(test)]
@@ -18,7 +23,8 @@ mod xml;
 pub use metadata::Metadata;
 pub use response::{Assertion, Expected, MAX_VALIDITY, verify_response};
 
-use crate::time::Timestamp;
+/// Seconds since 1970-01-01T00:00:00Z (the caller's clock; this crate reads none).
+pub type Timestamp = i64;
 
 /// How AWS classifies a refused SAML response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

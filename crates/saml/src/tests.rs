@@ -347,154 +347,36 @@ fn an_assertion_needs_an_id_and_an_issue_instant() {
     assert!(verify(&sign(&xml, "r1"), at(BUILT_TIME)).is_ok());
 }
 
-/// AssumeRoleWithSAML with built responses, through the service.
-mod through_the_service {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicI64, Ordering};
-
-    use serde_json::{Value, json};
-
-    use super::{BUILT_TIME, METADATA, at, base64_encode, build, confirmed_until, sign};
-    use crate::action::Action;
-    use crate::error::Error;
-    use crate::ids::OsRandom;
-    use crate::secret::MasterKey;
-    use crate::service::{Caller, Identity, RequestInfo, Service};
-    use crate::store::{Kind, MemoryStore, Store};
-    use crate::time::{Clock, Timestamp};
-
-    const ACCOUNT: &str = "111122223333";
-
-    #[derive(Debug)]
-    struct TestClock(AtomicI64);
-
-    impl Clock for TestClock {
-        fn now(&self) -> Timestamp {
-            self.0.load(Ordering::SeqCst)
+/// Built responses signed here, kept in `testdata/built/` for the tests of AssumeRoleWithSAML
+/// through warden-core's service (which cannot sign) and as fuzzing seeds; this test keeps
+/// them equal to what `sign` makes (`WARDEN_WRITE_SAML_FIXTURES=1` rewrites them).
+#[test]
+fn built_fixtures_are_the_responses_signed_here() {
+    let second = build(&Fields::default())
+        .replace("2026-01-01T00:0", "2026-01-01T01:0")
+        .replace(r#"ID="a1""#, r#"ID="a2""#);
+    let fixtures = [
+        ("a1.xml", sign(&build(&Fields::default()), "a1")),
+        ("a2-an-hour-later.xml", sign(&second, "a2")),
+        ("open-ended.xml", sign(&confirmed_until(None), "a1")),
+        (
+            "one-hour.xml",
+            sign(&confirmed_until(Some("2026-01-01T01:00:00Z")), "a1"),
+        ),
+        (
+            "over-an-hour.xml",
+            sign(&confirmed_until(Some("2026-01-01T01:00:01Z")), "a1"),
+        ),
+    ];
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/testdata/built");
+    for (name, signed) in fixtures {
+        let path = folder.join(name);
+        if std::env::var_os("WARDEN_WRITE_SAML_FIXTURES").is_some() {
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(&path, &signed).unwrap();
         }
-    }
-
-    fn info() -> RequestInfo {
-        RequestInfo {
-            source_ip: None,
-            secure_transport: true,
-            user_agent: None,
-            region: "us-east-1".to_owned(),
-            request_id: "test".to_owned(),
-        }
-    }
-
-    /// A service with the provider `idp` and the role `saml-admin` that trusts it.
-    fn service(store: &Arc<MemoryStore>, clock: &Arc<TestClock>) -> Service {
-        let service = Service::open(
-            Arc::clone(store) as Arc<dyn Store>,
-            MasterKey::from_bytes([7; 32]),
-            Arc::clone(clock) as Arc<dyn Clock>,
-            Arc::new(OsRandom),
-        )
-        .unwrap();
-        service.bootstrap(Some(ACCOUNT), None).unwrap();
-        let root = Caller {
-            account: ACCOUNT.to_owned(),
-            identity: Identity::Root,
-            access_key_id: None,
-        };
-        service
-            .call(
-                &root,
-                &info(),
-                Action::CreateSAMLProvider,
-                json!({"Name": "idp", "SAMLMetadataDocument": METADATA}),
-            )
-            .unwrap();
-        let trust = json!({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Federated": format!("arn:aws:iam::{ACCOUNT}:saml-provider/idp")},
-            "Action": "sts:AssumeRoleWithSAML",
-        }]});
-        service
-            .call(
-                &root,
-                &info(),
-                Action::CreateRole,
-                json!({"RoleName": "saml-admin", "AssumeRolePolicyDocument": trust.to_string()}),
-            )
-            .unwrap();
-        service
-    }
-
-    fn assume(service: &Service, xml: &str) -> Result<Value, Error> {
-        service.call_unsigned(
-            &info(),
-            Action::AssumeRoleWithSAML,
-            json!({
-                "RoleArn": format!("arn:aws:iam::{ACCOUNT}:role/saml-admin"),
-                "PrincipalArn": format!("arn:aws:iam::{ACCOUNT}:saml-provider/idp"),
-                "SAMLAssertion": base64_encode(xml.as_bytes()),
-            }),
-        )
-    }
-
-    fn invalid(result: Result<Value, Error>) {
-        assert!(
-            matches!(&result, Err(Error::InvalidIdentityToken(m)) if m == "Invalid SAML response"),
-            "{result:?}"
-        );
-    }
-
-    fn used(store: &MemoryStore) -> usize {
-        store
-            .load()
-            .unwrap()
-            .records
-            .iter()
-            .filter(|r| r.record.kind == Kind::UsedAssertion)
-            .count()
-    }
-
-    #[test]
-    fn open_ended_and_long_lived_responses_are_refused() {
-        let store = Arc::new(MemoryStore::default());
-        let clock = Arc::new(TestClock(AtomicI64::new(at(BUILT_TIME))));
-        let service = service(&store, &clock);
-        invalid(assume(&service, &sign(&confirmed_until(None), "a1")));
-        let long = confirmed_until(Some("2026-01-01T01:00:01Z"));
-        invalid(assume(&service, &sign(&long, "a1")));
-        let hour = confirmed_until(Some("2026-01-01T01:00:00Z"));
-        assume(&service, &sign(&hour, "a1")).unwrap();
-    }
-
-    #[test]
-    fn a_response_is_used_once_and_forgotten_when_the_next_is_used_after_it_expired() {
-        let store = Arc::new(MemoryStore::default());
-        let clock = Arc::new(TestClock(AtomicI64::new(at(BUILT_TIME))));
-        let service = service(&store, &clock);
-        let first = sign(&build(&super::Fields::default()), "a1");
-        assume(&service, &first).unwrap();
-        invalid(assume(&service, &first));
-        invalid(assume(&service_again(&store, &clock), &first));
-        assert_eq!(used(&store), 1);
-
-        // An hour later, another response: the first one's record goes in the same write.
-        clock.0.store(at("2026-01-01T01:01:00Z"), Ordering::SeqCst);
-        let second = build(&super::Fields::default())
-            .replace("2026-01-01T00:0", "2026-01-01T01:0")
-            .replace(r#"ID="a1""#, r#"ID="a2""#);
-        assume(&service, &sign(&second, "a2")).unwrap();
-        assert_eq!(used(&store), 1);
-        assert_eq!(service.read(|s| Ok(s.used_assertions.len())).unwrap(), 1);
-    }
-
-    /// A second service over `store`, as another node or after a restart (the first one's
-    /// account and provider are loaded from the store).
-    fn service_again(store: &Arc<MemoryStore>, clock: &Arc<TestClock>) -> Service {
-        Service::open(
-            Arc::clone(store) as Arc<dyn Store>,
-            MasterKey::from_bytes([7; 32]),
-            Arc::clone(clock) as Arc<dyn Clock>,
-            Arc::new(OsRandom),
-        )
-        .unwrap()
+        let kept = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(kept, signed, "{name} is not what `sign` makes");
     }
 }
 

@@ -1,7 +1,7 @@
 //! STS AssumeRoleWithSAML: a role session for the bearer of a SAML response signed by an
 //! identity provider that the role's account registered, without AWS credentials.
 //!
-//! The response must verify against the provider's metadata (see `crate::saml`), be
+//! The response must verify against the provider's metadata (see `warden_saml`), be
 //! addressed to AWS (`urn:amazon:webservices`, `https://signin.aws.amazon.com/saml`) or to
 //! this server's own sign-in URL, and name the requested role and provider as one of its
 //! `https://aws.amazon.com/SAML/Attributes/Role` pairs. Then the role's trust policy decides,
@@ -13,22 +13,22 @@
 //! issuer) is recorded in the store, in the same write that checks it was not recorded
 //! before, and remembered until the assertion expires.
 
-use rsa::sha2::{Digest, Sha256};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use super::assume_role::parse_role_arn;
 use super::saml_trust::{Claims, trusts};
-use super::session_input::{
-    PolicyArn, check_range, check_session_policies, packed_size, session_tags,
-};
-use super::{AssumedRoleUser, WireCredentials, check_max_session, start_role_session};
 use crate::error::Error;
 use crate::model::{SamlProvider, UsedAssertion};
 use crate::ops::WireTag;
-use crate::saml::{Assertion, Expected, SamlErrorKind, verify_response};
+use crate::ops::sts::assume_role::parse_role_arn;
+use crate::ops::sts::session_input::{
+    PolicyArn, check_range, check_session_policies, packed_size, session_tags,
+};
+use crate::ops::sts::{AssumedRoleUser, WireCredentials, check_max_session, start_role_session};
 use crate::service::{RequestInfo, Service};
 use crate::sessions::{Session, SessionKind};
 use crate::state::Mutation;
+use warden_saml::{Assertion, Expected, SamlErrorKind, verify_response};
 
 /// What AWS's own sign-in endpoint and audience are.
 const AWS_AUDIENCE: &str = "urn:amazon:webservices";

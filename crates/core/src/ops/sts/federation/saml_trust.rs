@@ -12,9 +12,9 @@ use crate::action::{Action, SET_SOURCE_IDENTITY, TAG_SESSION};
 use crate::authz::request_tag_keys;
 use crate::error::Error;
 use crate::model::{Role, SamlProvider, Tag, iam_arn};
-use crate::saml::Assertion;
 use crate::service::{RequestInfo, Service};
 use crate::time::iso8601;
+use warden_saml::Assertion;
 
 const ATTRIBUTES: &str = "https://aws.amazon.com/SAML/Attributes/";
 

@@ -16,7 +16,7 @@ use rsa::sha2::Digest;
 use sha1::Sha1;
 
 use super::{Metadata, SamlError, base64_decode, base64_encode, parse_datetime};
-use crate::time::Timestamp;
+use crate::Timestamp;
 
 const PROTOCOL_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 const ASSERTION_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
