@@ -1,6 +1,8 @@
 //! The XML side of AWS's query protocol: a successful response, shaped by the operation's
 //! output in the API model, and the `ErrorResponse` envelope.
 
+mod conform;
+
 use serde_json::Value;
 
 use crate::model::{ListShape, MapShape, Model, Operation, Shape, StructureShape};
@@ -33,6 +35,17 @@ pub fn encode(model: &Model, operation: &Operation, output: &Value, request_id: 
         model,
         xml: String::with_capacity(512),
     };
+    if cfg!(debug_assertions)
+        && let Some(output_shape) = &operation.output
+    {
+        let departures = conform::departures(model, output_shape, output);
+        assert!(
+            departures.is_empty(),
+            "{} answered members the model does not have:\n{}",
+            operation.name,
+            departures.join("\n")
+        );
+    }
     let name = operation.name.as_str();
     writer.open_with_namespace(&format!("{name}Response"), model.namespace());
     if let Some(Shape::Structure(shape)) = operation.output.as_deref().and_then(|s| model.shape(s))

@@ -333,7 +333,8 @@ fn call(service: &Service, action: &str, input: Value) -> Result<Value, Error> {
         identity: Identity::Root,
         access_key_id: None,
     };
-    let action = warden_core::Action::named(action).expect("an IAM or STS operation");
+    let action = warden_core::Action::named(action)
+        .ok_or_else(|| Error::InvalidAction(format!("no operation is named {action}")))?;
     service.call(&root, &info(), action, input)
 }
 
