@@ -30,13 +30,7 @@ impl Parsed {
     /// left out.
     pub fn canonical_forms(&self, exclusive: bool, prefixes: &[String]) -> Vec<String> {
         let document = &self.0;
-        let method = if exclusive {
-            Method::Exclusive {
-                prefixes: prefixes.to_vec(),
-            }
-        } else {
-            Method::Inclusive
-        };
+        let method = method(exclusive, prefixes);
         let mut forms: Vec<String> = document
             .ids()
             .take(MAX_APEXES)
@@ -46,5 +40,20 @@ impl Parsed {
             forms.push(canonicalize(document, document.root(), &method, Some(last)));
         }
         forms
+    }
+
+    /// The canonical form of the root element alone, as [`Parsed::canonical_forms`] makes it.
+    pub fn canonical_root(&self, exclusive: bool, prefixes: &[String]) -> String {
+        canonicalize(&self.0, self.0.root(), &method(exclusive, prefixes), None)
+    }
+}
+
+fn method(exclusive: bool, prefixes: &[String]) -> Method {
+    if exclusive {
+        Method::Exclusive {
+            prefixes: prefixes.to_vec(),
+        }
+    } else {
+        Method::Inclusive
     }
 }

@@ -83,25 +83,25 @@ fuzz_target!(|data: &[u8]| {
     let fixture = fixture();
     let text = String::from_utf8_lossy(data);
     for now in TIMES {
-        let outcome = verify(text.as_bytes(), &fixture.metadata, now);
-        assert_eq!(
-            outcome,
-            verify(text.as_bytes(), &fixture.metadata, now),
-            "verifying twice gives different answers"
+        if let Ok(assertion) = verify(text.as_bytes(), &fixture.metadata, now) {
+            assert!(
+                fixture.genuine.contains(&assertion),
+                "a response nobody signed verified: {assertion:?}"
+            );
+        }
+    }
+    let [now, ..] = TIMES;
+    assert_eq!(
+        verify(text.as_bytes(), &fixture.metadata, now),
+        verify(text.as_bytes(), &fixture.metadata, now),
+        "verifying twice gives different answers"
+    );
+    // The bytes as the base64 text itself, to reach the decoder.
+    if let Ok(assertion) = verify_encoded(&text, &fixture.metadata, now) {
+        assert!(
+            fixture.genuine.contains(&assertion),
+            "a response nobody signed verified: {assertion:?}"
         );
-        if let Ok(assertion) = outcome {
-            assert!(
-                fixture.genuine.contains(&assertion),
-                "a response nobody signed verified: {assertion:?}"
-            );
-        }
-        // The bytes as the base64 text itself, to reach the decoder.
-        if let Ok(assertion) = verify_encoded(&text, &fixture.metadata, now) {
-            assert!(
-                fixture.genuine.contains(&assertion),
-                "a response nobody signed verified: {assertion:?}"
-            );
-        }
     }
 });
 
