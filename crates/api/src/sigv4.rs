@@ -29,7 +29,7 @@ mod time;
 
 use std::fmt;
 
-use subtle::{Choice, ConstantTimeEq};
+use subtle::Choice;
 
 pub use error::SigV4Error;
 pub use keys::SigningKeyCache;
@@ -142,10 +142,14 @@ impl SignedRequest {
     }
 
     fn credential_scope(&self) -> String {
-        format!(
-            "{}/{}/{}/aws4_request",
-            self.date, self.region, self.service
-        )
+        let mut scope =
+            String::with_capacity(self.date.len() + self.region.len() + self.service.len() + 15);
+        for part in [&self.date, &self.region, &self.service] {
+            scope.push_str(part);
+            scope.push('/');
+        }
+        scope.push_str("aws4_request");
+        scope
     }
 }
 
@@ -219,9 +223,7 @@ pub fn verify(
         let string_to_sign = canonical::string_to_sign(&amz_date, &scope, &canonical_request);
         let expected =
             keys::hmac_sha256(&signing_key, string_to_sign.as_bytes()).ok_or_else(mismatch)?;
-        matched |= canonical::hex(&expected)
-            .as_bytes()
-            .ct_eq(signed.signature.as_bytes());
+        matched |= canonical::hex_matches(&expected, &signed.signature);
     }
     if bool::from(matched) {
         Ok(())

@@ -33,7 +33,7 @@ pub enum ErrorKind {
 pub fn encode(model: &Model, operation: &Operation, output: &Value, request_id: &str) -> String {
     let mut writer = Writer {
         model,
-        xml: String::with_capacity(512),
+        xml: String::with_capacity(1024),
     };
     if cfg!(debug_assertions)
         && let Some(output_shape) = &operation.output
@@ -47,21 +47,23 @@ pub fn encode(model: &Model, operation: &Operation, output: &Value, request_id: 
         );
     }
     let name = operation.name.as_str();
-    writer.open_with_namespace(&format!("{name}Response"), model.namespace());
+    writer.open_with_namespace(&[name, "Response"], model.namespace());
     if let Some(Shape::Structure(shape)) = operation.output.as_deref().and_then(|s| model.shape(s))
     {
-        let wrapper = match &operation.result_wrapper {
-            Some(wrapper) => wrapper.clone(),
-            None => format!("{name}Result"),
-        };
-        writer.open(&wrapper);
+        match &operation.result_wrapper {
+            Some(wrapper) => writer.open(wrapper),
+            None => writer.open_parts(&[name, "Result"]),
+        }
         writer.structure(shape, output);
-        writer.close(&wrapper);
+        match &operation.result_wrapper {
+            Some(wrapper) => writer.close(wrapper),
+            None => writer.close_parts(&[name, "Result"]),
+        }
     }
     writer.open("ResponseMetadata");
     writer.text_element("RequestId", request_id);
     writer.close("ResponseMetadata");
-    writer.close(&format!("{name}Response"));
+    writer.close_parts(&[name, "Response"]);
     writer.xml
 }
 
@@ -187,9 +189,22 @@ impl Writer<'_> {
         self.xml.push('>');
     }
 
-    fn open_with_namespace(&mut self, element: &str, namespace: &str) {
+    /// `<` + the parts of the element's name + `>`.
+    fn open_parts(&mut self, parts: &[&str]) {
         self.xml.push('<');
-        self.xml.push_str(element);
+        parts.iter().for_each(|part| self.xml.push_str(part));
+        self.xml.push('>');
+    }
+
+    fn close_parts(&mut self, parts: &[&str]) {
+        self.xml.push_str("</");
+        parts.iter().for_each(|part| self.xml.push_str(part));
+        self.xml.push('>');
+    }
+
+    fn open_with_namespace(&mut self, parts: &[&str], namespace: &str) {
+        self.xml.push('<');
+        parts.iter().for_each(|part| self.xml.push_str(part));
         self.xml.push_str(" xmlns=\"");
         escape_into(&mut self.xml, namespace);
         self.xml.push_str("\">");
@@ -206,6 +221,17 @@ impl Writer<'_> {
 /// reference so that parsers keep it; characters XML 1.0 cannot carry at all (most C0
 /// controls, U+FFFE, U+FFFF) become U+FFFD.
 fn escape_into(out: &mut String, text: &str) {
+    // Most text needs no escaping: printable ASCII and UTF-8 sequences that cannot be U+FFFE
+    // or U+FFFF (both start with the byte 0xEF) are copied at once.
+    let plain = |b: &u8| {
+        (0x20..0xEF).contains(b) && !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')
+            || *b > 0xEF
+            || matches!(b, b'\t' | b'\n')
+    };
+    if text.as_bytes().iter().all(plain) {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -296,6 +322,19 @@ mod tests {
             out,
             "a&amp;b&lt;c&gt;d&quot;e&apos;f&#xD;\n\t\u{FFFD}\u{FFFD}g"
         );
+    }
+
+    #[test]
+    fn text_without_special_characters_is_copied_as_it_is() {
+        for text in [
+            "arn:aws:iam::123456789012:user/a/b",
+            "é 😀 \u{FFFD} \u{7F} tab\tline\n",
+            "",
+        ] {
+            let mut out = String::from("<");
+            escape_into(&mut out, text);
+            assert_eq!(out, format!("<{text}"));
+        }
     }
 
     #[test]

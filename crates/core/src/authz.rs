@@ -1,7 +1,9 @@
 //! Authorization of every operation: the caller's principal and policies from the current
 //! state, the request context AWS documents, and one decision by the policy engine.
 
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 
 use warden_policy::{
     Context, ContextValue, Policies, Policy, PolicySet, Principal, PrincipalKind, Request,
@@ -171,6 +173,22 @@ pub(crate) struct CachedCaller {
     /// The session policies of temporary credentials, if their session was given any.
     pub session: Option<PolicySet>,
     base_context: Context,
+    /// The whole request context of this caller's latest request on a resource without tags
+    /// and without operation-specific keys, with what it was built from: the requests of a
+    /// busy caller share it for as long as the second and the request's facts stay the same.
+    recent: Mutex<Option<(RequestFacts, Arc<Context>)>>,
+}
+
+/// What a request context depends on besides the caller.
+#[derive(PartialEq, Eq)]
+struct RequestFacts {
+    now: i64,
+    secure_transport: bool,
+    region: String,
+    source_ip: Option<IpAddr>,
+    user_agent: Option<String>,
+    /// Whether the action is IAM's (`aws:RequestedRegion` is then `us-east-1`).
+    iam: bool,
 }
 
 /// Beyond this many cached callers the cache starts over.
@@ -200,6 +218,7 @@ impl Cx<'_> {
             policies,
             session,
             base_context,
+            recent: Mutex::new(None),
         });
         if let Ok(mut cache) = self.service.callers.write() {
             if cache.len() >= CACHE_LIMIT {
@@ -252,8 +271,11 @@ impl Cx<'_> {
 
     /// The request context of this caller and request, before resource-specific keys.
     pub(crate) fn context(&self, caller: &CachedCaller) -> Context {
+        self.context_at(caller, self.service.now())
+    }
+
+    fn context_at(&self, caller: &CachedCaller, now: i64) -> Context {
         let mut context = caller.base_context.clone();
-        let now = self.service.now();
         context.insert("aws:CurrentTime", iso8601(now));
         context.insert("aws:EpochTime", now.to_string());
         context.insert(
@@ -271,7 +293,65 @@ impl Cx<'_> {
         if let Some(agent) = &self.info.user_agent {
             context.insert("aws:UserAgent", agent.as_str());
         }
-        crate::sessions::request_keys(self, &mut context);
+        crate::sessions::request_keys(self, &mut context, now);
+        context
+    }
+
+    /// The request context of an authorization on `action`, with the resource's tags and
+    /// `extra`: built afresh, or, when there are neither tags nor extra keys, shared with the
+    /// caller's previous request if it was made in the same second with the same facts.
+    fn request_context(
+        &self,
+        cached: &CachedCaller,
+        action: &str,
+        resource_tags: &[Tag],
+        extra: &[(String, ContextValue)],
+    ) -> Arc<Context> {
+        let now = self.service.now();
+        let iam = action.starts_with("iam:");
+        let build = || {
+            let mut context = self.context_at(cached, now);
+            for tag in resource_tags {
+                context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
+            }
+            context.insert("aws:ResourceAccount", self.caller.account.as_str());
+            if iam {
+                context.insert("aws:RequestedRegion", IAM_REGION);
+            }
+            for (key, value) in extra {
+                context.insert(key, value.clone());
+            }
+            Arc::new(context)
+        };
+        if !resource_tags.is_empty() || !extra.is_empty() {
+            return build();
+        }
+        let same = |facts: &RequestFacts| {
+            facts.now == now
+                && facts.iam == iam
+                && facts.secure_transport == self.info.secure_transport
+                && facts.source_ip == self.info.source_ip
+                && facts.region == self.info.region
+                && facts.user_agent == self.info.user_agent
+        };
+        if let Ok(recent) = cached.recent.lock()
+            && let Some((facts, context)) = recent.as_ref()
+            && same(facts)
+        {
+            return Arc::clone(context);
+        }
+        let context = build();
+        if let Ok(mut recent) = cached.recent.lock() {
+            let facts = RequestFacts {
+                now,
+                secure_transport: self.info.secure_transport,
+                region: self.info.region.clone(),
+                source_ip: self.info.source_ip,
+                user_agent: self.info.user_agent.clone(),
+                iam,
+            };
+            *recent = Some((facts, Arc::clone(&context)));
+        }
         context
     }
 
@@ -285,7 +365,14 @@ impl Cx<'_> {
         resource_tags: &[Tag],
         extra: &[(String, ContextValue)],
     ) -> Result<(), Error> {
-        self.authorize_shown(state, action, resource, resource, resource_tags, extra)
+        self.authorize_shown(
+            state,
+            action,
+            resource,
+            || resource.to_owned(),
+            resource_tags,
+            extra,
+        )
     }
 
     /// Authorizes `action` on the entity a name or ARN from the request resolved to. IAM finds
@@ -302,35 +389,25 @@ impl Cx<'_> {
         asked: &str,
         extra: &[(String, ContextValue)],
     ) -> Result<Option<&'s T>, Error> {
-        let arn = found.map_or_else(|| asked.to_owned(), Resource::arn);
+        let arn = found.map_or(Cow::Borrowed(asked), |found| Cow::Owned(found.arn()));
         let tags = found.map(Resource::tags).unwrap_or_default();
-        self.authorize_shown(state, action, &arn, &T::shown(&arn), tags, extra)?;
+        self.authorize_shown(state, action, &arn, || T::shown(&arn), tags, extra)?;
         Ok(found)
     }
 
-    /// [`Cx::authorize`], with the resource named `shown` in the AccessDenied message.
+    /// [`Cx::authorize`], with the resource named `shown()` in the AccessDenied message.
     fn authorize_shown(
         &self,
         state: &State,
         action: &str,
         resource: &str,
-        shown: &str,
+        shown: impl FnOnce() -> String,
         resource_tags: &[Tag],
         extra: &[(String, ContextValue)],
     ) -> Result<(), Error> {
         let cached = self.cached_caller(state)?;
-        let mut context = self.context(&cached);
+        let context = self.request_context(&cached, action, resource_tags, extra);
         let caller = &cached.policies;
-        for tag in resource_tags {
-            context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
-        }
-        context.insert("aws:ResourceAccount", self.caller.account.as_str());
-        if action.starts_with("iam:") {
-            context.insert("aws:RequestedRegion", IAM_REGION);
-        }
-        for (key, value) in extra {
-            context.insert(key, value.clone());
-        }
         let request = Request {
             principal: &caller.principal,
             action,
@@ -348,7 +425,7 @@ impl Cx<'_> {
         if decision.is_allowed() {
             return Ok(());
         }
-        let message = decision.denial_message(&caller.principal.arn, action, shown);
+        let message = decision.denial_message(&caller.principal.arn, action, &shown());
         match decision.statement {
             Some(statement) => tracing::info!(
                 request_id = %self.info.request_id,

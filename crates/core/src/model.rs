@@ -346,5 +346,12 @@ pub struct UsedAssertion {
 }
 
 pub fn iam_arn(account: &str, kind: &str, path: &str, name: &str) -> String {
-    format!("arn:aws:iam::{account}:{kind}{path}{name}")
+    const PREFIX: &str = "arn:aws:iam::";
+    let mut arn = String::with_capacity(
+        PREFIX.len() + account.len() + 1 + kind.len() + path.len() + name.len(),
+    );
+    for part in [PREFIX, account, ":", kind, path, name] {
+        arn.push_str(part);
+    }
+    arn
 }

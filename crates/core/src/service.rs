@@ -76,6 +76,8 @@ pub struct Service {
     pub(crate) issuers: crate::ops::sts::federation::oidc::Issuers,
     /// This server's own sign-in URLs, which SAML responses may be addressed to.
     pub(crate) sign_in_urls: Vec<String>,
+    /// Randomness for request ids, drawn from `random` a block at a time.
+    request_ids: Mutex<crate::ids::RandomPool>,
     writer: Mutex<()>,
     store: Arc<dyn Store>,
     master: MasterKey,
@@ -118,6 +120,7 @@ impl Service {
             issuers: crate::ops::sts::federation::oidc::Issuers::default(),
             sign_in_urls: Vec::new(),
             callers: RwLock::new(HashMap::new()),
+            request_ids: Mutex::default(),
             writer: Mutex::new(()),
             store,
             master,
@@ -134,8 +137,9 @@ impl Service {
         self.random.as_ref()
     }
 
+    /// A request id: random, from a pool of random bytes, so it costs no system call.
     pub fn new_request_id(&self) -> String {
-        crate::ids::request_id(self.random.as_ref())
+        crate::ids::request_id(&PooledRandom(self))
     }
 
     /// Runs `f` on the current state.
@@ -272,14 +276,24 @@ impl Service {
     /// GetAccessKeyLastUsed; written to the store by [`Service::flush_key_use`], so a request
     /// costs no disk write.
     pub fn record_key_use(&self, key_id: &str, service: &str, region: &str) {
+        let date = self.now();
+        let Ok(mut pending) = self.key_use.lock() else {
+            return;
+        };
+        // A busy key signs many requests a second: those change nothing and allocate nothing.
+        if let Some(used) = pending.get_mut(key_id)
+            && used.service == service
+            && used.region == region
+        {
+            used.date = date;
+            return;
+        }
         let used = KeyLastUsed {
-            date: self.now(),
+            date,
             service: service.to_owned(),
             region: region.to_owned(),
         };
-        if let Ok(mut pending) = self.key_use.lock() {
-            pending.insert(key_id.to_owned(), used);
-        }
+        pending.insert(key_id.to_owned(), used);
     }
 
     /// The latest use of `key_id` not yet written to the store.
@@ -423,6 +437,16 @@ impl Service {
         input: Value,
     ) -> Result<Value, Error> {
         crate::ops::dispatch_unsigned(self, info, action, input)
+    }
+}
+
+/// The service's randomness through its request-id pool.
+struct PooledRandom<'a>(&'a Service);
+
+impl crate::ids::Random for PooledRandom<'_> {
+    fn fill(&self, bytes: &mut [u8]) -> Result<(), Error> {
+        let mut pool = self.0.request_ids.lock().map_err(|_| poisoned())?;
+        pool.take(self.0.random.as_ref(), bytes)
     }
 }
 

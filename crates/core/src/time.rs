@@ -51,12 +51,37 @@ pub fn iso8601(timestamp: Timestamp) -> String {
     let days = timestamp.div_euclid(86_400);
     let seconds = timestamp.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
+    if !(0..=9999).contains(&year) {
+        return format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            seconds / 3600,
+            seconds / 60 % 60,
+            seconds % 60
+        );
+    }
+    // Written digit by digit: this runs for every authorized request and every date answered.
+    let mut out = String::with_capacity(20);
+    push_digits(&mut out, year, 4);
+    out.push('-');
+    push_digits(&mut out, month, 2);
+    out.push('-');
+    push_digits(&mut out, day, 2);
+    out.push('T');
+    push_digits(&mut out, seconds / 3600, 2);
+    out.push(':');
+    push_digits(&mut out, seconds / 60 % 60, 2);
+    out.push(':');
+    push_digits(&mut out, seconds % 60, 2);
+    out.push('Z');
+    out
+}
+
+/// The last `width` decimal digits of `value` (not negative), zero-padded.
+fn push_digits(out: &mut String, value: i64, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10_i64.pow(place) % 10;
+        out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+    }
 }
 
 /// `20150830T123600Z`, the compact form of SigV4.

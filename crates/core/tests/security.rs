@@ -8,7 +8,7 @@ mod common;
 
 use common::Harness;
 use serde_json::{Value, json};
-use warden_core::{Caller, Error};
+use warden_core::{Caller, Error, RequestInfo};
 
 fn doc(statements: Value) -> String {
     json!({"Version": "2012-10-17", "Statement": statements}).to_string()
@@ -164,5 +164,53 @@ fn iam_actions_are_requested_in_us_east_1_whatever_the_signing_region() {
         let (code, _) = failure(h.call_in(region, &pinned, "ListUsers", json!({})));
         assert_eq!(code, "AccessDenied", "signed for {region}");
         h.call_in(region, &global, "ListUsers", json!({})).unwrap();
+    }
+}
+
+/// A caller's request context is shared by its requests of the same second with the same
+/// facts: a request from another address, with another user agent or over plain HTTP in that
+/// second is still decided on its own facts.
+#[test]
+fn requests_of_the_same_second_are_decided_on_their_own_facts() {
+    let h = Harness::new();
+    h.root_call("CreateUser", json!({"UserName": "office"}))
+        .unwrap();
+    h.root_call(
+        "PutUserPolicy",
+        json!({"UserName": "office", "PolicyName": "office", "PolicyDocument": doc(json!([
+            {"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*",
+             "Condition": {"IpAddress": {"aws:SourceIp": "192.0.2.0/24"},
+                           "StringEquals": {"aws:UserAgent": "warden-tests"},
+                           "Bool": {"aws:SecureTransport": "true"}}}
+        ]))}),
+    )
+    .unwrap();
+    let office = h.user("office");
+    let info = |ip: &str, agent: &str, secure: bool| RequestInfo {
+        source_ip: Some(ip.parse().unwrap()),
+        secure_transport: secure,
+        user_agent: Some(agent.to_owned()),
+        region: "us-east-1".to_owned(),
+        request_id: "test".to_owned(),
+    };
+    let get_user = |info: &RequestInfo| {
+        h.service.call(
+            &office,
+            info,
+            warden_core::Action::GetUser,
+            json!({"UserName": "office"}),
+        )
+    };
+    // The harness's clock stands still: every call below is in the same second.
+    for _ in 0..2 {
+        get_user(&info("192.0.2.10", "warden-tests", true)).unwrap();
+        for other in [
+            info("198.51.100.7", "warden-tests", true),
+            info("192.0.2.10", "another-agent", true),
+            info("192.0.2.10", "warden-tests", false),
+        ] {
+            let (code, _) = failure(get_user(&other));
+            assert_eq!(code, "AccessDenied", "{other:?}");
+        }
     }
 }

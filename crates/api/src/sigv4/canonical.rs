@@ -52,7 +52,7 @@ pub(crate) fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &st
     out.push('\n');
     out.push_str(scope);
     out.push('\n');
-    out.push_str(&sha256_hex(canonical_request.as_bytes()));
+    push_hex(&mut out, &Sha256::digest(canonical_request.as_bytes()));
     out
 }
 
@@ -63,11 +63,29 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
 /// Lower-case hex, as signatures and payload hashes are written.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut out, bytes);
+    out
+}
+
+/// Appends `bytes` in lower-case hex.
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
     for &byte in bytes {
         out.push(hex_digit(byte >> 4, b'a'));
         out.push(hex_digit(byte & 0x0f, b'a'));
     }
-    out
+}
+
+/// Whether `hex_text` is `bytes` in lower-case hex, compared in constant time for its length.
+pub(crate) fn hex_matches(bytes: &[u8; 32], hex_text: &str) -> subtle::Choice {
+    use subtle::ConstantTimeEq;
+    let mut expected = [0u8; 64];
+    for (pair, &byte) in expected.chunks_exact_mut(2).zip(bytes) {
+        if let [high, low] = pair {
+            *high = hex_digit(byte >> 4, b'a') as u8;
+            *low = hex_digit(byte & 0x0f, b'a') as u8;
+        }
+    }
+    expected.as_slice().ct_eq(hex_text.as_bytes())
 }
 
 /// The hex digit of a nibble, with `alpha` (`b'a'` or `b'A'`) as the letter for ten.
@@ -144,8 +162,13 @@ fn push_header_value(out: &mut String, headers: &[(&str, &str)], name: &str) {
             out.push(',');
         }
         first = false;
+        let value = value.trim_matches([' ', '\t']);
+        if !value.contains("  ") {
+            out.push_str(value);
+            continue;
+        }
         let mut previous_space = false;
-        for c in value.trim_matches([' ', '\t']).chars() {
+        for c in value.chars() {
             if c == ' ' && previous_space {
                 continue;
             }

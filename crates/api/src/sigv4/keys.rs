@@ -102,7 +102,18 @@ impl SigningKeyCache {
         region: &str,
         service: &str,
     ) -> Option<[u8; 32]> {
-        let scope = format!("{access_key_id}\0{date}\0{region}\0{service}");
+        let mut scope = String::with_capacity(
+            access_key_id.len() + date.len() + region.len() + service.len() + 3,
+        );
+        for (i, part) in [access_key_id, date, region, service]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                scope.push('\0');
+            }
+            scope.push_str(part);
+        }
         if let Some(key) = self.lookup(&scope, secret_access_key.as_bytes()) {
             return Some(key);
         }

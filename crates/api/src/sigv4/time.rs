@@ -29,15 +29,35 @@ pub(crate) fn format_amz_date(epoch: i64) -> String {
     let seconds = epoch.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
     let mut out = String::with_capacity(16);
-    // Writing to a String cannot fail.
-    let _ = write!(
-        out,
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        seconds / 3600,
-        seconds % 3600 / 60,
-        seconds % 60
-    );
+    if !(0..=9999).contains(&year) {
+        // Writing to a String cannot fail.
+        let _ = write!(
+            out,
+            "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
+            seconds / 3600,
+            seconds % 3600 / 60,
+            seconds % 60
+        );
+        return out;
+    }
+    // Digit by digit, as every signed request needs it.
+    push_digits(&mut out, year, 4);
+    push_digits(&mut out, month, 2);
+    push_digits(&mut out, day, 2);
+    out.push('T');
+    push_digits(&mut out, seconds / 3600, 2);
+    push_digits(&mut out, seconds % 3600 / 60, 2);
+    push_digits(&mut out, seconds % 60, 2);
+    out.push('Z');
     out
+}
+
+/// The last `width` decimal digits of `value` (not negative), zero-padded.
+fn push_digits(out: &mut String, value: i64, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10_i64.pow(place) % 10;
+        out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+    }
 }
 
 const MONTHS: [&str; 12] = [

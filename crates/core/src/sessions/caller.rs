@@ -213,11 +213,11 @@ fn merge_tags(base: &[Tag], session: &[Tag]) -> Vec<Tag> {
 }
 
 /// Context keys that depend on the time of the request: `aws:MultiFactorAuthAge`.
-pub(crate) fn request_keys(cx: &Cx<'_>, context: &mut Context) {
+pub(crate) fn request_keys(cx: &Cx<'_>, context: &mut Context, now: i64) {
     if let Identity::Session(session) = &cx.caller.identity
         && let Some(mfa_time) = session.mfa_time
     {
-        let age = cx.service.now().saturating_sub(mfa_time).max(0);
+        let age = now.saturating_sub(mfa_time).max(0);
         context.insert("aws:MultiFactorAuthAge", age.to_string());
     }
 }
