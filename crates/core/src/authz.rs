@@ -3,16 +3,19 @@
 
 use std::sync::Arc;
 
-use warden_policy::{
-    Context, ContextValue, Policies, Policy, PolicySet, Principal, PrincipalKind, Request,
-};
+use warden_policy::{Context, ContextValue, Policy, PolicySet, Principal, PrincipalKind};
 
 use crate::error::Error;
 use crate::managed::AWS_ACCOUNT;
 use crate::model::{Group, InlinePolicy, ManagedPolicy, Role, Tag, User, iam_arn};
 use crate::service::{Cx, Identity};
 use crate::state::{AccountState, State};
-use crate::time::iso8601;
+
+mod authorizer;
+
+pub(crate) use authorizer::{
+    Authorizer, Federation, Target, insert_resource_keys, no_resource_policy, trust_policy,
+};
 
 /// The policies that apply to a caller, gathered from the state.
 pub(crate) struct CallerPolicies {
@@ -253,26 +256,14 @@ impl Cx<'_> {
     /// The request context of this caller and request, before resource-specific keys.
     pub(crate) fn context(&self, caller: &CachedCaller) -> Context {
         let mut context = caller.base_context.clone();
-        let now = self.service.now();
-        context.insert("aws:CurrentTime", iso8601(now));
-        context.insert("aws:EpochTime", now.to_string());
-        context.insert(
-            "aws:SecureTransport",
-            if self.info.secure_transport {
-                "true"
-            } else {
-                "false"
-            },
-        );
-        context.insert("aws:RequestedRegion", self.info.region.as_str());
-        if let Some(ip) = self.info.source_ip {
-            context.insert("aws:SourceIp", ip.to_string());
-        }
-        if let Some(agent) = &self.info.user_agent {
-            context.insert("aws:UserAgent", agent.as_str());
-        }
+        self.authorizer().insert_request_keys(&mut context);
         crate::sessions::request_keys(self, &mut context);
         context
+    }
+
+    /// The authorizer of this request.
+    pub(crate) fn authorizer(&self) -> Authorizer<'_> {
+        Authorizer::new(self.service, self.info)
     }
 
     /// Authorizes `action` on `resource` (an ARN in the caller's account). `resource_tags`
@@ -320,56 +311,20 @@ impl Cx<'_> {
     ) -> Result<(), Error> {
         let cached = self.cached_caller(state)?;
         let mut context = self.context(&cached);
-        let caller = &cached.policies;
-        for tag in resource_tags {
-            context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
-        }
-        context.insert("aws:ResourceAccount", self.caller.account.as_str());
+        insert_resource_keys(&mut context, &self.caller.account, resource_tags);
         if action.starts_with("iam:") {
             context.insert("aws:RequestedRegion", IAM_REGION);
         }
         for (key, value) in extra {
             context.insert(key, value.clone());
         }
-        let request = Request {
-            principal: &caller.principal,
+        let target = Target {
             action,
             resource,
-            resource_account: &self.caller.account,
-            context: &context,
+            shown,
+            account: &self.caller.account,
         };
-        let policies = Policies {
-            identity: Some(&caller.identity),
-            boundary: caller.boundary.as_ref(),
-            session: cached.session.as_ref(),
-            ..Policies::default()
-        };
-        let decision = policies.evaluate(&request);
-        if decision.is_allowed() {
-            return Ok(());
-        }
-        let message = decision.denial_message(&caller.principal.arn, action, shown);
-        match decision.statement {
-            Some(statement) => tracing::info!(
-                request_id = %self.info.request_id,
-                principal = %caller.principal.arn,
-                action,
-                resource,
-                policy = statement.policy_id,
-                statement = statement.index,
-                sid = statement.sid.unwrap_or(""),
-                "denied by an explicit deny"
-            ),
-            None => tracing::info!(
-                request_id = %self.info.request_id,
-                principal = %caller.principal.arn,
-                action,
-                resource,
-                reason = ?decision.reason,
-                "denied: nothing allows"
-            ),
-        }
-        Err(Error::AccessDenied(message))
+        self.authorizer().identity(&cached, &context, &target)
     }
 }
 
