@@ -3,6 +3,9 @@
 //! is refused (identity requests, AssumeRole's trust, and the trust of SAML and web-identity
 //! federation).
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 use warden_policy::{Context, Decision, Policies, PolicySet, Principal, Request};
