@@ -14,7 +14,8 @@ use crate::state::{AccountState, State};
 mod authorizer;
 
 pub(crate) use authorizer::{
-    Authorizer, Federation, Target, insert_resource_keys, no_resource_policy, trust_policy,
+    Authorizer, Federation, Target, insert_resource_keys, insert_target_keys, no_resource_policy,
+    trust_policy,
 };
 
 /// The policies that apply to a caller, gathered from the state.
@@ -179,11 +180,6 @@ pub(crate) struct CachedCaller {
 /// Beyond this many cached callers the cache starts over.
 const CACHE_LIMIT: usize = 100_000;
 
-/// IAM is a global service: AWS evaluates `aws:RequestedRegion` as `us-east-1` for every IAM
-/// action, whatever region the request was signed for (SDKs pointed at a custom endpoint sign
-/// with their configured region, so any is accepted). STS keeps the signed region.
-const IAM_REGION: &str = "us-east-1";
-
 impl Cx<'_> {
     /// The caller's policies and base context, from the cache when the state has not changed
     /// since they were built.
@@ -311,19 +307,16 @@ impl Cx<'_> {
     ) -> Result<(), Error> {
         let cached = self.cached_caller(state)?;
         let mut context = self.context(&cached);
-        insert_resource_keys(&mut context, &self.caller.account, resource_tags);
-        if action.starts_with("iam:") {
-            context.insert("aws:RequestedRegion", IAM_REGION);
-        }
-        for (key, value) in extra {
-            context.insert(key, value.clone());
-        }
         let target = Target {
             action,
             resource,
             shown,
             account: &self.caller.account,
         };
+        insert_target_keys(&mut context, &target, resource_tags);
+        for (key, value) in extra {
+            context.insert(key, value.clone());
+        }
         self.authorizer().identity(&cached, &context, &target)
     }
 }

@@ -264,6 +264,20 @@ impl<'a> Authorizer<'a> {
     }
 }
 
+/// IAM is a global service: AWS evaluates `aws:RequestedRegion` as `us-east-1` for every IAM
+/// action, whatever region the request was signed for (SDKs pointed at a custom endpoint sign
+/// with their configured region, so any is accepted). STS keeps the signed region.
+const IAM_REGION: &str = "us-east-1";
+
+/// The keys that follow from what an identity request is about: the resource's account and
+/// tags, and the region AWS decides an IAM action in.
+pub(crate) fn insert_target_keys(context: &mut Context, target: &Target<'_>, tags: &[Tag]) {
+    insert_resource_keys(context, target.account, tags);
+    if target.action.starts_with("iam:") {
+        context.insert("aws:RequestedRegion", IAM_REGION);
+    }
+}
+
 /// The resource's account and tags (`aws:ResourceAccount`, `aws:ResourceTag/…`).
 pub(crate) fn insert_resource_keys(context: &mut Context, account: &str, tags: &[Tag]) {
     context.insert("aws:ResourceAccount", account);
