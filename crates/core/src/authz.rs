@@ -5,16 +5,20 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
-use warden_policy::{
-    Context, ContextValue, Policies, Policy, PolicySet, Principal, PrincipalKind, Request,
-};
+use warden_policy::{Context, ContextValue, Policy, PolicySet, Principal, PrincipalKind};
 
 use crate::error::Error;
 use crate::managed::AWS_ACCOUNT;
 use crate::model::{Group, InlinePolicy, ManagedPolicy, Role, Tag, User, iam_arn};
 use crate::service::{Cx, Identity};
 use crate::state::{AccountState, State};
-use crate::time::iso8601;
+
+mod authorizer;
+
+pub(crate) use authorizer::{
+    Authorizer, Federation, Target, insert_resource_keys, insert_target_keys, no_resource_policy,
+    trust_policy,
+};
 
 /// The policies that apply to a caller, gathered from the state.
 pub(crate) struct CallerPolicies {
@@ -176,12 +180,12 @@ pub(crate) struct CachedCaller {
     /// The whole request context of this caller's latest request on a resource without tags
     /// and without operation-specific keys, with what it was built from: the requests of a
     /// busy caller share it for as long as the second and the request's facts stay the same.
-    recent: Mutex<Option<(RequestFacts, Arc<Context>)>>,
+    pub(crate) recent: Mutex<Option<(RequestFacts, Arc<Context>)>>,
 }
 
 /// What a request context depends on besides the caller.
 #[derive(PartialEq, Eq)]
-struct RequestFacts {
+pub(crate) struct RequestFacts {
     now: i64,
     secure_transport: bool,
     region: String,
@@ -193,11 +197,6 @@ struct RequestFacts {
 
 /// Beyond this many cached callers the cache starts over.
 const CACHE_LIMIT: usize = 100_000;
-
-/// IAM is a global service: AWS evaluates `aws:RequestedRegion` as `us-east-1` for every IAM
-/// action, whatever region the request was signed for (SDKs pointed at a custom endpoint sign
-/// with their configured region, so any is accepted). STS keeps the signed region.
-const IAM_REGION: &str = "us-east-1";
 
 impl Cx<'_> {
     /// The caller's policies and base context, from the cache when the state has not changed
@@ -276,48 +275,26 @@ impl Cx<'_> {
 
     fn context_at(&self, caller: &CachedCaller, now: i64) -> Context {
         let mut context = caller.base_context.clone();
-        context.insert("aws:CurrentTime", iso8601(now));
-        context.insert("aws:EpochTime", now.to_string());
-        context.insert(
-            "aws:SecureTransport",
-            if self.info.secure_transport {
-                "true"
-            } else {
-                "false"
-            },
-        );
-        context.insert("aws:RequestedRegion", self.info.region.as_str());
-        if let Some(ip) = self.info.source_ip {
-            context.insert("aws:SourceIp", ip.to_string());
-        }
-        if let Some(agent) = &self.info.user_agent {
-            context.insert("aws:UserAgent", agent.as_str());
-        }
+        self.authorizer().insert_request_keys_at(&mut context, now);
         crate::sessions::request_keys(self, &mut context, now);
         context
     }
 
-    /// The request context of an authorization on `action`, with the resource's tags and
-    /// `extra`: built afresh, or, when there are neither tags nor extra keys, shared with the
-    /// caller's previous request if it was made in the same second with the same facts.
+    /// The request context of a decision on `target`, with the resource's tags and `extra`:
+    /// built afresh, or, when there are neither tags nor extra keys, shared with the caller's
+    /// previous request if it was made in the same second with the same facts.
     fn request_context(
         &self,
         cached: &CachedCaller,
-        action: &str,
+        target: &Target<'_>,
         resource_tags: &[Tag],
         extra: &[(String, ContextValue)],
     ) -> Arc<Context> {
         let now = self.service.now();
-        let iam = action.starts_with("iam:");
+        let iam = target.action.starts_with("iam:");
         let build = || {
             let mut context = self.context_at(cached, now);
-            for tag in resource_tags {
-                context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
-            }
-            context.insert("aws:ResourceAccount", self.caller.account.as_str());
-            if iam {
-                context.insert("aws:RequestedRegion", IAM_REGION);
-            }
+            insert_target_keys(&mut context, target, resource_tags);
             for (key, value) in extra {
                 context.insert(key, value.clone());
             }
@@ -353,6 +330,11 @@ impl Cx<'_> {
             *recent = Some((facts, Arc::clone(&context)));
         }
         context
+    }
+
+    /// The authorizer of this request.
+    pub(crate) fn authorizer(&self) -> Authorizer<'_> {
+        Authorizer::new(self.service, self.info)
     }
 
     /// Authorizes `action` on `resource` (an ARN in the caller's account). `resource_tags`
@@ -401,52 +383,19 @@ impl Cx<'_> {
         state: &State,
         action: &str,
         resource: &str,
-        shown: impl FnOnce() -> String,
+        shown: impl Fn() -> String,
         resource_tags: &[Tag],
         extra: &[(String, ContextValue)],
     ) -> Result<(), Error> {
         let cached = self.cached_caller(state)?;
-        let context = self.request_context(&cached, action, resource_tags, extra);
-        let caller = &cached.policies;
-        let request = Request {
-            principal: &caller.principal,
+        let target = Target {
             action,
             resource,
-            resource_account: &self.caller.account,
-            context: &context,
+            shown: &shown,
+            account: &self.caller.account,
         };
-        let policies = Policies {
-            identity: Some(&caller.identity),
-            boundary: caller.boundary.as_ref(),
-            session: cached.session.as_ref(),
-            ..Policies::default()
-        };
-        let decision = policies.evaluate(&request);
-        if decision.is_allowed() {
-            return Ok(());
-        }
-        let message = decision.denial_message(&caller.principal.arn, action, &shown());
-        match decision.statement {
-            Some(statement) => tracing::info!(
-                request_id = %self.info.request_id,
-                principal = %caller.principal.arn,
-                action,
-                resource,
-                policy = statement.policy_id,
-                statement = statement.index,
-                sid = statement.sid.unwrap_or(""),
-                "denied by an explicit deny"
-            ),
-            None => tracing::info!(
-                request_id = %self.info.request_id,
-                principal = %caller.principal.arn,
-                action,
-                resource,
-                reason = ?decision.reason,
-                "denied: nothing allows"
-            ),
-        }
-        Err(Error::AccessDenied(message))
+        let context = self.request_context(&cached, &target, resource_tags, extra);
+        self.authorizer().identity(&cached, &context, &target)
     }
 }
 

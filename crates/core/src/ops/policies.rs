@@ -13,7 +13,7 @@ use warden_policy::{ContextValue, PolicyKind, Version};
 use super::users::account;
 use super::{WireTag, paginate, tags_from_wire, under_prefix, wire_tags};
 use crate::action::Action;
-use crate::authz::{Resource, parse_document, request_tag_keys};
+use crate::authz::{Resource, no_resource_policy, parse_document, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
 use crate::managed::AWS_ACCOUNT;
@@ -147,10 +147,8 @@ pub(crate) fn check_modifiable(
         return Ok(());
     }
     let caller = cx.caller_policies(state)?.principal.arn;
-    Err(Error::AccessDenied(format!(
-        "User: {caller} is not authorized to perform: {action} on resource: policy {} because no resource-based policy allows the {action} action",
-        policy_arn(policy)
-    )))
+    let shown = format!("policy {}", policy_arn(policy));
+    Err(no_resource_policy(&caller, action, &shown))
 }
 
 /// A managed policy document: it must parse, fit 6,144 characters, and use the current

@@ -19,6 +19,7 @@ use crate::sessions::{Credentials, Session, SessionKind, temporary_key_account};
 use crate::time::iso8601;
 pub(super) use assume_role::assume_role;
 pub(super) use authorization_message::decode_authorization_message;
+pub(crate) use authorization_message::encoded_message;
 pub(super) use federation::saml::assume_role_with_saml;
 pub(super) use federation::web_identity::assume_role_with_web_identity;
 use session_input::{

@@ -11,18 +11,17 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use warden_policy::{Context, Policies, PolicySet, Request};
+use warden_policy::Context;
 
-use super::authorization_message::access_denied;
 use super::session_input::{
     PolicyArn, check_external_id, check_name, check_range, check_session_policies, invalid,
     packed_size, session_tags,
 };
 use super::{AssumedRoleUser, WireCredentials, check_max_session, start_role_session};
 use crate::action::{Action, SET_SOURCE_IDENTITY, TAG_SESSION};
-use crate::authz::{CachedCaller, request_tag_keys};
+use crate::authz::{Target, insert_resource_keys, request_tag_keys, trust_policy};
 use crate::error::Error;
-use crate::model::{Role, Tag, iam_arn};
+use crate::model::{Role, Tag};
 use crate::ops::WireTag;
 use crate::service::{Cx, Identity};
 use crate::sessions::{Session, SessionKind};
@@ -112,14 +111,7 @@ pub(in crate::ops) fn assume_role(
             .account(&role_account)
             .and_then(|a| a.role(&name))
             .filter(|r| r.path == path && r.name == name);
-        let trust = role.map(|r| {
-            let document = r.bound_trust.as_ref().unwrap_or(&r.trust);
-            let arn = iam_arn(&r.account, "role", &r.path, &r.name);
-            PolicySet::from_policies([(
-                format!("{arn} trust policy"),
-                Arc::clone(&document.policy),
-            )])
-        });
+        let trust = role.map(|r| trust_policy(r).1);
         let mut context = cx.context(&cached);
         add_request_keys(
             &mut context,
@@ -133,19 +125,19 @@ pub(in crate::ops) fn assume_role(
             context.insert("aws:MultiFactorAuthAge", "0");
         }
         let decide = |action: &str| {
-            let request = Request {
-                principal: &cached.policies.principal,
+            let target = Target {
                 action,
                 resource: &input.role_arn,
-                resource_account: &role_account,
-                context: &context,
+                shown: &|| input.role_arn.clone(),
+                account: &role_account,
             };
-            let policies = trust_policies(&cached, trust.as_ref());
-            if policies.evaluate(&request).is_allowed() {
-                Ok(())
-            } else {
-                Err(access_denied(cx, &policies, &request))
-            }
+            cx.authorizer().assume_role(
+                &cached,
+                &context,
+                trust.as_ref(),
+                &target,
+                &cx.caller.account,
+            )
         };
         decide(Action::AssumeRole.iam_action())?;
         if !input.tags.is_empty() || !input.transitive_tag_keys.is_empty() {
@@ -171,19 +163,6 @@ pub(in crate::ops) fn assume_role(
     })
 }
 
-/// The policies of one decision: the caller's, and the role's trust policy (absent when the
-/// role does not exist, which then denies).
-fn trust_policies<'a>(cached: &'a CachedCaller, trust: Option<&'a PolicySet>) -> Policies<'a> {
-    Policies {
-        identity: Some(&cached.policies.identity),
-        boundary: cached.policies.boundary.as_ref(),
-        session: cached.session.as_ref(),
-        resource: trust,
-        trust: true,
-        ..Policies::default()
-    }
-}
-
 /// The keys AssumeRole adds to the caller's context: the role's account and tags, the session
 /// name, ExternalId, source identity, and the session tags asked for.
 fn add_request_keys(
@@ -193,10 +172,11 @@ fn add_request_keys(
     account: &str,
     source: Option<&str>,
 ) {
-    context.insert("aws:ResourceAccount", account);
-    for tag in role.map(|r| r.tags.as_slice()).unwrap_or_default() {
-        context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
-    }
+    insert_resource_keys(
+        context,
+        account,
+        role.map(|r| r.tags.as_slice()).unwrap_or_default(),
+    );
     context.insert("sts:RoleSessionName", input.role_session_name.as_str());
     if let Some(external_id) = &input.external_id {
         context.insert("sts:ExternalId", external_id.as_str());

@@ -5,57 +5,30 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use warden_policy::{Effect, Outcome, Policies, Request};
+use warden_policy::{Effect, Outcome, Request};
 
 use crate::action::Action;
 use crate::error::Error;
-use crate::service::Cx;
+use crate::service::{Cx, Service};
 
 const PURPOSE: &str = "warden authorization message v1";
 /// DecodeAuthorizationMessage takes at most 10,240 characters; past this much JSON the
 /// condition keys are left out so the encoded message stays within it.
 const MAX_JSON: usize = 7000;
 
-/// The AccessDenied for a denied `request`: AWS's sentence, then the encoded details when the
-/// resource is in the caller's own account. A denial in another account is AWS's sentence
-/// alone, the same whether the resource exists or not: the reason or the details would tell
-/// the caller whether another account's role exists, its tags and what its trust policy says.
-pub(super) fn access_denied(cx: &Cx<'_>, policies: &Policies<'_>, request: &Request<'_>) -> Error {
-    let explanation = policies.explain(request);
-    let why = match explanation.reason {
-        warden_policy::Reason::ExplicitDeny(kind) => format!("explicit deny in a {kind:?} policy"),
-        warden_policy::Reason::NoAllow(kind) => format!("no {kind:?} policy allows"),
-        warden_policy::Reason::Allowed => "allowed".to_owned(),
-    };
-    tracing::info!(
-        request_id = %cx.info.request_id,
-        principal = %request.principal.arn,
-        action = request.action,
-        resource = request.resource,
-        reason = %why,
-        "denied"
-    );
-    if request.resource_account != cx.caller.account {
-        // AWS's words, without the reason: which policy refused would tell whether the role
-        // exists and what its trust policy says.
-        return Error::AccessDenied(format!(
-            "User: {} is not authorized to perform: {} on resource: {}",
-            request.principal.arn, request.action, request.resource
-        ));
-    }
-    let decision = policies.evaluate(request);
-    let message = decision.denial_message(&request.principal.arn, request.action, request.resource);
-    let details = decoded(request, &explanation);
-    match cx
-        .service
+/// The encoded details of a denied `request`, sealed under the session token keys; `None`
+/// when sealing fails (the denial is then AWS's sentence alone). The `Authorizer` decides when
+/// a denial carries them.
+pub(crate) fn encoded_message(
+    service: &Service,
+    request: &Request<'_>,
+    explanation: &warden_policy::Explanation,
+) -> Option<String> {
+    let details = decoded(request, explanation);
+    service
         .tokens
-        .seal_message(cx.service.random(), PURPOSE, details.as_bytes())
-    {
-        Ok(encoded) => Error::AccessDenied(format!(
-            "{message}. Encoded authorization failure message: {encoded}"
-        )),
-        Err(_) => Error::AccessDenied(message),
-    }
+        .seal_message(service.random(), PURPOSE, details.as_bytes())
+        .ok()
 }
 
 /// The decoded message: `allowed`, `explicitDeny`, `matchedStatements`, `failures` and

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::saml_trust::{Claims, trusts};
+use crate::authz::{Authorizer, Federation};
 use crate::error::Error;
 use crate::model::{SamlProvider, UsedAssertion};
 use crate::ops::WireTag;
@@ -73,10 +74,6 @@ impl Service {
     }
 }
 
-fn not_authorized() -> Error {
-    Error::AccessDenied("Not authorized to perform sts:AssumeRoleWithSAML".to_owned())
-}
-
 /// AssumeRoleWithSAML, signed or not: who signed, if anyone, plays no part.
 pub(crate) fn assume_role_with_saml(
     service: &Service,
@@ -109,7 +106,7 @@ pub(crate) fn assume_role_with_saml(
         .iter()
         .any(|(role, p)| *role == input.role_arn && *p == input.principal_arn)
     {
-        return Err(not_authorized());
+        return Err(Federation::Saml.denied());
     }
     let claims = Claims::read(&assertion, &provider)?;
     let (role, session, packed_policy_size) = service.read(|state| {
@@ -117,7 +114,14 @@ pub(crate) fn assume_role_with_saml(
             .account(&role_account)
             .and_then(|a| a.role(&name))
             .filter(|r| r.path == path && r.name == name);
-        let Some(role) = role.filter(|role| trusts(service, info, role, &provider, &claims)) else {
+        // A missing role is refused in the words of a trust policy that says no.
+        let decided = match role {
+            Some(role) => {
+                trusts(Authorizer::new(service, info), role, &provider, &claims).map(|()| role)
+            }
+            None => Err(Federation::Saml.denied()),
+        };
+        let role = decided.inspect_err(|_| {
             tracing::info!(
                 request_id = %info.request_id,
                 role = %input.role_arn,
@@ -125,8 +129,7 @@ pub(crate) fn assume_role_with_saml(
                 subject = %assertion.subject,
                 "AssumeRoleWithSAML denied by the trust policy"
             );
-            return Err(not_authorized());
-        };
+        })?;
         let duration = match (input.duration_seconds, claims.session_duration) {
             (Some(seconds), _) | (None, Some(seconds)) => seconds,
             (None, None) => ONE_HOUR,
@@ -250,7 +253,7 @@ fn provider(service: &Service, arn: &str, role_account: &str) -> Result<SamlProv
     // A provider of another account is never one a role can trust; say so without telling
     // whether it exists.
     if account != role_account {
-        return Err(not_authorized());
+        return Err(Federation::Saml.denied());
     }
     let provider = service.read(|state| {
         Ok(state

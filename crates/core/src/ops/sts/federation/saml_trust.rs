@@ -3,17 +3,13 @@
 //! named by the provider's ARN, with the `saml:*` keys AWS documents and
 //! `aws:FederatedProvider`.
 
-use std::sync::Arc;
-
-use warden_policy::{Context, Policies, PolicySet, Principal, Request};
+use warden_policy::Context;
 
 use super::saml::tags_of;
-use crate::action::{Action, SET_SOURCE_IDENTITY, TAG_SESSION};
-use crate::authz::request_tag_keys;
+use crate::action::{SET_SOURCE_IDENTITY, TAG_SESSION};
+use crate::authz::{Authorizer, Federation, request_tag_keys};
 use crate::error::Error;
-use crate::model::{Role, SamlProvider, Tag, iam_arn};
-use crate::service::{RequestInfo, Service};
-use crate::time::iso8601;
+use crate::model::{Role, SamlProvider, Tag};
 use warden_saml::Assertion;
 
 const ATTRIBUTES: &str = "https://aws.amazon.com/SAML/Attributes/";
@@ -98,76 +94,33 @@ impl Claims {
 }
 
 /// Whether `role`'s trust policy lets the assertion's subject assume it, tag the session
-/// (when the assertion carries tags) and set its source identity (when it carries one).
+/// (when the assertion carries tags) and set its source identity (when it carries one),
+/// with the assertion's keys in the context.
 pub(super) fn trusts(
-    service: &Service,
-    info: &RequestInfo,
+    authorizer: Authorizer<'_>,
     role: &Role,
     provider: &SamlProvider,
     claims: &Claims,
-) -> bool {
-    let document = role.bound_trust.as_ref().unwrap_or(&role.trust);
-    let role_arn = iam_arn(&role.account, "role", &role.path, &role.name);
-    let trust = PolicySet::from_policies([(
-        format!("{role_arn} trust policy"),
-        Arc::clone(&document.policy),
-    )]);
-    let provider_arn = provider.arn();
-    let principal = Principal::web_identity(&provider_arn, &role.account);
-    let context = context(service, info, role, &provider_arn, claims);
-    let policies = Policies {
-        resource: Some(&trust),
-        trust: true,
-        ..Policies::default()
-    };
-    let allows = |action: &str| {
-        let request = Request {
-            principal: &principal,
-            action,
-            resource: &role_arn,
-            resource_account: &role.account,
-            context: &context,
-        };
-        policies.evaluate(&request).is_allowed()
-    };
-    allows(Action::AssumeRoleWithSAML.iam_action())
-        && (claims.tags.is_empty() || allows(TAG_SESSION))
-        && (claims.source_identity.is_none() || allows(SET_SOURCE_IDENTITY))
+) -> Result<(), Error> {
+    let mut also = Vec::with_capacity(2);
+    if !claims.tags.is_empty() {
+        also.push(TAG_SESSION);
+    }
+    if claims.source_identity.is_some() {
+        also.push(SET_SOURCE_IDENTITY);
+    }
+    authorizer.federated(
+        Federation::Saml,
+        role,
+        &provider.arn(),
+        &claims.session_name,
+        |context| claim_keys(context, claims),
+        &also,
+    )
 }
 
-/// The request context of the trust decision: the request's keys, the role's, and the
-/// assertion's.
-fn context(
-    service: &Service,
-    info: &RequestInfo,
-    role: &Role,
-    provider_arn: &str,
-    claims: &Claims,
-) -> Context {
-    let mut context = Context::new();
-    let now = service.now();
-    context.insert("aws:CurrentTime", iso8601(now));
-    context.insert("aws:EpochTime", now.to_string());
-    let secure = if info.secure_transport {
-        "true"
-    } else {
-        "false"
-    };
-    context.insert("aws:SecureTransport", secure);
-    context.insert("aws:RequestedRegion", info.region.as_str());
-    if let Some(ip) = info.source_ip {
-        context.insert("aws:SourceIp", ip.to_string());
-    }
-    if let Some(agent) = &info.user_agent {
-        context.insert("aws:UserAgent", agent.as_str());
-    }
-    context.insert("aws:PrincipalType", "WebIdentityUser");
-    context.insert("aws:FederatedProvider", provider_arn);
-    context.insert("aws:ResourceAccount", role.account.as_str());
-    for tag in &role.tags {
-        context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
-    }
-    context.insert("sts:RoleSessionName", claims.session_name.as_str());
+/// The assertion's keys: the source identity, the session tags asked for, and `saml:*`.
+fn claim_keys(context: &mut Context, claims: &Claims) {
     if let Some(source) = &claims.source_identity {
         context.insert("sts:SourceIdentity", source.as_str());
     }
@@ -182,5 +135,4 @@ fn context(
     for (key, value) in &claims.keys {
         context.insert(key, value.as_str());
     }
-    context
 }

@@ -8,15 +8,13 @@
 //! `PROVIDER:sub`, `PROVIDER:aud`, `PROVIDER:oaud`, `PROVIDER:amr` and `aws:FederatedProvider`.
 //! The issuer's keys are fetched with no lock held; the state is read before and after.
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
-use warden_policy::{Context, Policies, PolicySet, Principal, Request};
+use warden_policy::Context;
 
 use super::oidc::{Claims, peek, verify_signature};
-use crate::action::Action;
+use crate::authz::{Authorizer, Federation};
 use crate::error::Error;
-use crate::model::{OidcProvider, Role, iam_arn};
+use crate::model::{OidcProvider, Role};
 use crate::ops::sts::assume_role::parse_role_arn;
 use crate::ops::sts::session_input::{
     PolicyArn, check_name, check_range, check_session_policies, packed_size,
@@ -24,7 +22,6 @@ use crate::ops::sts::session_input::{
 use crate::ops::sts::{AssumedRoleUser, WireCredentials, check_max_session, start_role_session};
 use crate::service::{RequestInfo, Service};
 use crate::sessions::{Session, SessionKind};
-use crate::time::iso8601;
 
 /// The default session length, in seconds.
 const ONE_HOUR: i64 = 3600;
@@ -104,18 +101,20 @@ pub(crate) fn assume_role_with_web_identity(
             .account(&role_account)
             .and_then(|a| a.role(&name))
             .filter(|r| r.path == path && r.name == name);
-        let trusted = role.is_some_and(|role| {
-            trusts(
-                info,
+        // A missing role is refused in the words of a trust policy that says no.
+        let decided = match role {
+            Some(role) => trusts(
+                Authorizer::new(service, info),
                 role,
                 &provider,
                 claims,
                 &audience,
                 &input.role_session_name,
-                service,
             )
-        });
-        let Some(role) = role.filter(|_| trusted) else {
+            .map(|()| role),
+            None => Err(Federation::WebIdentity.denied()),
+        };
+        let role = decided.inspect_err(|_| {
             tracing::info!(
                 request_id = %info.request_id,
                 role = %input.role_arn,
@@ -123,10 +122,7 @@ pub(crate) fn assume_role_with_web_identity(
                 subject = %subject,
                 "AssumeRoleWithWebIdentity denied by the trust policy"
             );
-            return Err(Error::AccessDenied(
-                "Not authorized to perform sts:AssumeRoleWithWebIdentity".to_owned(),
-            ));
-        };
+        })?;
         check_max_session(role, duration)?;
         let policy_arns = check_session_policies(
             state,
@@ -160,84 +156,28 @@ pub(crate) fn assume_role_with_web_identity(
     })
 }
 
-/// Whether `role`'s trust policy lets the token's bearer assume it.
+/// Whether `role`'s trust policy lets the token's bearer assume it, with the token's claims
+/// in the context under the provider's name.
 fn trusts(
-    info: &RequestInfo,
+    authorizer: Authorizer<'_>,
     role: &Role,
     provider: &OidcProvider,
     claims: &Claims,
     audience: &str,
     session_name: &str,
-    service: &Service,
-) -> bool {
-    let document = role.bound_trust.as_ref().unwrap_or(&role.trust);
-    let role_arn = iam_arn(&role.account, "role", &role.path, &role.name);
-    let trust = PolicySet::from_policies([(
-        format!("{role_arn} trust policy"),
-        Arc::clone(&document.policy),
-    )]);
-    let principal = Principal::web_identity(&provider.arn(), &role.account);
-    let context = context(
-        info,
+) -> Result<(), Error> {
+    authorizer.federated(
+        Federation::WebIdentity,
         role,
-        provider,
-        claims,
-        audience,
+        &provider.arn(),
         session_name,
-        service,
-    );
-    let request = Request {
-        principal: &principal,
-        action: Action::AssumeRoleWithWebIdentity.iam_action(),
-        resource: &role_arn,
-        resource_account: &role.account,
-        context: &context,
-    };
-    let policies = Policies {
-        resource: Some(&trust),
-        trust: true,
-        ..Policies::default()
-    };
-    policies.evaluate(&request).is_allowed()
+        |context| claim_keys(context, provider, claims, audience),
+        &[],
+    )
 }
 
-/// The request context of the trust decision: the request's keys, the role's, and the
-/// token's claims under the provider's name.
-fn context(
-    info: &RequestInfo,
-    role: &Role,
-    provider: &OidcProvider,
-    claims: &Claims,
-    audience: &str,
-    session_name: &str,
-    service: &Service,
-) -> Context {
-    let mut context = Context::new();
-    let now = service.now();
-    context.insert("aws:CurrentTime", iso8601(now));
-    context.insert("aws:EpochTime", now.to_string());
-    context.insert(
-        "aws:SecureTransport",
-        if info.secure_transport {
-            "true"
-        } else {
-            "false"
-        },
-    );
-    context.insert("aws:RequestedRegion", info.region.as_str());
-    if let Some(ip) = info.source_ip {
-        context.insert("aws:SourceIp", ip.to_string());
-    }
-    if let Some(agent) = &info.user_agent {
-        context.insert("aws:UserAgent", agent.as_str());
-    }
-    context.insert("aws:PrincipalType", "WebIdentityUser");
-    context.insert("aws:FederatedProvider", provider.arn());
-    context.insert("aws:ResourceAccount", role.account.as_str());
-    for tag in &role.tags {
-        context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
-    }
-    context.insert("sts:RoleSessionName", session_name);
+/// The token's claims as `PROVIDER:aud`, `PROVIDER:oaud`, `PROVIDER:sub` and `PROVIDER:amr`.
+fn claim_keys(context: &mut Context, provider: &OidcProvider, claims: &Claims, audience: &str) {
     let prefix = &provider.url;
     context.insert(&format!("{prefix}:aud"), audience);
     if claims.azp.is_some() && !claims.aud.is_empty() {
@@ -249,5 +189,4 @@ fn context(
     if !claims.amr.is_empty() {
         context.insert(&format!("{prefix}:amr"), claims.amr.clone());
     }
-    context
 }
