@@ -103,7 +103,13 @@ impl EntityKind {
         }
     }
 
-    fn from_type(text: &str) -> Option<EntityKind> {
+    /// `arn:aws:iam::ACCOUNT:KIND/`: what a List action of the kind is authorized on, and
+    /// how every ARN of the kind in the account begins. Not an ARN itself (it has no name).
+    pub fn arn_prefix(self, account: &str) -> String {
+        Arn::entity(account, self, "/", "").build()
+    }
+
+    pub(crate) fn from_type(text: &str) -> Option<EntityKind> {
         Some(match text {
             "user" => EntityKind::User,
             "group" => EntityKind::Group,
@@ -117,6 +123,10 @@ impl EntityKind {
 }
 
 impl<'a> Arn<'a> {
+    pub fn root(account: &'a str) -> Arn<'a> {
+        Arn::Root { account }
+    }
+
     pub fn user(account: &'a str, path: &'a str, name: &'a str) -> Arn<'a> {
         Arn::entity(account, EntityKind::User, path, name)
     }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Mutation, fold};
+use crate::arn::Arn;
 use crate::error::{Error, StoreError};
 use crate::model::{AccessKey, KeyLastUsed, KeyStatus, MfaDevice, Role, RoleLastUsed};
 use crate::secret::{MasterKey, Secret};
@@ -114,11 +115,11 @@ fn delete(kind: Kind, id: &str, account: &str) -> Write {
 }
 
 fn oidc_arn(account: &str, url: &str) -> String {
-    format!("arn:aws:iam::{account}:oidc-provider/{url}")
+    Arn::OidcProvider { account, url }.build()
 }
 
 fn saml_arn(account: &str, name: &str) -> String {
-    format!("arn:aws:iam::{account}:saml-provider/{name}")
+    Arn::SamlProvider { account, name }.build()
 }
 
 /// A time as the rank [`crate::store::Change::Raise`] compares.
