@@ -72,6 +72,30 @@ fn builds_the_text_aws_uses() {
 }
 
 #[test]
+fn a_kind_prefix_is_the_arn_without_a_name() {
+    assert_eq!(
+        EntityKind::User.arn_prefix(ACCOUNT),
+        "arn:aws:iam::123456789012:user/"
+    );
+    assert_eq!(
+        EntityKind::Policy.arn_prefix("aws"),
+        "arn:aws:iam::aws:policy/"
+    );
+    assert_eq!(
+        Arn::parse("arn:aws:iam::123456789012:user/"),
+        Err(ArnError::Name)
+    );
+}
+
+#[test]
+fn iam_arn_spells_what_arn_builds() {
+    assert_eq!(
+        crate::model::iam_arn(ACCOUNT, "instance-profile", "/a/", "p"),
+        Arn::entity(ACCOUNT, EntityKind::InstanceProfile, "/a/", "p").build()
+    );
+}
+
+#[test]
 fn refuses_what_is_not_an_arn_warden_names() {
     let cases = [
         ("", ArnError::Shape),
