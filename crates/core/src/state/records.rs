@@ -349,13 +349,20 @@ impl Mutation {
             Kind::Policy => Mutation::DeletePolicy { account, id },
             Kind::AccessKey => Mutation::DeleteAccessKey { account, id },
             Kind::InstanceProfile => Mutation::DeleteInstanceProfile { account, id },
-            Kind::OidcProvider => Mutation::DeleteOidcProvider {
-                url: id.split_once(":oidc-provider/")?.1.to_owned(),
-                account,
+            // A provider's record id is its ARN.
+            Kind::OidcProvider => match Arn::parse(&id) {
+                Ok(Arn::OidcProvider { url, .. }) => Mutation::DeleteOidcProvider {
+                    url: url.to_owned(),
+                    account,
+                },
+                _ => return None,
             },
-            Kind::SamlProvider => Mutation::DeleteSamlProvider {
-                name: id.split_once(":saml-provider/")?.1.to_owned(),
-                account,
+            Kind::SamlProvider => match Arn::parse(&id) {
+                Ok(Arn::SamlProvider { name, .. }) => Mutation::DeleteSamlProvider {
+                    name: name.to_owned(),
+                    account,
+                },
+                _ => return None,
             },
             Kind::MfaDevice => Mutation::DeleteMfaDevice {
                 account,

@@ -11,7 +11,7 @@
 use serde_json::Value;
 use warden_policy::PolicyKind;
 
-use crate::arn::{Arn, EntityKind};
+use crate::arn::{Arn, EntityKind, is_account_id};
 use crate::authz::parse_document;
 use crate::error::Error;
 use crate::model::{Document, Role};
@@ -220,7 +220,7 @@ fn unique_id_of(state: &State, arn: &str) -> Option<String> {
 
 /// Whether an `AWS` principal value names something that exists, as far as Warden knows.
 fn exists(state: &State, value: &str) -> bool {
-    if value == "*" || (value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())) {
+    if value == "*" || is_account_id(value) {
         return true;
     }
     let Some(rest) = value.strip_prefix("arn:") else {
