@@ -1,6 +1,7 @@
 //! Accounts and authentication: creating accounts, the first-start bootstrap of the root
 //! user's access key, and resolving an access key id to its caller and secret.
 
+use crate::arn::is_account_id;
 use crate::error::Error;
 use crate::ids::{Prefix, account_id, secret_access_key, unique_id};
 use crate::model::{AccessKey, Account, KeyStatus};
@@ -82,7 +83,7 @@ impl Service {
     /// A new account record: `id`, or a random 12-digit one.
     fn new_account(&self, state: &State, id: Option<&str>) -> Result<Account, Error> {
         let id = match id {
-            Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => id.to_owned(),
+            Some(id) if is_account_id(id) => id.to_owned(),
             Some(id) => {
                 return Err(Error::InvalidInput(format!(
                     "`{id}` is not a 12-digit account id."

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use warden_policy::{Context, ContextValue, Policy, PolicySet, Principal, PrincipalKind};
 
+use crate::arn::{Arn, EntityKind};
 use crate::error::Error;
 use crate::managed::AWS_ACCOUNT;
 use crate::model::{Group, InlinePolicy, ManagedPolicy, Role, Tag, User, iam_arn};
@@ -33,12 +34,17 @@ impl State {
     /// A managed policy by ARN: customer managed (`arn:aws:iam::ACCT:policy/PATH/NAME`) or
     /// AWS managed (`arn:aws:iam::aws:policy/PATH/NAME`).
     pub fn managed_policy(&self, arn: &str) -> Option<&ManagedPolicy> {
-        let rest = arn.strip_prefix("arn:aws:iam::")?;
-        let (account, resource) = rest.split_once(':')?;
-        let path_and_name = resource.strip_prefix("policy")?;
-        let (path, name) = path_and_name.rsplit_once('/')?;
+        let Ok(Arn::Entity {
+            account,
+            kind: EntityKind::Policy,
+            path,
+            name,
+        }) = Arn::parse(arn)
+        else {
+            return None;
+        };
         let policy = self.account(account)?.policy(name)?;
-        (format!("{path}/") == policy.path).then_some(policy)
+        (path == policy.path).then_some(policy)
     }
 }
 

@@ -10,6 +10,7 @@
 
 mod accounts;
 pub mod action;
+pub mod arn;
 mod authz;
 pub mod error;
 #[doc(hidden)]

@@ -6,8 +6,7 @@ use warden_policy::PolicyKind;
 use crate::model::{Document, ManagedPolicy, PolicyVersion};
 use crate::state::{Mutation, State};
 
-/// The account field of AWS managed policy ARNs.
-pub const AWS_ACCOUNT: &str = "aws";
+pub use crate::arn::AWS_ACCOUNT;
 
 /// 2015-02-06, when AWS's first managed policies appeared.
 const CREATED: i64 = 1_423_180_800;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use warden_policy::{Policy, PolicyKind};
 
+use crate::arn::{Arn, EntityKind};
 use crate::secret::Secret;
 use crate::time::Timestamp;
 
@@ -264,7 +265,11 @@ pub struct OidcProvider {
 
 impl OidcProvider {
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:oidc-provider/{}", self.account, self.url)
+        Arn::OidcProvider {
+            account: &self.account,
+            url: &self.url,
+        }
+        .build()
     }
 
     /// The issuer as tokens name it in `iss`: the URL with its scheme.
@@ -296,7 +301,11 @@ pub struct SamlProvider {
 
 impl SamlProvider {
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:saml-provider/{}", self.account, self.name)
+        Arn::SamlProvider {
+            account: &self.account,
+            name: &self.name,
+        }
+        .build()
     }
 }
 
@@ -345,13 +354,12 @@ pub struct UsedAssertion {
     pub expires: Timestamp,
 }
 
+/// The ARN of an IAM entity whose kind is given as ARNs spell it (`user`, `role`, …); see
+/// [`Arn`] for the typed form.
 pub fn iam_arn(account: &str, kind: &str, path: &str, name: &str) -> String {
-    const PREFIX: &str = "arn:aws:iam::";
-    let mut arn = String::with_capacity(
-        PREFIX.len() + account.len() + 1 + kind.len() + path.len() + name.len(),
-    );
-    for part in [PREFIX, account, ":", kind, path, name] {
-        arn.push_str(part);
+    match EntityKind::from_type(kind) {
+        Some(kind) => Arn::entity(account, kind, path, name).build(),
+        // No caller names another kind; spell it as given all the same.
+        None => ["arn:aws:iam::", account, ":", kind, path, name].concat(),
     }
-    arn
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::users::{account, authorized_user, non_user_credentials};
 use crate::action::Action;
+use crate::arn::Arn;
 use crate::error::Error;
 use crate::ids::{Prefix, secret_access_key, unique_id};
 use crate::model::{AccessKey, KeyStatus};
@@ -52,7 +53,7 @@ fn owner(
             })
         }
         (None, identity) if identity.acts_as_root() => {
-            let arn = format!("arn:aws:iam::{}:root", cx.caller.account);
+            let arn = Arn::root(&cx.caller.account).build();
             cx.authorize(state, action, &arn, &[], &[])?;
             Ok(Owner {
                 user_id: None,
@@ -291,7 +292,7 @@ pub(super) fn get_access_key_last_used(
             .and_then(|id| account.user_by_id(id));
         let arn = match user {
             Some(user) => super::users::user_arn(user),
-            None => format!("arn:aws:iam::{}:root", cx.caller.account),
+            None => Arn::root(&cx.caller.account).build(),
         };
         cx.authorize(
             state,

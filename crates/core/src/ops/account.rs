@@ -13,6 +13,7 @@ use warden_policy::limits;
 use super::users::account;
 use super::{KEYS_PER_USER, paginate};
 use crate::action::Action;
+use crate::arn::EntityKind;
 use crate::error::Error;
 use crate::managed::AWS_ACCOUNT;
 use crate::service::Cx;
@@ -189,7 +190,7 @@ fn count(n: usize) -> u64 {
 /// Versions of the account's own policies, plus the AWS managed policies it uses.
 fn policy_versions_in_use(account: &AccountState) -> usize {
     let own: usize = account.policies.values().map(|p| p.versions.len()).sum();
-    let aws_prefix = format!("arn:aws:iam::{AWS_ACCOUNT}:policy/");
+    let aws_prefix = EntityKind::Policy.arn_prefix(AWS_ACCOUNT);
     let attached = account.users.values().map(|u| &u.attached);
     let attached = attached
         .chain(account.groups.values().map(|g| &g.attached))

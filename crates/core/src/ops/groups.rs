@@ -8,10 +8,11 @@ use warden_policy::ContextValue;
 use super::users::{WireUser, account, authorized_user};
 use super::{check_path, paginate, paginate_map, under_prefix};
 use crate::action::Action;
+use crate::arn::{Arn, EntityKind};
 use crate::authz::Resource;
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
-use crate::model::{Group, User, iam_arn};
+use crate::model::{Group, User};
 use crate::service::Cx;
 use crate::state::{Mutation, State};
 use crate::time::iso8601;
@@ -43,7 +44,7 @@ impl WireGroup {
 }
 
 pub(crate) fn group_arn(group: &Group) -> String {
-    iam_arn(&group.account, "group", &group.path, &group.name)
+    Arn::group(&group.account, &group.path, &group.name).build()
 }
 
 pub(crate) fn no_such_group(name: &str) -> Error {
@@ -67,7 +68,7 @@ pub(crate) fn authorized_group<'s>(
     extra: &[(String, ContextValue)],
 ) -> Result<&'s Group, Error> {
     let group = account(cx, state)?.group(name);
-    let asked = iam_arn(&cx.caller.account, "group", "/", name);
+    let asked = Arn::group(&cx.caller.account, "/", name).build();
     cx.authorize_resolved(state, action, group, &asked, extra)?
         .ok_or_else(|| no_such_group(name))
 }
@@ -95,7 +96,7 @@ pub(super) fn create_group(
 ) -> Result<CreateGroupOutput, Error> {
     let path = input.path.unwrap_or_else(|| "/".to_owned());
     cx.service.write(|state| {
-        let arn = iam_arn(&cx.caller.account, "group", &path, &input.group_name);
+        let arn = Arn::group(&cx.caller.account, &path, &input.group_name).build();
         cx.authorize(state, Action::CreateGroup.iam_action(), &arn, &[], &[])?;
         check_path(&path)?;
         if account(cx, state)?.group(&input.group_name).is_some() {
@@ -184,7 +185,7 @@ pub(super) struct ListGroupsOutput {
 
 pub(super) fn list_groups(cx: &Cx<'_>, input: ListGroupsInput) -> Result<ListGroupsOutput, Error> {
     cx.service.read(|state| {
-        let arn = format!("arn:aws:iam::{}:group/", cx.caller.account);
+        let arn = EntityKind::Group.arn_prefix(&cx.caller.account);
         cx.authorize(state, Action::ListGroups.iam_action(), &arn, &[], &[])?;
         let prefix = input.path_prefix.as_deref();
         let page = paginate_map(
@@ -227,7 +228,7 @@ pub(super) fn update_group(cx: &Cx<'_>, input: UpdateGroupInput) -> Result<(), E
         }
         // Permission is needed on the group as it will be too (its new name and path).
         let new_name = input.new_group_name.as_deref().unwrap_or(&group.name);
-        let new_arn = iam_arn(&group.account, "group", &updated.path, new_name);
+        let new_arn = Arn::group(&group.account, &updated.path, new_name).build();
         if new_arn != group_arn(group) {
             cx.authorize(state, Action::UpdateGroup.iam_action(), &new_arn, &[], &[])?;
         }

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::users::account;
+use crate::arn::Arn;
 use crate::error::Error;
 use crate::service::{Cx, Identity};
 use crate::sessions::SessionKind;
@@ -26,7 +27,7 @@ pub(super) fn get_caller_identity(cx: &Cx<'_>, _: Empty) -> Result<CallerIdentit
         let account_id = cx.caller.account.clone();
         let root = || CallerIdentity {
             user_id: account_id.clone(),
-            arn: format!("arn:aws:iam::{account_id}:root"),
+            arn: Arn::root(&account_id).build(),
             account: account_id.clone(),
         };
         let user = |id: &str| {
@@ -59,16 +60,22 @@ pub(super) fn get_caller_identity(cx: &Cx<'_>, _: Empty) -> Result<CallerIdentit
                     })?;
                 Ok(CallerIdentity {
                     user_id: format!("{}:{}", role.id, session.name),
-                    arn: format!(
-                        "arn:aws:sts::{account_id}:assumed-role/{}/{}",
-                        role.name, session.name
-                    ),
+                    arn: Arn::AssumedRole {
+                        account: &account_id,
+                        role: &role.name,
+                        session: &session.name,
+                    }
+                    .build(),
                     account: account_id.clone(),
                 })
             }
             (SessionKind::Federated, _) => Ok(CallerIdentity {
                 user_id: format!("{account_id}:{}", session.name),
-                arn: format!("arn:aws:sts::{account_id}:federated-user/{}", session.name),
+                arn: Arn::FederatedUser {
+                    account: &account_id,
+                    name: &session.name,
+                }
+                .build(),
                 account: account_id.clone(),
             }),
         }

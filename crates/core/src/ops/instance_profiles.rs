@@ -10,10 +10,11 @@ use super::tags::{ListTagsOutput, list_tags, remove_tags, untag_context};
 use super::users::account;
 use super::{WireTag, check_path, merge_tags, paginate, tags_from_wire, under_prefix, wire_tags};
 use crate::action::{Action, PASS_ROLE};
+use crate::arn::{Arn, EntityKind};
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
-use crate::model::{InstanceProfile, Tag, iam_arn};
+use crate::model::{InstanceProfile, Tag};
 use crate::service::Cx;
 use crate::state::{AccountState, Mutation, State};
 use crate::time::iso8601;
@@ -64,12 +65,13 @@ impl WireInstanceProfile {
 }
 
 fn profile_arn(profile: &InstanceProfile) -> String {
-    iam_arn(
+    Arn::entity(
         &profile.account,
-        "instance-profile",
+        EntityKind::InstanceProfile,
         &profile.path,
         &profile.name,
     )
+    .build()
 }
 
 fn no_such_profile(name: &str) -> Error {
@@ -96,7 +98,7 @@ fn authorized_profile<'s>(
     extra: &[(String, ContextValue)],
 ) -> Result<&'s InstanceProfile, Error> {
     let profile = account(cx, state)?.instance_profile(name);
-    let asked = iam_arn(&cx.caller.account, "instance-profile", "/", name);
+    let asked = Arn::entity(&cx.caller.account, EntityKind::InstanceProfile, "/", name).build();
     cx.authorize_resolved(state, action, profile, &asked, extra)?
         .ok_or_else(|| no_such_profile(name))
 }
@@ -123,12 +125,13 @@ pub(super) fn create_instance_profile(
     let path = input.path.unwrap_or_else(|| "/".to_owned());
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
-        let arn = iam_arn(
+        let arn = Arn::entity(
             &cx.caller.account,
-            "instance-profile",
+            EntityKind::InstanceProfile,
             &path,
             &input.instance_profile_name,
-        );
+        )
+        .build();
         cx.authorize(
             state,
             Action::CreateInstanceProfile.iam_action(),
@@ -233,7 +236,7 @@ fn list_page<'a>(
 
 pub(super) fn list_instance_profiles(cx: &Cx<'_>, input: ListInput) -> Result<ListOutput, Error> {
     cx.service.read(|state| {
-        let arn = format!("arn:aws:iam::{}:instance-profile/", cx.caller.account);
+        let arn = EntityKind::InstanceProfile.arn_prefix(&cx.caller.account);
         cx.authorize(
             state,
             Action::ListInstanceProfiles.iam_action(),

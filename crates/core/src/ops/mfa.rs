@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 use super::users::{WireUser, account, authorized_user, non_user_credentials};
 use super::{WireTag, check_path, tags_from_wire, wire_tags};
 use crate::action::Action;
+use crate::arn::{Arn, EntityKind};
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
-use crate::model::{MfaCodeUse, MfaDevice, Tag, iam_arn};
+use crate::model::{MfaCodeUse, MfaDevice, Tag};
 use crate::secret::Secret;
 use crate::service::{Cx, Service};
 use crate::state::{Mutation, State};
@@ -296,12 +297,13 @@ pub(super) fn create_virtual_mfa_device(
     let path = input.path.unwrap_or_else(|| "/".to_owned());
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
-        let serial = iam_arn(
+        let serial = Arn::entity(
             &cx.caller.account,
-            "mfa",
+            EntityKind::Mfa,
             &path,
             &input.virtual_mfa_device_name,
-        );
+        )
+        .build();
         cx.authorize(
             state,
             Action::CreateVirtualMFADevice.iam_action(),
@@ -558,7 +560,7 @@ pub(super) fn list_mfa_devices(cx: &Cx<'_>, input: ListInput) -> Result<ListOutp
             None => caller_user_name(cx, state)?,
         };
         let Some(name) = name else {
-            let root = format!("arn:aws:iam::{}:root", cx.caller.account);
+            let root = Arn::root(&cx.caller.account).build();
             cx.authorize(state, Action::ListMFADevices.iam_action(), &root, &[], &[])?;
             return Ok(ListOutput {
                 mfa_devices: Vec::new(),

@@ -16,6 +16,7 @@ use super::tags::{ListTagsOutput, list_tags, remove_tags, untag_context};
 use super::users::account;
 use super::{WireTag, merge_tags, tags_from_wire, wire_tags};
 use crate::action::Action;
+use crate::arn::Arn;
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::model::{OidcProvider, Tag};
@@ -37,13 +38,9 @@ fn no_such_provider(arn: &str) -> Error {
 /// The URL (without scheme) that `arn` names in the caller's account, if it is an OIDC
 /// provider ARN of that account.
 fn url_of<'a>(cx: &Cx<'_>, arn: &'a str) -> Result<Option<&'a str>, Error> {
-    let rest = arn
-        .strip_prefix("arn:aws:iam::")
-        .and_then(|r| r.split_once(":oidc-provider/"))
-        .filter(|(_, url)| !url.is_empty());
-    match rest {
-        Some((account, url)) => Ok((account == cx.caller.account).then_some(url)),
-        None => Err(Error::InvalidInput(format!("ARN {arn} is not valid."))),
+    match Arn::parse(arn) {
+        Ok(Arn::OidcProvider { account, url }) => Ok((account == cx.caller.account).then_some(url)),
+        _ => Err(Error::InvalidInput(format!("ARN {arn} is not valid."))),
     }
 }
 
@@ -136,7 +133,11 @@ pub(super) fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Er
         .url
         .split_once("://")
         .map_or(input.url.as_str(), |(_, rest)| rest);
-    let arn = format!("arn:aws:iam::{}:oidc-provider/{written}", cx.caller.account);
+    let arn = Arn::OidcProvider {
+        account: &cx.caller.account,
+        url: written,
+    }
+    .build();
     cx.service.write(|state| {
         let keys = if tags.is_empty() {
             Vec::new()

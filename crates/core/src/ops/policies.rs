@@ -13,11 +13,12 @@ use warden_policy::{ContextValue, PolicyKind, Version};
 use super::users::account;
 use super::{WireTag, paginate, tags_from_wire, under_prefix, wire_tags};
 use crate::action::Action;
+use crate::arn::{Arn, EntityKind};
 use crate::authz::{Resource, no_resource_policy, parse_document, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
 use crate::managed::AWS_ACCOUNT;
-use crate::model::{Document, ManagedPolicy, PolicyVersion, Tag, iam_arn};
+use crate::model::{Document, ManagedPolicy, PolicyVersion, Tag};
 use crate::service::Cx;
 use crate::state::{Mutation, State};
 use crate::time::iso8601;
@@ -26,7 +27,7 @@ pub(super) use usage::list_entities_for_policy;
 use usage::{Usage, UsageFilter, usages};
 
 pub(crate) fn policy_arn(policy: &ManagedPolicy) -> String {
-    iam_arn(&policy.account, "policy", &policy.path, &policy.name)
+    Arn::policy(&policy.account, &policy.path, &policy.name).build()
 }
 
 impl Resource for ManagedPolicy {
@@ -112,21 +113,15 @@ fn shown_as(error: Error, resource: &str, shown: &str) -> Error {
     }
 }
 
-/// A policy ARN must have IAM's shape: `arn:aws:iam::ACCOUNT:policy/…/NAME`.
+/// A policy ARN must have IAM's shape: `arn:aws:iam::ACCOUNT:policy/…/NAME`, the account
+/// 12 digits or `aws`.
 fn check_policy_arn(arn: &str) -> Result<(), Error> {
-    let valid = arn
-        .strip_prefix("arn:aws:iam::")
-        .and_then(|rest| rest.split_once(":policy/"))
-        .is_some_and(|(account, rest)| {
-            (account == AWS_ACCOUNT
-                || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())))
-                && !rest.is_empty()
-                && !rest.ends_with('/')
-        });
-    if valid {
-        Ok(())
-    } else {
-        Err(Error::InvalidInput(format!("ARN {arn} is not valid.")))
+    match Arn::parse(arn) {
+        Ok(Arn::Entity {
+            kind: EntityKind::Policy,
+            ..
+        }) => Ok(()),
+        _ => Err(Error::InvalidInput(format!("ARN {arn} is not valid."))),
     }
 }
 
@@ -228,7 +223,7 @@ pub(super) fn create_policy(cx: &Cx<'_>, input: CreatePolicyInput) -> Result<Pol
     let path = input.path.unwrap_or_else(|| "/".to_owned());
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
-        let arn = iam_arn(&cx.caller.account, "policy", &path, &input.policy_name);
+        let arn = Arn::policy(&cx.caller.account, &path, &input.policy_name).build();
         authorize_on_policy(
             cx,
             state,
@@ -344,7 +339,7 @@ pub(super) fn list_policies(
 ) -> Result<ListPoliciesOutput, Error> {
     cx.service.read(|state| {
         // AWS's denial names the path listed: "policy path /".
-        let arn = format!("arn:aws:iam::{}:policy/", cx.caller.account);
+        let arn = EntityKind::Policy.arn_prefix(&cx.caller.account);
         let shown = format!("policy path {}", input.path_prefix.as_deref().unwrap_or("/"));
         cx.authorize(state, Action::ListPolicies.iam_action(), &arn, &[], &[])
             .map_err(|e| shown_as(e, &arn, &shown))?;

@@ -11,10 +11,11 @@ use warden_policy::ContextValue;
 use super::users::{account, boundary_arn, check_boundary};
 use super::{WireTag, check_path, paginate_map, tags_from_wire, under_prefix};
 use crate::action::Action;
+use crate::arn::{Arn, EntityKind};
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
-use crate::model::{Role, Tag, iam_arn};
+use crate::model::{Role, Tag};
 use crate::service::Cx;
 use crate::state::{Mutation, State};
 
@@ -27,7 +28,7 @@ const MAX_SESSION: i64 = 43_200;
 const MAX_DESCRIPTION: usize = 1000;
 
 pub(crate) fn role_arn(role: &Role) -> String {
-    iam_arn(&role.account, "role", &role.path, &role.name)
+    Arn::role(&role.account, &role.path, &role.name).build()
 }
 
 pub(crate) fn no_such_role(name: &str) -> Error {
@@ -46,7 +47,7 @@ impl Resource for Role {
 
 /// The ARN a role named `name` is authorized on when the name resolves to no role.
 pub(crate) fn asked_role_arn(cx: &Cx<'_>, name: &str) -> String {
-    iam_arn(&cx.caller.account, "role", "/", name)
+    Arn::role(&cx.caller.account, "/", name).build()
 }
 
 /// Looks a role up after authorizing `action` on it (authorization first: a denied caller
@@ -124,7 +125,7 @@ pub(super) fn create_role(cx: &Cx<'_>, input: CreateRoleInput) -> Result<RoleOut
     let path = input.path.unwrap_or_else(|| "/".to_owned());
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
-        let arn = iam_arn(&cx.caller.account, "role", &path, &input.role_name);
+        let arn = Arn::role(&cx.caller.account, &path, &input.role_name).build();
         let boundary = input
             .permissions_boundary
             .as_deref()
@@ -223,7 +224,7 @@ pub(super) struct ListRolesOutput {
 
 pub(super) fn list_roles(cx: &Cx<'_>, input: ListRolesInput) -> Result<ListRolesOutput, Error> {
     cx.service.read(|state| {
-        let arn = format!("arn:aws:iam::{}:role/", cx.caller.account);
+        let arn = EntityKind::Role.arn_prefix(&cx.caller.account);
         cx.authorize(state, Action::ListRoles.iam_action(), &arn, &[], &[])?;
         let prefix = input.path_prefix.as_deref();
         let page = paginate_map(

@@ -14,6 +14,7 @@ use super::tags::{ListTagsOutput, list_tags, remove_tags, untag_context};
 use super::users::account;
 use super::{WireTag, merge_tags, tags_from_wire, wire_tags};
 use crate::action::Action;
+use crate::arn::Arn;
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::model::{SamlProvider, Tag};
@@ -33,13 +34,11 @@ fn no_such_provider(arn: &str) -> Error {
 
 /// The provider name `arn` names, if it is a SAML provider ARN of the caller's account.
 fn name_of<'a>(cx: &Cx<'_>, arn: &'a str) -> Result<Option<&'a str>, Error> {
-    let parts = arn
-        .strip_prefix("arn:aws:iam::")
-        .and_then(|r| r.split_once(":saml-provider/"))
-        .filter(|(_, name)| !name.is_empty());
-    match parts {
-        Some((account, name)) => Ok((account == cx.caller.account).then_some(name)),
-        None => Err(Error::InvalidInput(format!("ARN {arn} is not valid."))),
+    match Arn::parse(arn) {
+        Ok(Arn::SamlProvider { account, name }) => {
+            Ok((account == cx.caller.account).then_some(name))
+        }
+        _ => Err(Error::InvalidInput(format!("ARN {arn} is not valid."))),
     }
 }
 
@@ -119,10 +118,11 @@ pub(super) struct CreateOutput {
 
 pub(super) fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Error> {
     let tags = tags_from_wire(&input.tags)?;
-    let arn = format!(
-        "arn:aws:iam::{}:saml-provider/{}",
-        cx.caller.account, input.name
-    );
+    let arn = Arn::SamlProvider {
+        account: &cx.caller.account,
+        name: &input.name,
+    }
+    .build();
     cx.service.write(|state| {
         let keys = if tags.is_empty() {
             Vec::new()

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::WireTag;
 use crate::action::{Action, TAG_SESSION};
+use crate::arn::Arn;
 use crate::authz::request_tag_keys;
 use crate::error::Error;
 use crate::model::{Role, Tag};
@@ -88,10 +89,12 @@ pub(super) fn start_role_session(
     service.record_role_use(&role.account, &role.id, region);
     let user = AssumedRoleUser {
         assumed_role_id: format!("{}:{}", role.id, session.name),
-        arn: format!(
-            "arn:aws:sts::{}:assumed-role/{}/{}",
-            role.account, role.name, session.name
-        ),
+        arn: Arn::AssumedRole {
+            account: &role.account,
+            role: &role.name,
+            session: &session.name,
+        }
+        .build(),
     };
     Ok((WireCredentials::new(&credentials), user))
 }
@@ -197,7 +200,11 @@ pub(super) fn get_federation_token(
 ) -> Result<GetFederationTokenOutput, Error> {
     check_name(&input.name, "name", 32)?;
     let account = cx.caller.account.clone();
-    let arn = format!("arn:aws:sts::{account}:federated-user/{}", input.name);
+    let arn = Arn::FederatedUser {
+        account: &account,
+        name: &input.name,
+    }
+    .build();
     let wanted: Vec<Tag> = input
         .tags
         .iter()

@@ -6,10 +6,11 @@ use warden_policy::ContextValue;
 
 use super::{WireTag, check_path, paginate_map, tags_from_wire, under_prefix, wire_tags};
 use crate::action::Action;
+use crate::arn::{Arn, EntityKind};
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
-use crate::model::{Tag, User, iam_arn};
+use crate::model::{Tag, User};
 use crate::service::Cx;
 use crate::state::{AccountState, Mutation, State};
 use crate::time::iso8601;
@@ -72,7 +73,7 @@ impl WireUser {
 }
 
 pub(crate) fn user_arn(user: &User) -> String {
-    iam_arn(&user.account, "user", &user.path, &user.name)
+    Arn::user(&user.account, &user.path, &user.name).build()
 }
 
 /// AWS's answer when an operation that defaults to the caller's own user is called with
@@ -114,7 +115,7 @@ pub(crate) fn authorized_user<'s>(
     extra: &[(String, ContextValue)],
 ) -> Result<&'s User, Error> {
     let user = account(cx, state)?.user(name);
-    let asked = iam_arn(&cx.caller.account, "user", "/", name);
+    let asked = Arn::user(&cx.caller.account, "/", name).build();
     cx.authorize_resolved(state, action, user, &asked, extra)?
         .ok_or_else(|| no_such_user(name))
 }
@@ -139,7 +140,7 @@ pub(super) fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateU
     let path = input.path.unwrap_or_else(|| "/".to_owned());
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
-        let arn = iam_arn(&cx.caller.account, "user", &path, &input.user_name);
+        let arn = Arn::user(&cx.caller.account, &path, &input.user_name).build();
         let boundary = input
             .permissions_boundary
             .as_deref()
@@ -229,7 +230,7 @@ pub(super) fn get_user(cx: &Cx<'_>, input: GetUserInput) -> Result<GetUserOutput
                 .ok_or_else(|| Error::Internal("the caller's user is gone".to_owned()))?,
             (None, identity) if identity.acts_as_root() => {
                 // The root user: AWS answers with the account's root identity.
-                let arn = format!("arn:aws:iam::{}:root", cx.caller.account);
+                let arn = Arn::root(&cx.caller.account).build();
                 cx.authorize(state, Action::GetUser.iam_action(), &arn, &[], &[])?;
                 let created = account(cx, state)?
                     .account
@@ -276,7 +277,7 @@ pub(super) struct ListUsersOutput {
 
 pub(super) fn list_users(cx: &Cx<'_>, input: ListUsersInput) -> Result<ListUsersOutput, Error> {
     cx.service.read(|state| {
-        let arn = format!("arn:aws:iam::{}:user/", cx.caller.account);
+        let arn = EntityKind::User.arn_prefix(&cx.caller.account);
         cx.authorize(state, Action::ListUsers.iam_action(), &arn, &[], &[])?;
         let account = account(cx, state)?;
         let prefix = input.path_prefix.as_deref();
@@ -320,7 +321,7 @@ pub(super) fn update_user(cx: &Cx<'_>, input: UpdateUserInput) -> Result<(), Err
         }
         if let Some(new_name) = &input.new_user_name {
             // Renaming needs permission on the new name too, as on AWS.
-            let new_arn = iam_arn(&cx.caller.account, "user", &updated.path, new_name);
+            let new_arn = Arn::user(&cx.caller.account, &updated.path, new_name).build();
             cx.authorize(state, Action::UpdateUser.iam_action(), &new_arn, &[], &[])?;
             let taken = account(cx, state)?
                 .user(new_name)

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use warden_policy::{Context, Policy, PolicyKind, PolicySet, Principal, PrincipalKind};
 
 use super::{Session, SessionKind};
+use crate::arn::Arn;
 use crate::authz::{CallerPolicies, user_policies};
 use crate::error::Error;
-use crate::model::{ManagedPolicy, Role, Tag, iam_arn};
+use crate::model::{ManagedPolicy, Role, Tag};
 use crate::service::{Cx, Identity};
 use crate::state::State;
 use crate::time::iso8601;
@@ -45,7 +46,7 @@ pub(crate) fn caller_policies(state: &State, session: &Session) -> Result<Caller
                 principal: Principal {
                     kind: PrincipalKind::User,
                     account: account_id.clone(),
-                    arn: iam_arn(account_id, "user", &user.path, &user.name),
+                    arn: Arn::user(account_id, &user.path, &user.name).build(),
                     role_arn: None,
                     id: Some(user.id.clone()),
                 },
@@ -74,7 +75,7 @@ pub(crate) fn caller_policies(state: &State, session: &Session) -> Result<Caller
                             Error::Internal(format!("the root policy does not parse: {e}"))
                         })?;
                     let set = PolicySet::from_policies([(
-                        format!("arn:aws:iam::{account_id}:root"),
+                        Arn::root(account_id).build(),
                         Arc::new(everything),
                     )]);
                     (set, None, Vec::new())
@@ -84,7 +85,11 @@ pub(crate) fn caller_policies(state: &State, session: &Session) -> Result<Caller
                 principal: Principal {
                     kind: PrincipalKind::FederatedUser,
                     account: account_id.clone(),
-                    arn: format!("arn:aws:sts::{account_id}:federated-user/{}", session.name),
+                    arn: Arn::FederatedUser {
+                        account: account_id,
+                        name: &session.name,
+                    }
+                    .build(),
                     role_arn: None,
                     id: None,
                 },
@@ -138,7 +143,7 @@ pub(crate) fn session_layer(
 /// A role session: the role's current policies and boundary, its tags overridden by the
 /// session's, and the session policies.
 fn role_session(state: &State, role: &Role, session: &Session) -> CallerPolicies {
-    let role_arn = iam_arn(&role.account, "role", &role.path, &role.name);
+    let role_arn = Arn::role(&role.account, &role.path, &role.name).build();
     let mut identity = PolicySet::new();
     for inline in &role.inline {
         identity.insert(
@@ -157,10 +162,12 @@ fn role_session(state: &State, role: &Role, session: &Session) -> CallerPolicies
         principal: Principal {
             kind: PrincipalKind::AssumedRole,
             account: role.account.clone(),
-            arn: format!(
-                "arn:aws:sts::{}:assumed-role/{}/{}",
-                role.account, role.name, session.name
-            ),
+            arn: Arn::AssumedRole {
+                account: &role.account,
+                role: &role.name,
+                session: &session.name,
+            }
+            .build(),
             role_arn: Some(role_arn),
             id: Some(role.id.clone()),
         },

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Mutation, fold};
+use crate::arn::Arn;
 use crate::error::{Error, StoreError};
 use crate::model::{AccessKey, KeyLastUsed, KeyStatus, MfaDevice, Role, RoleLastUsed};
 use crate::secret::{MasterKey, Secret};
@@ -114,11 +115,11 @@ fn delete(kind: Kind, id: &str, account: &str) -> Write {
 }
 
 fn oidc_arn(account: &str, url: &str) -> String {
-    format!("arn:aws:iam::{account}:oidc-provider/{url}")
+    Arn::OidcProvider { account, url }.build()
 }
 
 fn saml_arn(account: &str, name: &str) -> String {
-    format!("arn:aws:iam::{account}:saml-provider/{name}")
+    Arn::SamlProvider { account, name }.build()
 }
 
 /// A time as the rank [`crate::store::Change::Raise`] compares.
@@ -348,13 +349,20 @@ impl Mutation {
             Kind::Policy => Mutation::DeletePolicy { account, id },
             Kind::AccessKey => Mutation::DeleteAccessKey { account, id },
             Kind::InstanceProfile => Mutation::DeleteInstanceProfile { account, id },
-            Kind::OidcProvider => Mutation::DeleteOidcProvider {
-                url: id.split_once(":oidc-provider/")?.1.to_owned(),
-                account,
+            // A provider's record id is its ARN.
+            Kind::OidcProvider => match Arn::parse(&id) {
+                Ok(Arn::OidcProvider { url, .. }) => Mutation::DeleteOidcProvider {
+                    url: url.to_owned(),
+                    account,
+                },
+                _ => return None,
             },
-            Kind::SamlProvider => Mutation::DeleteSamlProvider {
-                name: id.split_once(":saml-provider/")?.1.to_owned(),
-                account,
+            Kind::SamlProvider => match Arn::parse(&id) {
+                Ok(Arn::SamlProvider { name, .. }) => Mutation::DeleteSamlProvider {
+                    name: name.to_owned(),
+                    account,
+                },
+                _ => return None,
             },
             Kind::MfaDevice => Mutation::DeleteMfaDevice {
                 account,

@@ -10,9 +10,10 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
+use crate::arn::Arn;
 use crate::error::Error;
 use crate::managed::AWS_ACCOUNT;
-use crate::model::{Group, InlinePolicy, ManagedPolicy, Role, User, iam_arn};
+use crate::model::{Group, InlinePolicy, ManagedPolicy, Role, User};
 use crate::ops::instance_profiles::WireInstanceProfile;
 use crate::ops::roles::{WireRoleLastUsed, role_arn};
 use crate::ops::users::{WireBoundary, account, user_arn};
@@ -262,7 +263,7 @@ pub(in crate::ops) fn get_account_authorization_details(
 }
 
 fn policy_arn(policy: &ManagedPolicy) -> String {
-    iam_arn(&policy.account, "policy", &policy.path, &policy.name)
+    Arn::policy(&policy.account, &policy.path, &policy.name).build()
 }
 
 fn inline(policies: &[InlinePolicy]) -> Vec<InlineDetail> {
@@ -312,7 +313,7 @@ fn group_detail(state: &State, group: &Group) -> GroupDetail {
         path: group.path.clone(),
         group_name: group.name.clone(),
         group_id: group.id.clone(),
-        arn: iam_arn(&group.account, "group", &group.path, &group.name),
+        arn: Arn::group(&group.account, &group.path, &group.name).build(),
         create_date: iso8601(group.created),
         group_policy_list: inline(&group.inline),
         attached_managed_policies: attached(state, &group.attached),

@@ -11,6 +11,7 @@
 use serde_json::Value;
 use warden_policy::PolicyKind;
 
+use crate::arn::{Arn, EntityKind, is_account_id};
 use crate::authz::parse_document;
 use crate::error::Error;
 use crate::model::{Document, Role};
@@ -194,17 +195,22 @@ fn statements_mut(json: &mut Value) -> Vec<&mut Value> {
 
 /// The unique id of the user or role a principal ARN names, in an account Warden holds.
 fn unique_id_of(state: &State, arn: &str) -> Option<String> {
-    let rest = arn.strip_prefix("arn:aws:iam::")?;
-    let (account_id, resource) = rest.split_once(':')?;
-    let account = known_account(state, account_id)?;
-    let (kind, rest) = resource.split_once('/')?;
-    let (path, name) = path_and_name(rest);
+    let Ok(Arn::Entity {
+        account,
+        kind,
+        path,
+        name,
+    }) = Arn::parse(arn)
+    else {
+        return None;
+    };
+    let account = known_account(state, account)?;
     match kind {
-        "user" => account
+        EntityKind::User => account
             .user(name)
             .filter(|u| u.path == path && u.name == name)
             .map(|u| u.id.clone()),
-        "role" => account
+        EntityKind::Role => account
             .role(name)
             .filter(|r| r.path == path && r.name == name)
             .map(|r| r.id.clone()),
@@ -214,7 +220,7 @@ fn unique_id_of(state: &State, arn: &str) -> Option<String> {
 
 /// Whether an `AWS` principal value names something that exists, as far as Warden knows.
 fn exists(state: &State, value: &str) -> bool {
-    if value == "*" || (value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())) {
+    if value == "*" || is_account_id(value) {
         return true;
     }
     let Some(rest) = value.strip_prefix("arn:") else {

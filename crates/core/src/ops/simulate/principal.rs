@@ -4,14 +4,15 @@
 
 use std::sync::Arc;
 
-use warden_policy::{Arn, Principal};
+use warden_policy::Principal;
 
 use super::super::groups::no_such_group;
 use super::super::roles::no_such_role;
 use super::super::users::{account, no_such_user};
+use crate::arn::{Arn, EntityKind};
 use crate::authz::{Resource, group_held, principal_keys, role_held, user_held};
 use crate::error::Error;
-use crate::model::{Group, Role, Tag, User, iam_arn};
+use crate::model::{Group, Role, Tag, User};
 use crate::service::Cx;
 use crate::simulator::{OwnPolicy, Request};
 use crate::state::{AccountState, State};
@@ -30,7 +31,7 @@ pub(super) struct Target<'a> {
     arn: &'a str,
     kind: Kind,
     account: &'a str,
-    path: String,
+    path: &'a str,
     name: &'a str,
 }
 
@@ -42,27 +43,25 @@ impl Target<'_> {
                 "Invalid PolicySourceArn: {arn}. Specify the ARN of an IAM user, group or role."
             ))
         };
-        let parsed = Arn::parse(arn)
-            .filter(|a| a.partition == "aws" && a.service == "iam" && a.region.is_empty())
-            .ok_or_else(invalid)?;
-        let (kind, rest) = parsed.resource.split_once('/').ok_or_else(invalid)?;
+        let Ok(Arn::Entity {
+            account,
+            kind,
+            path,
+            name,
+        }) = Arn::parse(arn)
+        else {
+            return Err(invalid());
+        };
         let kind = match kind {
-            "user" => Kind::User,
-            "group" => Kind::Group,
-            "role" => Kind::Role,
+            EntityKind::User => Kind::User,
+            EntityKind::Group => Kind::Group,
+            EntityKind::Role => Kind::Role,
             _ => return Err(invalid()),
         };
-        let (path, name) = match rest.rsplit_once('/') {
-            Some((path, name)) => (format!("/{path}/"), name),
-            None => ("/".to_owned(), rest),
-        };
-        if name.is_empty() || parsed.account.is_empty() {
-            return Err(invalid());
-        }
         Ok(Target {
             arn,
             kind,
-            account: parsed.account,
+            account,
             path,
             name,
         })
@@ -151,9 +150,9 @@ impl<'s> Entity<'s> {
 impl Resource for Entity<'_> {
     fn arn(&self) -> String {
         match self {
-            Entity::User(user) => iam_arn(&user.account, "user", &user.path, &user.name),
-            Entity::Group(group) => iam_arn(&group.account, "group", &group.path, &group.name),
-            Entity::Role(role) => iam_arn(&role.account, "role", &role.path, &role.name),
+            Entity::User(user) => Arn::user(&user.account, &user.path, &user.name).build(),
+            Entity::Group(group) => Arn::group(&group.account, &group.path, &group.name).build(),
+            Entity::Role(role) => Arn::role(&role.account, &role.path, &role.name).build(),
         }
     }
 
@@ -210,7 +209,7 @@ pub(super) fn prepare(
         && let Some(user) = caller_user
     {
         simulation.caller =
-            Principal::from_arn(&iam_arn(&user.account, "user", &user.path, &user.name));
+            Principal::from_arn(&Arn::user(&user.account, &user.path, &user.name).build());
     }
     if let Some(caller) = &mut simulation.caller {
         caller.id = caller_user.map(|u| u.id.clone());

@@ -19,6 +19,7 @@ use super::session_input::{
 };
 use super::{AssumedRoleUser, WireCredentials, check_max_session, start_role_session};
 use crate::action::{Action, SET_SOURCE_IDENTITY, TAG_SESSION};
+use crate::arn::{Arn, EntityKind};
 use crate::authz::{Target, insert_resource_keys, request_tag_keys, trust_policy};
 use crate::error::Error;
 use crate::model::{Role, Tag};
@@ -296,16 +297,13 @@ pub(super) fn parse_role_arn(arn: &str) -> Result<(String, String, String), Erro
             "Member must be the ARN of an IAM role (arn:aws:iam::ACCOUNT:role/NAME)",
         )
     };
-    let rest = arn.strip_prefix("arn:aws:iam::").ok_or_else(malformed)?;
-    let (account, resource) = rest.split_once(':').ok_or_else(malformed)?;
-    let qualified = resource.strip_prefix("role/").ok_or_else(malformed)?;
-    let valid_account = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
-    if !valid_account || qualified.is_empty() {
-        return Err(malformed());
+    match Arn::parse(arn) {
+        Ok(Arn::Entity {
+            account,
+            kind: EntityKind::Role,
+            path,
+            name,
+        }) => Ok((account.to_owned(), path.to_owned(), name.to_owned())),
+        _ => Err(malformed()),
     }
-    let (path, name) = match qualified.rsplit_once('/') {
-        Some((path, name)) => (format!("/{path}/"), name),
-        None => ("/".to_owned(), qualified),
-    };
-    Ok((account.to_owned(), path, name.to_owned()))
 }

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::saml_trust::{Claims, trusts};
+use crate::arn::Arn;
 use crate::authz::{Authorizer, Federation};
 use crate::error::Error;
 use crate::model::{SamlProvider, UsedAssertion};
@@ -242,14 +243,11 @@ fn assertion_key(issuer: &str, id: &str) -> String {
 
 /// The SAML provider `arn` names, which must be in the role's account and still valid.
 fn provider(service: &Service, arn: &str, role_account: &str) -> Result<SamlProvider, Error> {
-    let (account, name) = arn
-        .strip_prefix("arn:aws:iam::")
-        .and_then(|r| r.split_once(":saml-provider/"))
-        .ok_or_else(|| {
-            Error::ValidationError(format!(
-                "1 validation error detected: Value '{arn}' at 'principalArn' failed to satisfy constraint: Member must be the ARN of a SAML provider"
-            ))
-        })?;
+    let Ok(Arn::SamlProvider { account, name }) = Arn::parse(arn) else {
+        return Err(Error::ValidationError(format!(
+            "1 validation error detected: Value '{arn}' at 'principalArn' failed to satisfy constraint: Member must be the ARN of a SAML provider"
+        )));
+    };
     // A provider of another account is never one a role can trust; say so without telling
     // whether it exists.
     if account != role_account {
