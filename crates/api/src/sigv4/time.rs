@@ -1,7 +1,5 @@
 //! SigV4 timestamps: ISO 8601 basic format (`20150830T123600Z`), HTTP dates, epoch seconds.
 
-use std::fmt::Write as _;
-
 /// Parses `YYYYMMDD'T'HHMMSS'Z'` (what X-Amz-Date carries) into epoch seconds.
 pub(crate) fn parse_amz_date(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
@@ -25,39 +23,7 @@ pub(crate) fn parse_date_header(text: &str) -> Option<i64> {
 
 /// Formats epoch seconds as `YYYYMMDD'T'HHMMSS'Z'`.
 pub(crate) fn format_amz_date(epoch: i64) -> String {
-    let days = epoch.div_euclid(86_400);
-    let seconds = epoch.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    let mut out = String::with_capacity(16);
-    if !(0..=9999).contains(&year) {
-        // Writing to a String cannot fail.
-        let _ = write!(
-            out,
-            "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-            seconds / 3600,
-            seconds % 3600 / 60,
-            seconds % 60
-        );
-        return out;
-    }
-    // Digit by digit, as every signed request needs it.
-    push_digits(&mut out, year, 4);
-    push_digits(&mut out, month, 2);
-    push_digits(&mut out, day, 2);
-    out.push('T');
-    push_digits(&mut out, seconds / 3600, 2);
-    push_digits(&mut out, seconds % 3600 / 60, 2);
-    push_digits(&mut out, seconds % 60, 2);
-    out.push('Z');
-    out
-}
-
-/// The last `width` decimal digits of `value` (not negative), zero-padded.
-fn push_digits(out: &mut String, value: i64, width: u32) {
-    for place in (0..width).rev() {
-        let digit = value / 10_i64.pow(place) % 10;
-        out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
-    }
+    warden_core::time::compact(epoch)
 }
 
 const MONTHS: [&str; 12] = [
@@ -133,21 +99,6 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
         (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
-}
-
-/// The inverse of [`days_from_civil`].
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
