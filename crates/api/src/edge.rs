@@ -451,8 +451,8 @@ async fn perform(
     let input = crate::query::decode(model, operation, &params)
         .map_err(|e| EdgeError::Validation(e.message))?;
     let service = Arc::clone(&edge.service);
-    let request_info = info.clone();
-    let call = move || call(&service, caller.as_ref(), &request_info, action, input);
+    let request_id = info.request_id.clone();
+    let call = move || call(&service, caller.as_ref(), &info, action, input);
     let output = if !action.signed() {
         // Signed or not, federation calls share the same bounded places.
         edge.federation.perform(action, call).await?
@@ -461,12 +461,7 @@ async fn perform(
     } else {
         call()?
     };
-    Ok(crate::xml::encode(
-        model,
-        operation,
-        &output,
-        &info.request_id,
-    ))
+    Ok(crate::xml::encode(model, operation, &output, &request_id))
 }
 
 /// The core's answer to `action`: for `caller`, or for a call that carries no credentials.
