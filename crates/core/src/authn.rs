@@ -96,3 +96,138 @@ impl Service {
         self.usage.record_key(key_id, service, region);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    use super::*;
+    use crate::caller::{Session, SessionKind};
+    use crate::ids::OsRandom;
+    use crate::secret::MasterKey;
+    use crate::store::MemoryStore;
+    use crate::time::Clock;
+
+    const ACCOUNT: &str = "111122223333";
+    const ROOT_KEY: &str = "AKIAROOTKEY000000001";
+    const NOW: i64 = 1_767_225_600;
+
+    struct TestClock(AtomicI64);
+
+    impl Clock for TestClock {
+        fn now(&self) -> i64 {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    fn service() -> (Service, Arc<TestClock>) {
+        let clock = Arc::new(TestClock(AtomicI64::new(NOW)));
+        let service = Service::open(
+            Arc::new(MemoryStore::default()),
+            MasterKey::from_bytes([5; 32]),
+            Arc::clone(&clock) as Arc<dyn Clock>,
+            Arc::new(OsRandom),
+        )
+        .unwrap();
+        let secret = Secret::new("root-secret".to_owned());
+        service
+            .bootstrap(Some(ACCOUNT), Some((ROOT_KEY, &secret)))
+            .unwrap();
+        (service, clock)
+    }
+
+    fn session() -> Session {
+        Session {
+            kind: SessionKind::User,
+            account: ACCOUNT.to_owned(),
+            issued: NOW,
+            expires: NOW + 3600,
+            ..Session::default()
+        }
+    }
+
+    #[test]
+    fn an_access_key_is_its_owner_and_its_secret() {
+        let (service, _) = service();
+        let owner = service.authenticate(ROOT_KEY).unwrap();
+        assert_eq!(
+            owner.caller,
+            Caller {
+                account: ACCOUNT.to_owned(),
+                identity: Identity::Root,
+                access_key_id: Some(ROOT_KEY.to_owned()),
+            }
+        );
+        assert!(owner.secret == Secret::new("root-secret".to_owned()));
+    }
+
+    #[test]
+    fn an_unknown_access_key_is_an_invalid_token() {
+        let (service, _) = service();
+        match service.authenticate("AKIAUNKNOWN000000001") {
+            Err(Error::InvalidClientTokenId(message)) => assert_eq!(
+                message,
+                "The security token included in the request is invalid."
+            ),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_session_token_opens_with_its_key_id_until_it_expires() {
+        let (service, clock) = service();
+        let credentials = service.tokens.issue(service.random(), &session()).unwrap();
+        let owner = service
+            .authenticate_session(&credentials.access_key_id, &credentials.token)
+            .unwrap();
+        assert_eq!(owner.caller.account, ACCOUNT);
+        assert_eq!(
+            owner.caller.identity,
+            Identity::Session(Arc::new(session()))
+        );
+        assert!(owner.secret == credentials.secret);
+
+        let other = service.tokens.issue(service.random(), &session()).unwrap();
+        assert!(matches!(
+            service.authenticate_session(&other.access_key_id, &credentials.token),
+            Err(Error::InvalidClientTokenId(_))
+        ));
+
+        clock.0.store(NOW + 3600, Ordering::SeqCst);
+        match service.authenticate_session(&credentials.access_key_id, &credentials.token) {
+            Err(Error::ExpiredToken(message)) => assert_eq!(
+                message,
+                "The security token included in the request is expired"
+            ),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_key_use_is_seen_at_once_and_written_by_the_flush() {
+        let (service, clock) = service();
+        service.record_key_use(ROOT_KEY, "iam", "us-east-1");
+        clock.0.store(NOW + 5, Ordering::SeqCst);
+        service.record_key_use(ROOT_KEY, "iam", "us-east-1");
+        let pending = service.usage.pending_key(ROOT_KEY).unwrap();
+        assert_eq!(
+            (
+                pending.date,
+                pending.service.as_str(),
+                pending.region.as_str()
+            ),
+            (NOW + 5, "iam", "us-east-1")
+        );
+        service.flush_key_use().unwrap();
+        assert!(service.usage.pending_key(ROOT_KEY).is_none());
+        let stored = service
+            .read(|state| {
+                Ok(state
+                    .account(ACCOUNT)
+                    .and_then(|a| a.access_keys.get(ROOT_KEY))
+                    .and_then(|k| k.last_used.clone()))
+            })
+            .unwrap();
+        assert_eq!(stored.map(|used| used.date), Some(NOW + 5));
+    }
+}

@@ -464,6 +464,43 @@ mod finder {
     }
 
     #[test]
+    fn a_cycle_in_sources_is_found() {
+        let src = std::env::temp_dir().join(format!("warden-module-graph-{}", std::process::id()));
+        let files = [
+            ("lib.rs", "mod a;\nmod b;\nmod c;\npub use c::Thing;\n"),
+            ("a.rs", "//! A.\nuse crate::b::B;\n"),
+            ("b.rs", "mod inner;\npub struct B;\n"),
+            (
+                "b/inner.rs",
+                "fn f() -> crate::Thing { super::super::c::make() }\n",
+            ),
+            (
+                "c.rs",
+                "pub struct Thing;\npub fn make() -> Thing { Thing }\n",
+            ),
+        ];
+        for (path, text) in files {
+            let path = src.join(path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
+        let acyclic = module_graph(&src);
+        assert_eq!(find_cycle(&acyclic), None);
+        assert!(acyclic["b"].contains_key("c"));
+        fs::write(
+            src.join("c.rs"),
+            "pub struct Thing;\nfn f(_: crate::a::A) {}\n",
+        )
+        .unwrap();
+        let cyclic = module_graph(&src);
+        fs::remove_dir_all(&src).unwrap();
+        assert_eq!(
+            find_cycle(&cyclic),
+            Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
+        );
+    }
+
+    #[test]
     fn reads_paths_groups_and_super() {
         let modules: BTreeSet<String> = ["a", "b", "c", "d", "e"]
             .iter()
