@@ -12,7 +12,8 @@
 //! the bottom up: the vocabulary (`error`, `time`, `ids`, `secret`, `arn`, `model`, `store`,
 //! `action`), the state (`state`, `managed`), who calls (`caller`, `sessions`), the
 //! components (`caller_cache`, `usage`, `mfa_codes`, `oidc_issuers`), the kernel (`service`),
-//! then `authz`, the operations (`ops`), and `authn` and `accounts` over them.
+//! then authentication (`authn`), authorization (`authz`), the operations (`ops`), and
+//! `accounts`.
 
 mod accounts;
 pub mod action;

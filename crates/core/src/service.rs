@@ -1,4 +1,5 @@
-//! [`Service`]: the state in memory, the store behind it, and how operations read and write.
+//! [`Service`]: the state in memory, the store behind it, and how operations read and write;
+//! the components a request uses beside them, built from one [`ServiceConfig`].
 //!
 //! Reads take the state's read lock. Writes are serialized by a writer lock: the operation
 //! reads the state and returns mutations; they are committed to the store in one
@@ -9,6 +10,13 @@
 //! expects the record it overwrites to be at the version this state holds; when another
 //! writer got there first, the store refuses the commit as a conflict, and the write catches
 //! up with the store's change log and decides again on the fresh state.
+//!
+//! The components hold no state of the accounts: session tokens (`sessions::Tokens`), MFA
+//! code checks (`mfa_codes`), OpenID Connect issuers' keys (`oidc_issuers`), access-key and
+//! role last use not yet written (`usage`), and callers' compiled policies (`caller_cache`).
+//! None of them reaches back into the `Service`: what must be atomic with the state (an MFA
+//! code's use, a flush of last uses) is decided by the component and committed by
+//! [`Service::write`].
 
 use std::sync::{Arc, Mutex, RwLock};
 
