@@ -137,3 +137,95 @@ impl CachedCaller {
         context
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    fn caller(account: &str) -> Caller {
+        Caller {
+            account: account.to_owned(),
+            identity: Identity::Root,
+            access_key_id: None,
+        }
+    }
+
+    fn built(generation: u64, builds: &Cell<u32>) -> Result<CachedCaller, Error> {
+        builds.set(builds.get() + 1);
+        let policies = CallerPolicies {
+            principal: Principal::root("111122223333"),
+            identity: PolicySet::new(),
+            boundary: None,
+            tags: Vec::new(),
+            user_name: None,
+        };
+        Ok(CachedCaller::new(
+            generation,
+            policies,
+            None,
+            Context::new(),
+        ))
+    }
+
+    #[test]
+    fn an_entry_serves_its_generation_only() {
+        let cache = CallerCache::default();
+        let builds = Cell::new(0);
+        let alice = caller("111122223333");
+        let first = cache.get_or_build(&alice, 1, || built(1, &builds)).unwrap();
+        let again = cache.get_or_build(&alice, 1, || built(1, &builds)).unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(builds.get(), 1);
+        cache.get_or_build(&alice, 2, || built(2, &builds)).unwrap();
+        assert_eq!(builds.get(), 2, "a write since makes the entry stale");
+        cache
+            .get_or_build(&caller("444455556666"), 2, || built(2, &builds))
+            .unwrap();
+        assert_eq!(builds.get(), 3, "callers of other accounts are others");
+        cache.clear();
+        cache.get_or_build(&alice, 2, || built(2, &builds)).unwrap();
+        assert_eq!(builds.get(), 4);
+    }
+
+    #[test]
+    fn a_failed_build_keeps_nothing() {
+        let cache = CallerCache::default();
+        let alice = caller("111122223333");
+        let failed = cache.get_or_build(&alice, 1, || Err(Error::Internal("no".to_owned())));
+        assert!(failed.is_err());
+        let builds = Cell::new(0);
+        cache.get_or_build(&alice, 1, || built(1, &builds)).unwrap();
+        assert_eq!(builds.get(), 1);
+    }
+
+    #[test]
+    fn requests_with_the_same_facts_share_one_context() {
+        let builds = Cell::new(0);
+        let cached = built(1, &builds).unwrap();
+        let facts = |now| RequestFacts {
+            now,
+            secure_transport: true,
+            region: "us-east-1".to_owned(),
+            source_ip: None,
+            user_agent: None,
+            iam: true,
+        };
+        let made = Cell::new(0);
+        let context = |now: i64| {
+            cached.shared_context(
+                |f| *f == facts(now),
+                || {
+                    made.set(made.get() + 1);
+                    (facts(now), Arc::new(Context::new()))
+                },
+            )
+        };
+        let first = context(10);
+        let second = context(10);
+        assert!(Arc::ptr_eq(&first, &second));
+        context(11);
+        assert_eq!(made.get(), 2, "the next second builds its own");
+    }
+}

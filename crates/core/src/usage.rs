@@ -128,3 +128,42 @@ impl Taken {
         mutations
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Timestamp;
+
+    struct At(Timestamp);
+
+    impl Clock for At {
+        fn now(&self) -> Timestamp {
+            self.0
+        }
+    }
+
+    #[test]
+    fn uses_are_pending_until_taken() {
+        let usage = Usage::new(Arc::new(At(100)));
+        usage.record_key("AKIA1", "iam", "us-east-1");
+        usage.record_key("AKIA1", "sts", "eu-west-1");
+        usage.record_role("111122223333", "AROA1", "us-east-1");
+        let key = usage.pending_key("AKIA1").unwrap();
+        assert_eq!((key.date, key.service.as_str()), (100, "sts"));
+        let role = usage.pending_role("111122223333", "AROA1").unwrap();
+        assert_eq!((role.date, role.region.as_str()), (100, "us-east-1"));
+        assert!(usage.pending_role("444455556666", "AROA1").is_none());
+        let taken = usage.take();
+        assert!(!taken.is_empty());
+        assert!(usage.pending_key("AKIA1").is_none());
+        assert!(usage.take().is_empty());
+    }
+
+    #[test]
+    fn uses_of_keys_and_roles_the_state_lacks_are_dropped() {
+        let usage = Usage::new(Arc::new(At(100)));
+        usage.record_key("AKIAGONE", "iam", "us-east-1");
+        usage.record_role("111122223333", "AROAGONE", "us-east-1");
+        assert!(usage.take().mutations(&State::default()).is_empty());
+    }
+}
