@@ -26,7 +26,7 @@ use warden_api::oidc_fetch::HttpFetcher;
 use warden_core::ids::OsRandom;
 use warden_core::store::MemoryStore;
 use warden_core::time::SystemClock;
-use warden_core::{Caller, Identity, MasterKey, RequestInfo, Secret, Service};
+use warden_core::{Caller, Identity, MasterKey, RequestInfo, Secret, Service, ServiceConfig};
 
 const ACCOUNT: &str = "111122223333";
 const AKID: &str = "AKIAWARDENEDGETESTS0";
@@ -46,18 +46,19 @@ fn runtime() -> tokio::runtime::Runtime {
 /// A service with the first account (root key [`AKID`]) whose fetcher runs on this runtime and
 /// may reach loopback issuers over plain HTTP.
 fn service() -> Service {
-    let mut service = Service::open(
+    let service = ServiceConfig::new(
         Arc::new(MemoryStore::default()),
         MasterKey::from_bytes([7; 32]),
         Arc::new(SystemClock),
         Arc::new(OsRandom),
     )
-    .unwrap();
-    service.set_oidc_fetcher(Arc::new(HttpFetcher::with_roots(
+    .oidc_fetcher(Arc::new(HttpFetcher::with_roots(
         tokio::runtime::Handle::current(),
         rustls::RootCertStore::empty(),
         true,
-    )));
+    )))
+    .open()
+    .unwrap();
     let secret = Secret::new(SECRET.to_owned());
     service
         .bootstrap(Some(ACCOUNT), Some((AKID, &secret)))

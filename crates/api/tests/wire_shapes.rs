@@ -6,7 +6,8 @@
 use std::collections::BTreeSet;
 
 use warden_api::model::{Model, Shape};
-use warden_core::wire_shape::{WireShape, WireType, input_shape};
+use warden_core::input_shape;
+use warden_core::wire_shape::{WireShape, WireType};
 use warden_core::{Action, Api};
 
 /// Compares `wire` (what a handler reads) with the model's shape `shape_name` at `path`.

@@ -1,12 +1,11 @@
-//! Accounts and authentication: creating accounts, the first-start bootstrap of the root
-//! user's access key, and resolving an access key id to its caller and secret.
+//! Accounts: creating them, and the first-start bootstrap of the root user's access key.
 
 use crate::arn::is_account_id;
 use crate::error::Error;
 use crate::ids::{Prefix, account_id, secret_access_key, unique_id};
 use crate::model::{AccessKey, Account, KeyStatus};
 use crate::secret::Secret;
-use crate::service::{Caller, Identity, Service};
+use crate::service::Service;
 use crate::state::{Mutation, State};
 
 /// What the first-start bootstrap did.
@@ -18,17 +17,6 @@ pub struct Bootstrap {
     pub created_account: bool,
     /// A root access key generated now (no key was configured on a first start).
     pub generated_root_key: Option<(String, Secret)>,
-}
-
-/// An authenticated access key: who it belongs to and the secret that signs with it.
-#[derive(Debug)]
-pub struct KeyOwner {
-    pub caller: Caller,
-    pub secret: Secret,
-}
-
-fn invalid_key() -> Error {
-    Error::InvalidClientTokenId("The security token included in the request is invalid.".to_owned())
 }
 
 impl State {
@@ -194,48 +182,6 @@ impl Service {
             account,
             created_account: false,
             generated_root_key: None,
-        })
-    }
-
-    /// The caller behind an access key id, with the key's secret, if the key exists and is
-    /// active.
-    pub fn authenticate(&self, access_key_id: &str) -> Result<KeyOwner, Error> {
-        self.read(|state| {
-            let account = state
-                .key_accounts
-                .get(access_key_id)
-                .ok_or_else(invalid_key)?;
-            let key = state
-                .account(account)
-                .and_then(|a| a.access_keys.get(access_key_id))
-                .filter(|k| k.status == KeyStatus::Active)
-                .ok_or_else(invalid_key)?;
-            let identity = match &key.user {
-                Some(id) => Identity::User { id: id.clone() },
-                None => Identity::Root,
-            };
-            Ok(KeyOwner {
-                caller: Caller {
-                    account: key.account.clone(),
-                    identity,
-                    access_key_id: Some(key.id.clone()),
-                },
-                secret: key.secret.clone(),
-            })
-        })
-    }
-
-    /// The root caller of the first account (`--dev` mode's answer for unknown keys).
-    pub fn first_account_root(&self) -> Result<Caller, Error> {
-        self.read(|state| {
-            let account = state
-                .first_account()
-                .ok_or_else(|| Error::Internal("no account".to_owned()))?;
-            Ok(Caller {
-                account: account.id.clone(),
-                identity: Identity::Root,
-                access_key_id: None,
-            })
         })
     }
 }

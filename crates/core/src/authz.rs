@@ -2,33 +2,29 @@
 //! state, the request context AWS documents, and one decision by the policy engine.
 
 use std::borrow::Cow;
-use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use warden_policy::{Context, ContextValue, Policy, PolicySet, Principal, PrincipalKind};
 
 use crate::arn::{Arn, EntityKind};
+use crate::caller::Identity;
+use crate::caller_cache::RequestFacts;
+pub(crate) use crate::caller_cache::{CachedCaller, CallerPolicies};
 use crate::error::Error;
 use crate::managed::AWS_ACCOUNT;
 use crate::model::{Group, InlinePolicy, ManagedPolicy, Role, Tag, User, iam_arn};
-use crate::service::{Cx, Identity};
+use crate::service::Cx;
 use crate::state::{AccountState, State};
 
 mod authorizer;
+mod message;
+mod session;
 
 pub(crate) use authorizer::{
     Authorizer, Federation, Target, insert_resource_keys, insert_target_keys, no_resource_policy,
     trust_policy,
 };
-
-/// The policies that apply to a caller, gathered from the state.
-pub(crate) struct CallerPolicies {
-    pub principal: Principal,
-    pub identity: PolicySet,
-    pub boundary: Option<PolicySet>,
-    pub tags: Vec<Tag>,
-    pub user_name: Option<String>,
-}
+pub(crate) use message::opened_message;
 
 impl State {
     /// A managed policy by ARN: customer managed (`arn:aws:iam::ACCT:policy/PATH/NAME`) or
@@ -175,63 +171,24 @@ pub(crate) fn user_policies(
     (identity, single_policy(state, user.boundary.as_ref()))
 }
 
-/// A caller's policies and the context keys that follow from who it is, built once per
-/// state generation.
-pub(crate) struct CachedCaller {
-    generation: u64,
-    pub policies: CallerPolicies,
-    /// The session policies of temporary credentials, if their session was given any.
-    pub session: Option<PolicySet>,
-    base_context: Context,
-    /// The whole request context of this caller's latest request on a resource without tags
-    /// and without operation-specific keys, with what it was built from: the requests of a
-    /// busy caller share it for as long as the second and the request's facts stay the same.
-    pub(crate) recent: Mutex<Option<(RequestFacts, Arc<Context>)>>,
-}
-
-/// What a request context depends on besides the caller.
-#[derive(PartialEq, Eq)]
-pub(crate) struct RequestFacts {
-    now: i64,
-    secure_transport: bool,
-    region: String,
-    source_ip: Option<IpAddr>,
-    user_agent: Option<String>,
-    /// Whether the action is IAM's (`aws:RequestedRegion` is then `us-east-1`).
-    iam: bool,
-}
-
-/// Beyond this many cached callers the cache starts over.
-const CACHE_LIMIT: usize = 100_000;
-
 impl Cx<'_> {
     /// The caller's policies and base context, from the cache when the state has not changed
     /// since they were built.
     pub(crate) fn cached_caller(&self, state: &State) -> Result<Arc<CachedCaller>, Error> {
-        let key = (self.caller.account.clone(), self.caller.identity.clone());
-        if let Ok(cache) = self.service.callers.read()
-            && let Some(cached) = cache.get(&key).filter(|c| c.generation == state.generation)
-        {
-            return Ok(Arc::clone(cached));
-        }
-        let policies = self.caller_policies(state)?;
-        let mut base_context = principal_context(&policies);
-        let session =
-            crate::sessions::session_layer(state, &self.caller.identity, &mut base_context);
-        let cached = Arc::new(CachedCaller {
-            generation: state.generation,
-            policies,
-            session,
-            base_context,
-            recent: Mutex::new(None),
-        });
-        if let Ok(mut cache) = self.service.callers.write() {
-            if cache.len() >= CACHE_LIMIT {
-                cache.clear();
-            }
-            cache.insert(key, Arc::clone(&cached));
-        }
-        Ok(cached)
+        let build = || {
+            let policies = self.caller_policies(state)?;
+            let mut base_context = principal_context(&policies);
+            let session = session::session_layer(state, &self.caller.identity, &mut base_context);
+            Ok(CachedCaller::new(
+                state.generation,
+                policies,
+                session,
+                base_context,
+            ))
+        };
+        self.service
+            .callers
+            .get_or_build(self.caller, state.generation, build)
     }
 
     pub(crate) fn caller_policies(&self, state: &State) -> Result<CallerPolicies, Error> {
@@ -270,7 +227,7 @@ impl Cx<'_> {
                     user_name: Some(user.name.clone()),
                 })
             }
-            Identity::Session(session) => crate::sessions::caller_policies(state, session),
+            Identity::Session(session) => session::caller_policies(state, session),
         }
     }
 
@@ -282,7 +239,7 @@ impl Cx<'_> {
     fn context_at(&self, caller: &CachedCaller, now: i64) -> Context {
         let mut context = caller.base_context.clone();
         self.authorizer().insert_request_keys_at(&mut context, now);
-        crate::sessions::request_keys(self, &mut context, now);
+        session::request_keys(self, &mut context, now);
         context
     }
 
@@ -317,25 +274,15 @@ impl Cx<'_> {
                 && facts.region == self.info.region
                 && facts.user_agent == self.info.user_agent
         };
-        if let Ok(recent) = cached.recent.lock()
-            && let Some((facts, context)) = recent.as_ref()
-            && same(facts)
-        {
-            return Arc::clone(context);
-        }
-        let context = build();
-        if let Ok(mut recent) = cached.recent.lock() {
-            let facts = RequestFacts {
-                now,
-                secure_transport: self.info.secure_transport,
-                region: self.info.region.clone(),
-                source_ip: self.info.source_ip,
-                user_agent: self.info.user_agent.clone(),
-                iam,
-            };
-            *recent = Some((facts, Arc::clone(&context)));
-        }
-        context
+        let facts = || RequestFacts {
+            now,
+            secure_transport: self.info.secure_transport,
+            region: self.info.region.clone(),
+            source_ip: self.info.source_ip,
+            user_agent: self.info.user_agent.clone(),
+            iam,
+        };
+        cached.shared_context(same, || (facts(), build()))
     }
 
     /// The authorizer of this request.

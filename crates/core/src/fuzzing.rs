@@ -3,7 +3,8 @@
 //! with the targets.
 
 use crate::error::Error;
-use crate::ops::sts::federation::oidc::{peek, read_jwks, verify_signature};
+use crate::oidc_issuers::read_jwks;
+use crate::ops::sts::federation::oidc::{peek, verify_signature};
 use crate::time::Timestamp;
 
 /// An identity provider's signing keys, as its JWKS gives them.

@@ -1,4 +1,5 @@
-//! [`Service`]: the state in memory, the store behind it, and how operations read and write.
+//! [`Service`]: the state in memory, the store behind it, and how operations read and write;
+//! the components a request uses beside them, built from one [`ServiceConfig`].
 //!
 //! Reads take the state's read lock. Writes are serialized by a writer lock: the operation
 //! reads the state and returns mutations; they are committed to the store in one
@@ -9,9 +10,14 @@
 //! expects the record it overwrites to be at the version this state holds; when another
 //! writer got there first, the store refuses the commit as a conflict, and the write catches
 //! up with the store's change log and decides again on the fresh state.
+//!
+//! The components hold no state of the accounts: session tokens (`sessions::Tokens`), MFA
+//! code checks (`mfa_codes`), OpenID Connect issuers' keys (`oidc_issuers`), access-key and
+//! role last use not yet written (`usage`), and callers' compiled policies (`caller_cache`).
+//! None of them reaches back into the `Service`: what must be atomic with the state (an MFA
+//! code's use, a flush of last uses) is decided by the component and committed by
+//! [`Service::write`].
 
-use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde::Serialize;
@@ -19,61 +25,38 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::action::Action;
+pub use crate::caller::{Caller, Identity, RequestInfo};
+use crate::caller_cache::CallerCache;
 use crate::error::Error;
 use crate::ids::Random;
-use crate::model::{KeyLastUsed, RoleLastUsed};
+use crate::mfa_codes::MfaCodes;
+use crate::oidc_issuers::{Issuers, OidcFetcher};
 use crate::secret::MasterKey;
-use crate::sessions::{OpenedTokens, Session, TokenKeys};
+use crate::sessions::Tokens;
 use crate::state::{Mutation, State};
 use crate::store::{Change, Store, Write};
 use crate::time::{Clock, Timestamp};
-
-/// Who made a request, as authentication established it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub account: String,
-    pub identity: Identity,
-    /// The access key that signed the request.
-    pub access_key_id: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Identity {
-    /// The account's root user.
-    Root,
-    /// An IAM user, by unique id (its name may change while the key stays valid).
-    User { id: String },
-    /// Temporary credentials: the claims their session token carries.
-    Session(Arc<Session>),
-}
-
-/// What the edge knows about a request besides its parameters.
-#[derive(Debug, Clone)]
-pub struct RequestInfo {
-    pub source_ip: Option<IpAddr>,
-    pub secure_transport: bool,
-    pub user_agent: Option<String>,
-    /// The region of the credential scope.
-    pub region: String,
-    pub request_id: String,
-}
+use crate::usage::Usage;
 
 /// The IAM and STS service over one store.
+///
+/// The kernel: the state, the store, the write protocol, the clock and randomness. Beside
+/// them, the components a request uses, each behind a narrow API and all built from one
+/// [`ServiceConfig`]: session tokens, MFA code checks, OpenID Connect issuers' keys, usage
+/// recording and the caller cache.
 pub struct Service {
     state: RwLock<State>,
     /// Callers' compiled policies and base contexts, valid for the state generation they
     /// were built at.
-    pub(crate) callers: RwLock<HashMap<(String, Identity), Arc<crate::authz::CachedCaller>>>,
-    /// Access-key uses not yet written to the store, by key id.
-    key_use: Mutex<HashMap<String, KeyLastUsed>>,
-    /// Role assumptions not yet written to the store, by account and role id.
-    role_use: Mutex<HashMap<(String, String), RoleLastUsed>>,
-    /// The keys that seal session tokens.
-    pub(crate) tokens: TokenKeys,
-    /// Session tokens already opened.
-    pub(crate) opened: OpenedTokens,
+    pub(crate) callers: CallerCache,
+    /// Access-key and role last use, not yet written to the store.
+    pub(crate) usage: Usage,
+    /// The keys that seal session tokens, and the tokens already opened.
+    pub(crate) tokens: Tokens,
+    /// MFA code checks.
+    pub(crate) mfa: MfaCodes,
     /// How OpenID Connect providers' keys are fetched, and the keys fetched.
-    pub(crate) issuers: crate::ops::sts::federation::oidc::Issuers,
+    pub(crate) issuers: Issuers,
     /// This server's own sign-in URLs, which SAML responses may be addressed to.
     pub(crate) sign_in_urls: Vec<String>,
     /// Randomness for request ids, drawn from `random` a block at a time.
@@ -83,6 +66,102 @@ pub struct Service {
     master: MasterKey,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
+}
+
+/// What a [`Service`] is built from: the store, the master key, the clock and randomness,
+/// and the settings of its components.
+pub struct ServiceConfig {
+    store: Arc<dyn Store>,
+    master: MasterKey,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    session_key_generation: u32,
+    sign_in_urls: Vec<String>,
+    oidc_fetcher: Option<Arc<dyn OidcFetcher>>,
+}
+
+impl std::fmt::Debug for ServiceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceConfig")
+            .field("store", &self.store)
+            .field("session_key_generation", &self.session_key_generation)
+            .field("sign_in_urls", &self.sign_in_urls)
+            .field("oidc_fetcher", &self.oidc_fetcher)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServiceConfig {
+    /// A service over `store`: session tokens sealed under key generation 1, SAML responses
+    /// accepted when addressed to AWS, no HTTP client for OpenID Connect providers (every
+    /// fetch of their keys fails).
+    pub fn new(
+        store: Arc<dyn Store>,
+        master: MasterKey,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+    ) -> ServiceConfig {
+        ServiceConfig {
+            store,
+            master,
+            clock,
+            random,
+            session_key_generation: 1,
+            sign_in_urls: Vec::new(),
+            oidc_fetcher: None,
+        }
+    }
+
+    /// Seals new session tokens under key generation `generation`; tokens of the generation
+    /// before it are still accepted (see [`TokenKeys`](crate::sessions::TokenKeys)).
+    pub fn session_key_generation(mut self, generation: u32) -> ServiceConfig {
+        self.session_key_generation = generation;
+        self
+    }
+
+    /// Also accepts SAML responses addressed to `url` (this server's sign-in URL) as audience
+    /// and recipient, besides AWS's.
+    pub fn saml_sign_in_url(mut self, url: &str) -> ServiceConfig {
+        self.sign_in_urls.push(url.to_owned());
+        self
+    }
+
+    /// Fetches OpenID Connect providers' documents with `fetcher`.
+    pub fn oidc_fetcher(mut self, fetcher: Arc<dyn OidcFetcher>) -> ServiceConfig {
+        self.oidc_fetcher = Some(fetcher);
+        self
+    }
+
+    /// Loads every record of the store into memory.
+    pub fn open(self) -> Result<Service, Error> {
+        let ServiceConfig {
+            store,
+            master,
+            clock,
+            random,
+            session_key_generation,
+            sign_in_urls,
+            oidc_fetcher,
+        } = self;
+        let mut state = State::default();
+        crate::managed::install(&mut state);
+        state.load(&store.load()?, &master)?;
+        Ok(Service {
+            state: RwLock::new(state),
+            callers: CallerCache::default(),
+            usage: Usage::new(Arc::clone(&clock)),
+            tokens: Tokens::new(&master, session_key_generation),
+            mfa: MfaCodes::new(Arc::clone(&clock)),
+            issuers: Issuers::new(oidc_fetcher, Arc::clone(&clock)),
+            sign_in_urls,
+            request_ids: Mutex::default(),
+            writer: Mutex::new(()),
+            store,
+            master,
+            clock,
+            random,
+        })
+    }
 }
 
 impl std::fmt::Debug for Service {
@@ -101,32 +180,15 @@ fn poisoned() -> Error {
 const WRITE_ATTEMPTS: usize = 8;
 
 impl Service {
-    /// Loads every record of `store` into memory.
+    /// Loads every record of `store` into memory, with the default configuration (see
+    /// [`ServiceConfig::new`]).
     pub fn open(
         store: Arc<dyn Store>,
         master: MasterKey,
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
     ) -> Result<Service, Error> {
-        let mut state = State::default();
-        crate::managed::install(&mut state);
-        state.load(&store.load()?, &master)?;
-        Ok(Service {
-            state: RwLock::new(state),
-            key_use: Mutex::new(HashMap::new()),
-            role_use: Mutex::new(HashMap::new()),
-            tokens: TokenKeys::new(&master, 1),
-            opened: OpenedTokens::default(),
-            issuers: crate::ops::sts::federation::oidc::Issuers::default(),
-            sign_in_urls: Vec::new(),
-            callers: RwLock::new(HashMap::new()),
-            request_ids: Mutex::default(),
-            writer: Mutex::new(()),
-            store,
-            master,
-            clock,
-            random,
-        })
+        ServiceConfig::new(store, master, clock, random).open()
     }
 
     pub fn now(&self) -> Timestamp {
@@ -272,68 +334,14 @@ impl Service {
         Ok(self.state.read().map_err(|_| poisoned())?.seq)
     }
 
-    /// Notes that `key_id` signed a request for `service` in `region`. Visible at once to
-    /// GetAccessKeyLastUsed; written to the store by [`Service::flush_key_use`], so a request
-    /// costs no disk write.
-    pub fn record_key_use(&self, key_id: &str, service: &str, region: &str) {
-        let date = self.now();
-        let Ok(mut pending) = self.key_use.lock() else {
-            return;
-        };
-        // A busy key signs many requests a second: those change nothing and allocate nothing.
-        if let Some(used) = pending.get_mut(key_id)
-            && used.service == service
-            && used.region == region
-        {
-            used.date = date;
-            return;
-        }
-        let used = KeyLastUsed {
-            date,
-            service: service.to_owned(),
-            region: region.to_owned(),
-        };
-        pending.insert(key_id.to_owned(), used);
-    }
-
-    /// The latest use of `key_id` not yet written to the store.
-    pub(crate) fn pending_key_use(&self, key_id: &str) -> Option<KeyLastUsed> {
-        self.key_use.lock().ok()?.get(key_id).cloned()
-    }
-
     /// Writes recorded key uses and role assumptions to the store (called periodically and at
     /// shutdown).
     pub fn flush_key_use(&self) -> Result<(), Error> {
-        let pending = std::mem::take(&mut *self.key_use.lock().map_err(|_| poisoned())?);
-        let roles = std::mem::take(&mut *self.role_use.lock().map_err(|_| poisoned())?);
-        if pending.is_empty() && roles.is_empty() {
+        let taken = self.usage.take();
+        if taken.is_empty() {
             return Ok(());
         }
-        // Each use is a record of its own, merged by maximum: writing it never rewrites the
-        // key or role (which another writer may have changed meanwhile), and an older use
-        // flushed late never hides a newer one.
-        self.write(|state| {
-            let mut mutations: Vec<Mutation> = pending
-                .iter()
-                .filter_map(|(id, used)| {
-                    let account = state.key_accounts.get(id)?;
-                    Some(Mutation::KeyLastUsed {
-                        account: account.clone(),
-                        key: id.clone(),
-                        used: used.clone(),
-                    })
-                })
-                .collect();
-            mutations.extend(roles.iter().filter_map(|((account, id), used)| {
-                state.account(account)?.role_by_id(id)?;
-                Some(Mutation::RoleLastUsed {
-                    account: account.clone(),
-                    role: id.clone(),
-                    used: used.clone(),
-                })
-            }));
-            Ok((mutations, ()))
-        })
+        self.write(|state| Ok((taken.mutations(state), ())))
     }
 
     /// Lifts MFA lockouts whose time is over and forgets used SAML assertions that have
@@ -341,7 +349,7 @@ impl Service {
     pub fn expire_records(&self) -> Result<(), Error> {
         let lifted = self.write(|state| {
             let now = self.now();
-            let lifted = crate::ops::mfa::ended_lockouts(state, now);
+            let lifted = crate::mfa_codes::ended_lockouts(state, now);
             let mut mutations: Vec<Mutation> =
                 lifted.iter().cloned().map(Mutation::MfaCodeUse).collect();
             mutations.extend(
@@ -351,36 +359,8 @@ impl Service {
             );
             Ok((mutations, lifted))
         })?;
-        crate::ops::mfa::log_ended_lockouts(&lifted);
+        crate::mfa_codes::log_ended_lockouts(&lifted);
         Ok(())
-    }
-
-    /// Notes that the role `id` of `account` was assumed now, in `region`: visible at once to
-    /// GetRole, written to the store by [`Service::flush_key_use`].
-    pub(crate) fn record_role_use(&self, account: &str, id: &str, region: &str) {
-        let used = RoleLastUsed {
-            date: self.now(),
-            region: region.to_owned(),
-        };
-        if let Ok(mut pending) = self.role_use.lock() {
-            pending.insert((account.to_owned(), id.to_owned()), used);
-        }
-    }
-
-    /// The latest assumption of role `id` not yet written to the store.
-    pub(crate) fn pending_role_use(&self, account: &str, id: &str) -> Option<RoleLastUsed> {
-        self.role_use
-            .lock()
-            .ok()?
-            .get(&(account.to_owned(), id.to_owned()))
-            .cloned()
-    }
-
-    /// Seals new session tokens under key generation `generation`; tokens of the generation
-    /// before it are still accepted (see [`TokenKeys`]).
-    pub fn set_session_key_generation(&mut self, generation: u32) {
-        self.tokens = TokenKeys::new(&self.master, generation);
-        self.opened.clear();
     }
 
     /// Wipes everything (the `--dev` reset): store and memory.
@@ -395,15 +375,8 @@ impl Service {
         state.generation = generation + 1;
         crate::managed::install(&mut state);
         state.load(&snapshot, &self.master)?;
-        if let Ok(mut callers) = self.callers.write() {
-            callers.clear();
-        }
-        if let Ok(mut pending) = self.key_use.lock() {
-            pending.clear();
-        }
-        if let Ok(mut pending) = self.role_use.lock() {
-            pending.clear();
-        }
+        self.callers.clear();
+        self.usage.clear();
         Ok(())
     }
 

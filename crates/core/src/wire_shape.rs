@@ -51,11 +51,6 @@ impl WireShape {
     }
 }
 
-/// The input `action`'s handler reads; `None` for an operation not built yet.
-pub fn input_shape(action: crate::Action) -> Option<WireShape> {
-    crate::ops::input_shape(action)
-}
-
 /// How deep a type may nest before the probe stops (a recursive type would never end).
 const MAX_DEPTH: usize = 16;
 

@@ -21,6 +21,7 @@ use warden_core::store::MemoryStore;
 use warden_core::time::Clock;
 use warden_core::{
     Action, Caller, Error, FetchError, Identity, MasterKey, OidcFetcher, RequestInfo, Service,
+    ServiceConfig,
 };
 
 const ACCOUNT: &str = "111122223333";
@@ -112,16 +113,17 @@ struct World {
 impl World {
     fn new() -> World {
         let clock = Arc::new(TestClock(AtomicI64::new(START)));
-        let mut service = Service::open(
+        let issuer = Arc::new(Issuer::default());
+        issuer.publish(&[(RSA_A, "a")]);
+        let service = ServiceConfig::new(
             Arc::new(MemoryStore::default()),
             MasterKey::from_bytes([3; 32]),
             Arc::clone(&clock) as Arc<dyn Clock>,
             Arc::new(OsRandom),
         )
+        .oidc_fetcher(Arc::clone(&issuer) as Arc<dyn OidcFetcher>)
+        .open()
         .unwrap();
-        let issuer = Arc::new(Issuer::default());
-        issuer.publish(&[(RSA_A, "a")]);
-        service.set_oidc_fetcher(Arc::clone(&issuer) as Arc<dyn OidcFetcher>);
         service.bootstrap(Some(ACCOUNT), None).unwrap();
         World {
             service,

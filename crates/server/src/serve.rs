@@ -15,7 +15,7 @@ use warden_api::edge::{Edge, EdgeConfig, router};
 use warden_api::oidc_fetch::HttpFetcher;
 use warden_core::ids::OsRandom;
 use warden_core::time::{Clock, OffsetClock, SystemClock};
-use warden_core::{MasterKey, Secret, Service};
+use warden_core::{MasterKey, Secret, Service, ServiceConfig};
 use warden_store::SqliteStore;
 
 /// Flags of `warden serve`. Each may also come from a `WARDEN_*` environment variable or
@@ -160,15 +160,16 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         Some(clock) => Arc::clone(clock) as Arc<dyn Clock>,
         None => Arc::new(SystemClock),
     };
-    let mut service = Service::open(Arc::new(store), master, clock, Arc::new(OsRandom))
+    let service = ServiceConfig::new(Arc::new(store), master, clock, Arc::new(OsRandom))
+        .session_key_generation(settings.session_key_generation)
+        // SAML responses may be addressed to this server's own sign-in URL as well as to AWS's.
+        .saml_sign_in_url(&format!("http://{}/saml", settings.listen))
+        .oidc_fetcher(Arc::new(HttpFetcher::new(
+            tokio::runtime::Handle::current(),
+            settings.allow_http_oidc_loopback,
+        )))
+        .open()
         .context("loading the state")?;
-    service.set_session_key_generation(settings.session_key_generation);
-    // SAML responses may be addressed to this server's own sign-in URL as well as to AWS's.
-    service.add_saml_sign_in_url(&format!("http://{}/saml", settings.listen));
-    service.set_oidc_fetcher(Arc::new(HttpFetcher::new(
-        tokio::runtime::Handle::current(),
-        settings.allow_http_oidc_loopback,
-    )));
     if settings.allow_http_oidc_loopback {
         tracing::warn!(
             "OpenID Connect providers on loopback addresses may use plain HTTP (--allow-http-oidc-loopback)"

@@ -88,14 +88,6 @@ fn a_kind_prefix_is_the_arn_without_a_name() {
 }
 
 #[test]
-fn iam_arn_spells_what_arn_builds() {
-    assert_eq!(
-        crate::model::iam_arn(ACCOUNT, "instance-profile", "/a/", "p"),
-        Arn::entity(ACCOUNT, EntityKind::InstanceProfile, "/a/", "p").build()
-    );
-}
-
-#[test]
 fn refuses_what_is_not_an_arn_warden_names() {
     let cases = [
         ("", ArnError::Shape),

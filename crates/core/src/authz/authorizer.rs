@@ -216,7 +216,7 @@ impl<'a> Authorizer<'a> {
         let decision = policies.evaluate(request);
         let message =
             decision.denial_message(&request.principal.arn, request.action, request.resource);
-        match crate::ops::sts::encoded_message(self.service, request, &explanation) {
+        match super::message::encoded_message(self.service, request, &explanation) {
             Some(encoded) => Error::AccessDenied(format!(
                 "{message}. Encoded authorization failure message: {encoded}"
             )),

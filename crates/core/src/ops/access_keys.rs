@@ -304,7 +304,8 @@ pub(super) fn get_access_key_last_used(
         let key = key.ok_or_else(|| no_such_key(&input.access_key_id))?;
         let last = cx
             .service
-            .pending_key_use(&key.id)
+            .usage
+            .pending_key(&key.id)
             .or_else(|| key.last_used.clone());
         let last = last.as_ref();
         Ok(LastUsedOutput {

@@ -151,7 +151,7 @@ pub(super) fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Er
             &[],
             &keys,
         )?;
-        let (url, http) = provider_url(&input.url, cx.service.allows_loopback_http())?;
+        let (url, http) = provider_url(&input.url, cx.service.issuers.allows_loopback_http())?;
         let thumbprints = check_thumbprints(&input.thumbprint_list)?;
         let client_ids = check_client_ids(&input.client_id_list)?;
         let existing = &account(cx, state)?.oidc_providers;

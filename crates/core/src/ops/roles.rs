@@ -195,7 +195,7 @@ pub(super) fn get_role(cx: &Cx<'_>, input: RoleNameInput) -> Result<RoleOutput, 
             &[],
         )?;
         let mut role = role.clone();
-        if let Some(used) = cx.service.pending_role_use(&role.account, &role.id) {
+        if let Some(used) = cx.service.usage.pending_role(&role.account, &role.id) {
             role.last_used = Some(used);
         }
         role.trust.text = trust::shown(state, &role);

@@ -20,7 +20,6 @@ use crate::sessions::{Credentials, Session, SessionKind, temporary_key_account};
 use crate::time::iso8601;
 pub(super) use assume_role::assume_role;
 pub(super) use authorization_message::decode_authorization_message;
-pub(crate) use authorization_message::encoded_message;
 pub(super) use federation::saml::assume_role_with_saml;
 pub(super) use federation::web_identity::assume_role_with_web_identity;
 use session_input::{
@@ -85,8 +84,8 @@ pub(super) fn start_role_session(
     role: &Role,
     session: &Session,
 ) -> Result<(WireCredentials, AssumedRoleUser), Error> {
-    let credentials = service.issue_credentials(session)?;
-    service.record_role_use(&role.account, &role.id, region);
+    let credentials = service.tokens.issue(service.random(), session)?;
+    service.usage.record_role(&role.account, &role.id, region);
     let user = AssumedRoleUser {
         assumed_role_id: format!("{}:{}", role.id, session.name),
         arn: Arn::AssumedRole {
@@ -157,7 +156,7 @@ pub(super) fn get_session_token(
         mfa_time,
         ..Session::default()
     };
-    let credentials = cx.service.issue_credentials(&session)?;
+    let credentials = cx.service.tokens.issue(cx.service.random(), &session)?;
     Ok(GetSessionTokenOutput {
         credentials: WireCredentials::new(&credentials),
     })
@@ -247,7 +246,7 @@ pub(super) fn get_federation_token(
         tags,
         ..Session::default()
     };
-    let credentials = cx.service.issue_credentials(&session)?;
+    let credentials = cx.service.tokens.issue(cx.service.random(), &session)?;
     Ok(GetFederationTokenOutput {
         credentials: WireCredentials::new(&credentials),
         federated_user: FederatedUser {

@@ -91,9 +91,9 @@ fn alice(identity: Value, boundary: Option<Value>, session: Option<Value>) -> Ca
     } else {
         PrincipalKind::User
     };
-    CachedCaller {
-        generation: 0,
-        policies: CallerPolicies {
+    CachedCaller::new(
+        0,
+        CallerPolicies {
             principal: Principal {
                 kind,
                 account: ACCOUNT.to_owned(),
@@ -106,10 +106,9 @@ fn alice(identity: Value, boundary: Option<Value>, session: Option<Value>) -> Ca
             tags: Vec::new(),
             user_name: Some("alice".to_owned()),
         },
-        session: session.map(|s| policy_set("session", PolicyKind::Session, s)),
-        base_context: Context::new(),
-        recent: Default::default(),
-    }
+        session.map(|s| policy_set("session", PolicyKind::Session, s)),
+        Context::new(),
+    )
 }
 
 fn get_bob(caller: &CachedCaller) -> Result<(), Error> {

@@ -67,14 +67,6 @@ pub(crate) struct Output {
     source_identity: Option<String>,
 }
 
-impl Service {
-    /// Also accepts SAML responses addressed to `url` (this server's sign-in URL) as audience
-    /// and recipient, besides AWS's.
-    pub fn add_saml_sign_in_url(&mut self, url: &str) {
-        self.sign_in_urls.push(url.to_owned());
-    }
-}
-
 /// AssumeRoleWithSAML, signed or not: who signed, if anyone, plays no part.
 pub(crate) fn assume_role_with_saml(
     service: &Service,

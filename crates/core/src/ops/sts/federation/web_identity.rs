@@ -92,7 +92,9 @@ pub(crate) fn assume_role_with_web_identity(
             })
     })?;
     let audience = claims.audience(&provider.client_ids)?;
-    let keys = service.oidc_keys(&provider, token.header.kid.as_deref())?;
+    let keys = service
+        .issuers
+        .keys(&provider, token.header.kid.as_deref())?;
     verify_signature(&input.web_identity_token, &token.header, &keys)?;
     claims.check_time(service.now())?;
     let subject = claims.subject()?.to_owned();

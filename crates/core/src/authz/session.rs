@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use warden_policy::{Context, Policy, PolicyKind, PolicySet, Principal, PrincipalKind};
 
-use super::{Session, SessionKind};
+use super::{CallerPolicies, user_policies};
 use crate::arn::Arn;
-use crate::authz::{CallerPolicies, user_policies};
+use crate::caller::{Identity, Session, SessionKind};
 use crate::error::Error;
 use crate::model::{ManagedPolicy, Role, Tag};
-use crate::service::{Cx, Identity};
+use crate::service::Cx;
 use crate::state::State;
 use crate::time::iso8601;
 
