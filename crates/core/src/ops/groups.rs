@@ -358,13 +358,13 @@ pub(super) fn list_groups_for_user(
             &[],
         )?;
         let account = account(cx, state)?;
-        let mut groups: Vec<(String, &Group)> = user
+        let mut groups: Vec<(&str, &Group)> = user
             .groups
             .iter()
             .filter_map(|id| account.group_by_id(id))
-            .map(|g| (g.name.to_lowercase(), g))
+            .map(|g| (g.name.folded(), g))
             .collect();
-        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        groups.sort_by(|a, b| a.0.cmp(b.0));
         let page = paginate(
             cx,
             &[&user.id],

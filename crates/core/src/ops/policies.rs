@@ -347,7 +347,7 @@ pub(super) fn list_policies(
                 continue;
             }
             // AWS's and the account's policies may share a name; the account breaks the tie.
-            let key = format!("{}\u{1}{}", policy.name.to_lowercase(), policy.account);
+            let key = format!("{}\u{1}{}", policy.name.folded(), policy.account);
             policies.push((key, WirePolicy::new(policy, usage, false)));
         }
         policies.sort_by(|a, b| a.0.cmp(&b.0));
