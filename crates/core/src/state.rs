@@ -7,6 +7,7 @@
 
 mod records;
 mod table;
+mod versions;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -38,7 +39,7 @@ pub struct State {
     /// The store's sequence number this state is current to.
     pub seq: u64,
     /// The version of every stored record, by kind and id: what a write expects to find.
-    versions: HashMap<(Kind, String), u64>,
+    versions: versions::Versions,
 }
 
 /// One account's entities. Those with unique names are in [`Table`]s (found by name in any
@@ -184,8 +185,9 @@ impl State {
     pub fn load(&mut self, snapshot: &Snapshot, master: &MasterKey) -> Result<(), StoreError> {
         for stored in &snapshot.records {
             self.apply(Mutation::from_record(&stored.record, master)?);
-            let key = (stored.record.kind, stored.record.id.clone());
-            self.versions.insert(key, stored.version);
+            let record = &stored.record;
+            self.versions
+                .set(record.kind, &record.id, Some(stored.version));
         }
         self.seq = snapshot.seq;
         Ok(())
@@ -216,23 +218,20 @@ impl State {
     /// What a write of the record `kind`/`id` expects: the version this state holds it at,
     /// or that it does not exist.
     pub fn expect(&self, kind: Kind, id: &str) -> Expect {
-        match self.versions.get(&(kind, id.to_owned())) {
-            Some(version) => Expect::Version(*version),
+        match self.versions.get(kind, id) {
+            Some(version) => Expect::Version(version),
             None => Expect::Absent,
         }
     }
 
     /// Whether the store holds the record `kind`/`id`, as far as this state knows.
     pub fn holds(&self, kind: Kind, id: &str) -> bool {
-        self.versions.contains_key(&(kind, id.to_owned()))
+        self.versions.get(kind, id).is_some()
     }
 
     /// Notes the version a commit wrote the record at (`None`: it was deleted).
     pub fn set_version(&mut self, kind: Kind, id: &str, version: Option<u64>) {
-        match version {
-            Some(version) => self.versions.insert((kind, id.to_owned()), version),
-            None => self.versions.remove(&(kind, id.to_owned())),
-        };
+        self.versions.set(kind, id, version);
     }
 
     /// Applies a committed mutation.
