@@ -40,7 +40,7 @@ impl State {
             return None;
         };
         let policy = self.account(account)?.policy(name)?;
-        (path == policy.path).then_some(policy)
+        (path == policy.path.as_str()).then_some(policy)
     }
 }
 
@@ -224,7 +224,7 @@ impl Cx<'_> {
                     identity,
                     boundary,
                     tags: user.tags.clone(),
-                    user_name: Some(user.name.clone()),
+                    user_name: Some(user.name.to_string()),
                 })
             }
             Identity::Session(session) => session::caller_policies(state, session),

@@ -3,7 +3,7 @@
 
 use warden_policy::PolicyKind;
 
-use crate::model::{Document, ManagedPolicy, PolicyVersion};
+use crate::model::{Document, EntityName, EntityPath, ManagedPolicy, PolicyVersion};
 use crate::state::{Mutation, State};
 
 pub use crate::arn::AWS_ACCOUNT;
@@ -140,11 +140,15 @@ pub(crate) fn install(state: &mut State) {
             tracing::error!(policy = name, "a built-in managed policy does not parse");
             continue;
         };
+        let Ok(path) = EntityPath::for_policy(path) else {
+            tracing::error!(policy = name, "a built-in managed policy's path is invalid");
+            continue;
+        };
         state.apply(Mutation::Policy(ManagedPolicy {
             id: id.to_owned(),
             account: AWS_ACCOUNT.to_owned(),
-            name: name.to_owned(),
-            path: path.to_owned(),
+            name: EntityName::new(name),
+            path,
             created: CREATED,
             updated: CREATED,
             description: Some(description.to_owned()),

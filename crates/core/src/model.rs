@@ -1,6 +1,8 @@
 //! The entities Warden keeps: accounts, users, groups, roles, managed policies, access keys,
 //! instance profiles. They serialize to the records a [`crate::store::Store`] persists.
 
+pub mod names;
+
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -9,6 +11,8 @@ use warden_policy::{Policy, PolicyKind};
 use crate::arn::{Arn, EntityKind};
 use crate::secret::Secret;
 use crate::time::Timestamp;
+
+pub use names::{EntityName, EntityPath};
 
 /// A policy document kept with its text (as the client sent it) and its compiled form.
 /// Serialized as the text; deserializing parses it again.
@@ -88,8 +92,8 @@ pub struct Account {
 pub struct User {
     pub id: String,
     pub account: String,
-    pub name: String,
-    pub path: String,
+    pub name: EntityName,
+    pub path: EntityPath,
     pub created: Timestamp,
     #[serde(default)]
     pub tags: Vec<Tag>,
@@ -111,8 +115,8 @@ pub struct User {
 pub struct Group {
     pub id: String,
     pub account: String,
-    pub name: String,
-    pub path: String,
+    pub name: EntityName,
+    pub path: EntityPath,
     pub created: Timestamp,
     #[serde(default)]
     pub inline: Vec<InlinePolicy>,
@@ -130,8 +134,8 @@ pub struct RoleLastUsed {
 pub struct Role {
     pub id: String,
     pub account: String,
-    pub name: String,
-    pub path: String,
+    pub name: EntityName,
+    pub path: EntityPath,
     pub created: Timestamp,
     /// The trust policy as written (what GetRole shows).
     pub trust: Document,
@@ -168,8 +172,8 @@ pub struct PolicyVersion {
 pub struct ManagedPolicy {
     pub id: String,
     pub account: String,
-    pub name: String,
-    pub path: String,
+    pub name: EntityName,
+    pub path: EntityPath,
     pub created: Timestamp,
     pub updated: Timestamp,
     #[serde(default)]
@@ -231,8 +235,8 @@ pub struct AccessKey {
 pub struct InstanceProfile {
     pub id: String,
     pub account: String,
-    pub name: String,
-    pub path: String,
+    pub name: EntityName,
+    pub path: EntityPath,
     pub created: Timestamp,
     /// Roles, by unique id (at most one).
     #[serde(default)]

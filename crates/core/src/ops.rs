@@ -21,17 +21,15 @@ pub(crate) mod sts;
 mod tags;
 mod users;
 
-use std::collections::BTreeMap;
-use std::ops::Bound;
-
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::action::Action;
 use crate::error::Error;
-use crate::model::{Group, Role, Tag, User};
+use crate::model::{EntityPath, Group, Role, Tag, User};
 use crate::service::{Cx, RequestInfo, Service, decode, encode, run};
+use crate::state::Keyed;
 
 pub(crate) use access_keys::KEYS_PER_USER;
 
@@ -499,12 +497,12 @@ pub(crate) fn paginate<K: AsRef<str>, T>(
     page_from(cx, &purpose, items, start.as_deref(), max_items)
 }
 
-/// Pages the entries of a name-keyed map that `keep` accepts, seeking straight to the
+/// Pages the entries of a name-keyed map or table that `keep` accepts, seeking straight to the
 /// marker instead of walking the entries before it.
-pub(crate) fn paginate_map<'m, V>(
+pub(crate) fn paginate_map<'m, V: 'm>(
     cx: &Cx<'_>,
     scope: &[&str],
-    map: &'m BTreeMap<String, V>,
+    map: &'m impl Keyed<V>,
     keep: impl Fn(&V) -> bool,
     marker: Option<&str>,
     max_items: Option<i64>,
@@ -514,9 +512,7 @@ pub(crate) fn paginate_map<'m, V>(
         Some(marker) => open_marker(cx, &purpose, marker)?,
         None => String::new(),
     };
-    let entries = map
-        .range::<str, _>((Bound::Included(start.as_str()), Bound::Unbounded))
-        .filter(|(_, value)| keep(value));
+    let entries = map.seek(&start).filter(|(_, value)| keep(value));
     page_from(cx, &purpose, entries, None, max_items)
 }
 
@@ -584,18 +580,7 @@ pub(crate) fn under_prefix(path: &str, prefix: Option<&str>) -> bool {
     prefix.is_none_or(|p| path.starts_with(p))
 }
 
-/// Validates an entity path: `/` or `/a/b/`, printable ASCII.
+/// Validates an entity path: `/` or `/a/b/`, printable ASCII (see [`EntityPath`]).
 pub(crate) fn check_path(path: &str) -> Result<(), Error> {
-    let valid = path.starts_with('/')
-        && path.ends_with('/')
-        && path.len() <= 512
-        && !path.contains("//")
-        && path.bytes().all(|b| (0x21..=0x7e).contains(&b));
-    if valid {
-        Ok(())
-    } else {
-        Err(Error::ValidationError(format!(
-            "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters: `{path}`."
-        )))
-    }
+    EntityPath::new(path).map(drop)
 }

@@ -6,10 +6,13 @@
 //! decided on this state commits only if what it overwrites is still as it was read.
 
 mod records;
+mod table;
+mod versions;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::StoreError;
+use crate::model::names::fold;
 use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, ManagedPolicy, MfaCodeUse, MfaDevice,
     OidcProvider, Role, RoleLastUsed, SamlProvider, UsedAssertion, User,
@@ -17,6 +20,8 @@ use crate::model::{
 use crate::secret::MasterKey;
 use crate::store::{Expect, Kind, Logged, Snapshot, Write};
 use crate::time::Timestamp;
+
+pub use table::{Entity, Keyed, Table};
 
 /// Everything Warden knows.
 #[derive(Debug, Default)]
@@ -34,24 +39,19 @@ pub struct State {
     /// The store's sequence number this state is current to.
     pub seq: u64,
     /// The version of every stored record, by kind and id: what a write expects to find.
-    versions: HashMap<(Kind, String), u64>,
+    versions: versions::Versions,
 }
 
-/// One account's entities. Maps are keyed by lower-cased name (so iteration is in IAM's
-/// case-insensitive name order) with unique-id indexes beside them.
+/// One account's entities. Those with unique names are in [`Table`]s (found by name in any
+/// case or by unique id, listed in IAM's case-insensitive name order).
 #[derive(Debug, Default)]
 pub struct AccountState {
     pub account: Option<Account>,
-    pub users: BTreeMap<String, User>,
-    pub user_ids: HashMap<String, String>,
-    pub groups: BTreeMap<String, Group>,
-    pub group_ids: HashMap<String, String>,
-    pub roles: BTreeMap<String, Role>,
-    pub role_ids: HashMap<String, String>,
-    pub policies: BTreeMap<String, ManagedPolicy>,
-    pub policy_ids: HashMap<String, String>,
-    pub instance_profiles: BTreeMap<String, InstanceProfile>,
-    pub instance_profile_ids: HashMap<String, String>,
+    pub users: Table<User>,
+    pub groups: Table<Group>,
+    pub roles: Table<Role>,
+    pub policies: Table<ManagedPolicy>,
+    pub instance_profiles: Table<InstanceProfile>,
     pub access_keys: BTreeMap<String, AccessKey>,
     /// OpenID Connect providers, by URL without its scheme (`host/path`).
     pub oidc_providers: BTreeMap<String, OidcProvider>,
@@ -153,10 +153,6 @@ impl Mutation {
     }
 }
 
-fn fold(name: &str) -> String {
-    name.to_lowercase()
-}
-
 /// The later of two last uses (`a` when they tie): last use only moves forward, whichever
 /// order writers' flushes arrive in.
 fn latest<T: Clone>(a: Option<T>, b: Option<&T>, date: impl Fn(&T) -> Timestamp) -> Option<T> {
@@ -164,29 +160,6 @@ fn latest<T: Clone>(a: Option<T>, b: Option<&T>, date: impl Fn(&T) -> Timestamp)
         (Some(a), Some(b)) if date(b) > date(&a) => Some(b.clone()),
         (None, b) => b.cloned(),
         (a, _) => a,
-    }
-}
-
-/// Inserts `entity` keyed by its folded name, replacing its previous name if it was renamed.
-fn upsert<T>(
-    map: &mut BTreeMap<String, T>,
-    ids: &mut HashMap<String, String>,
-    id: &str,
-    name: &str,
-    entity: T,
-) {
-    let key = fold(name);
-    if let Some(previous) = ids.insert(id.to_owned(), key.clone())
-        && previous != key
-    {
-        map.remove(&previous);
-    }
-    map.insert(key, entity);
-}
-
-fn remove<T>(map: &mut BTreeMap<String, T>, ids: &mut HashMap<String, String>, id: &str) {
-    if let Some(key) = ids.remove(id) {
-        map.remove(&key);
     }
 }
 
@@ -212,8 +185,9 @@ impl State {
     pub fn load(&mut self, snapshot: &Snapshot, master: &MasterKey) -> Result<(), StoreError> {
         for stored in &snapshot.records {
             self.apply(Mutation::from_record(&stored.record, master)?);
-            let key = (stored.record.kind, stored.record.id.clone());
-            self.versions.insert(key, stored.version);
+            let record = &stored.record;
+            self.versions
+                .set(record.kind, &record.id, Some(stored.version));
         }
         self.seq = snapshot.seq;
         Ok(())
@@ -244,23 +218,20 @@ impl State {
     /// What a write of the record `kind`/`id` expects: the version this state holds it at,
     /// or that it does not exist.
     pub fn expect(&self, kind: Kind, id: &str) -> Expect {
-        match self.versions.get(&(kind, id.to_owned())) {
-            Some(version) => Expect::Version(*version),
+        match self.versions.get(kind, id) {
+            Some(version) => Expect::Version(version),
             None => Expect::Absent,
         }
     }
 
     /// Whether the store holds the record `kind`/`id`, as far as this state knows.
     pub fn holds(&self, kind: Kind, id: &str) -> bool {
-        self.versions.contains_key(&(kind, id.to_owned()))
+        self.versions.get(kind, id).is_some()
     }
 
     /// Notes the version a commit wrote the record at (`None`: it was deleted).
     pub fn set_version(&mut self, kind: Kind, id: &str, version: Option<u64>) {
-        match version {
-            Some(version) => self.versions.insert((kind, id.to_owned()), version),
-            None => self.versions.remove(&(kind, id.to_owned())),
-        };
+        self.versions.set(kind, id, version);
     }
 
     /// Applies a committed mutation.
@@ -277,57 +248,38 @@ impl State {
                 self.account_mut(&id).account = Some(account);
             }
             Mutation::User(user) => {
-                let a = self.account_mut(&user.account);
-                let (id, name) = (user.id.clone(), user.name.clone());
-                upsert(&mut a.users, &mut a.user_ids, &id, &name, user);
+                self.account_mut(&user.account).users.put(user);
             }
             Mutation::DeleteUser { account, id } => {
-                let a = self.account_mut(&account);
-                remove(&mut a.users, &mut a.user_ids, &id);
+                self.account_mut(&account).users.remove(&id);
             }
             Mutation::Group(group) => {
-                let a = self.account_mut(&group.account);
-                let (id, name) = (group.id.clone(), group.name.clone());
-                upsert(&mut a.groups, &mut a.group_ids, &id, &name, group);
+                self.account_mut(&group.account).groups.put(group);
             }
             Mutation::DeleteGroup { account, id } => {
-                let a = self.account_mut(&account);
-                remove(&mut a.groups, &mut a.group_ids, &id);
+                self.account_mut(&account).groups.remove(&id);
             }
             Mutation::Role(mut role) => {
                 let a = self.account_mut(&role.account);
-                let known = a.role_by_id(&role.id).and_then(|r| r.last_used.as_ref());
+                let known = a.roles.by_id(&role.id).and_then(|r| r.last_used.as_ref());
                 role.last_used = latest(role.last_used, known, |u| u.date);
-                let (id, name) = (role.id.clone(), role.name.clone());
-                upsert(&mut a.roles, &mut a.role_ids, &id, &name, role);
+                a.roles.put(role);
             }
             Mutation::DeleteRole { account, id } => {
-                let a = self.account_mut(&account);
-                remove(&mut a.roles, &mut a.role_ids, &id);
+                self.account_mut(&account).roles.remove(&id);
             }
             Mutation::Policy(policy) => {
-                let a = self.account_mut(&policy.account);
-                let (id, name) = (policy.id.clone(), policy.name.clone());
-                upsert(&mut a.policies, &mut a.policy_ids, &id, &name, policy);
+                self.account_mut(&policy.account).policies.put(policy);
             }
             Mutation::DeletePolicy { account, id } => {
-                let a = self.account_mut(&account);
-                remove(&mut a.policies, &mut a.policy_ids, &id);
+                self.account_mut(&account).policies.remove(&id);
             }
             Mutation::InstanceProfile(profile) => {
                 let a = self.account_mut(&profile.account);
-                let (id, name) = (profile.id.clone(), profile.name.clone());
-                upsert(
-                    &mut a.instance_profiles,
-                    &mut a.instance_profile_ids,
-                    &id,
-                    &name,
-                    profile,
-                );
+                a.instance_profiles.put(profile);
             }
             Mutation::DeleteInstanceProfile { account, id } => {
-                let a = self.account_mut(&account);
-                remove(&mut a.instance_profiles, &mut a.instance_profile_ids, &id);
+                self.account_mut(&account).instance_profiles.remove(&id);
             }
             Mutation::OidcProvider(provider) => {
                 let a = self.account_mut(&provider.account);
@@ -394,11 +346,9 @@ impl State {
                 role,
                 used,
             } => {
-                let a = self.account_mut(&account);
-                let role = a.role_ids.get(&role).and_then(|name| a.roles.get_mut(name));
-                if let Some(role) = role {
+                self.account_mut(&account).roles.update(&role, |role| {
                     role.last_used = latest(role.last_used.take(), Some(&used), |u| u.date);
-                }
+                });
             }
             Mutation::DeleteAccessKey { account, id } => {
                 self.key_accounts.remove(&id);
@@ -410,46 +360,45 @@ impl State {
 
 impl AccountState {
     pub fn user(&self, name: &str) -> Option<&User> {
-        self.users.get(&fold(name))
+        self.users.get(name)
     }
 
     pub fn user_by_id(&self, id: &str) -> Option<&User> {
-        self.users.get(self.user_ids.get(id)?)
+        self.users.by_id(id)
     }
 
     pub fn group(&self, name: &str) -> Option<&Group> {
-        self.groups.get(&fold(name))
+        self.groups.get(name)
     }
 
     pub fn group_by_id(&self, id: &str) -> Option<&Group> {
-        self.groups.get(self.group_ids.get(id)?)
+        self.groups.by_id(id)
     }
 
     pub fn role(&self, name: &str) -> Option<&Role> {
-        self.roles.get(&fold(name))
+        self.roles.get(name)
     }
 
     pub fn role_by_id(&self, id: &str) -> Option<&Role> {
-        self.roles.get(self.role_ids.get(id)?)
+        self.roles.by_id(id)
     }
 
     pub fn policy(&self, name: &str) -> Option<&ManagedPolicy> {
-        self.policies.get(&fold(name))
+        self.policies.get(name)
     }
 
     pub fn instance_profile(&self, name: &str) -> Option<&InstanceProfile> {
-        self.instance_profiles.get(&fold(name))
+        self.instance_profiles.get(name)
     }
 
     pub fn instance_profile_by_id(&self, id: &str) -> Option<&InstanceProfile> {
-        self.instance_profiles
-            .get(self.instance_profile_ids.get(id)?)
+        self.instance_profiles.by_id(id)
     }
 
     /// The members of a group, by unique id, in name order.
     pub fn group_members<'a>(&'a self, group_id: &'a str) -> impl Iterator<Item = &'a User> + 'a {
         self.users
-            .values()
+            .iter()
             .filter(move |u| u.groups.iter().any(|g| g == group_id))
     }
 

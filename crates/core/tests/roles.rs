@@ -12,7 +12,7 @@ mod common;
 
 use common::Harness;
 use serde_json::{Value, json};
-use warden_core::model::{Document, InlinePolicy};
+use warden_core::model::{Document, EntityPath, InlinePolicy};
 use warden_core::state::Mutation;
 use warden_core::{Caller, Error};
 use warden_policy::PolicyKind;
@@ -799,7 +799,7 @@ fn service_linked_roles_are_only_aws_to_change() {
                 .role("AWSServiceRoleForTest")
                 .unwrap()
                 .clone();
-            role.path = "/aws-service-role/test.amazonaws.com/".to_owned();
+            role.path = EntityPath::new("/aws-service-role/test.amazonaws.com/").unwrap();
             Ok((vec![Mutation::Role(role)], ()))
         })
         .unwrap();

@@ -53,7 +53,7 @@ pub(crate) fn caller_policies(state: &State, session: &Session) -> Result<Caller
                 identity,
                 boundary,
                 tags: user.tags.clone(),
-                user_name: Some(user.name.clone()),
+                user_name: Some(user.name.to_string()),
             }
         }
         (SessionKind::User, None) => CallerPolicies {

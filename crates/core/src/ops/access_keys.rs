@@ -37,14 +37,14 @@ fn owner(
             let user = authorized_user(cx, state, action, name, &[])?;
             Ok(Owner {
                 user_id: Some(user.id.clone()),
-                user_name: Some(user.name.clone()),
+                user_name: Some(user.name.to_string()),
             })
         }
         (None, identity) if identity.acting_user().is_some() => {
             let id = identity.acting_user().unwrap_or_default();
             let name = account(cx, state)?
                 .user_by_id(id)
-                .map(|u| u.name.clone())
+                .map(|u| u.name.to_string())
                 .ok_or_else(|| Error::Internal("the caller's user is gone".to_owned()))?;
             authorized_user(cx, state, action, &name, &[])?;
             Ok(Owner {
@@ -309,7 +309,7 @@ pub(super) fn get_access_key_last_used(
             .or_else(|| key.last_used.clone());
         let last = last.as_ref();
         Ok(LastUsedOutput {
-            user_name: user.map(|u| u.name.clone()),
+            user_name: user.map(|u| u.name.to_string()),
             access_key_last_used: WireLastUsed {
                 last_used_date: last.map(|l| iso8601(l.date)),
                 service_name: last.map_or_else(|| "N/A".to_owned(), |l| l.service.clone()),

@@ -189,12 +189,12 @@ fn count(n: usize) -> u64 {
 
 /// Versions of the account's own policies, plus the AWS managed policies it uses.
 fn policy_versions_in_use(account: &AccountState) -> usize {
-    let own: usize = account.policies.values().map(|p| p.versions.len()).sum();
+    let own: usize = account.policies.iter().map(|p| p.versions.len()).sum();
     let aws_prefix = EntityKind::Policy.arn_prefix(AWS_ACCOUNT);
-    let attached = account.users.values().map(|u| &u.attached);
+    let attached = account.users.iter().map(|u| &u.attached);
     let attached = attached
-        .chain(account.groups.values().map(|g| &g.attached))
-        .chain(account.roles.values().map(|r| &r.attached));
+        .chain(account.groups.iter().map(|g| &g.attached))
+        .chain(account.roles.iter().map(|r| &r.attached));
     let aws: BTreeSet<&String> = attached
         .flatten()
         .filter(|arn| arn.starts_with(&aws_prefix))

@@ -157,7 +157,7 @@ fn list_attached<H: Holder>(
             .items
             .iter()
             .map(|p| AttachedPolicy {
-                policy_name: p.name.clone(),
+                policy_name: p.name.to_string(),
                 policy_arn: policy_arn(p),
             })
             .collect(),

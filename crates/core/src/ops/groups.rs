@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 use warden_policy::ContextValue;
 
 use super::users::{WireUser, account, authorized_user};
-use super::{check_path, paginate, paginate_map, under_prefix};
+use super::{paginate, paginate_map, under_prefix};
 use crate::action::Action;
 use crate::arn::{Arn, EntityKind};
 use crate::authz::Resource;
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
-use crate::model::{Group, User};
+use crate::model::{EntityName, EntityPath, Group, User};
 use crate::service::Cx;
 use crate::state::{Mutation, State};
 use crate::time::iso8601;
@@ -34,8 +34,8 @@ struct WireGroup {
 impl WireGroup {
     fn new(group: &Group) -> WireGroup {
         WireGroup {
-            path: group.path.clone(),
-            group_name: group.name.clone(),
+            path: group.path.to_string(),
+            group_name: group.name.to_string(),
             group_id: group.id.clone(),
             arn: group_arn(group),
             create_date: iso8601(group.created),
@@ -98,14 +98,14 @@ pub(super) fn create_group(
     cx.service.write(|state| {
         let arn = Arn::group(&cx.caller.account, &path, &input.group_name).build();
         cx.authorize(state, Action::CreateGroup.iam_action(), &arn, &[], &[])?;
-        check_path(&path)?;
+        let path = EntityPath::new(&path)?;
         if account(cx, state)?.group(&input.group_name).is_some() {
             return Err(already_exists(&input.group_name));
         }
         let group = Group {
             id: unique_id(cx.service.random(), Prefix::Group)?,
             account: cx.caller.account.clone(),
-            name: input.group_name.clone(),
+            name: EntityName::new(&input.group_name),
             path: path.clone(),
             created: cx.service.now(),
             inline: Vec::new(),
@@ -147,9 +147,8 @@ pub(super) fn get_group(cx: &Cx<'_>, input: GetGroupInput) -> Result<GetGroupOut
         )?;
         let members = account(cx, state)?
             .users
-            .iter()
-            .filter(|(_, u)| u.groups.contains(&group.id))
-            .map(|(key, u)| (key.clone(), u));
+            .entries()
+            .filter(|(_, u)| u.groups.contains(&group.id));
         let page = paginate(
             cx,
             &[&group.id],
@@ -223,8 +222,7 @@ pub(super) fn update_group(cx: &Cx<'_>, input: UpdateGroupInput) -> Result<(), E
         )?;
         let mut updated = group.clone();
         if let Some(path) = &input.new_path {
-            check_path(path)?;
-            updated.path = path.clone();
+            updated.path = EntityPath::new(path)?;
         }
         // Permission is needed on the group as it will be too (its new name and path).
         let new_name = input.new_group_name.as_deref().unwrap_or(&group.name);
@@ -239,7 +237,7 @@ pub(super) fn update_group(cx: &Cx<'_>, input: UpdateGroupInput) -> Result<(), E
             if taken {
                 return Err(already_exists(new_name));
             }
-            updated.name = new_name.clone();
+            updated.name = EntityName::new(new_name);
         }
         Ok((vec![Mutation::Group(updated)], ()))
     })
@@ -360,13 +358,13 @@ pub(super) fn list_groups_for_user(
             &[],
         )?;
         let account = account(cx, state)?;
-        let mut groups: Vec<(String, &Group)> = user
+        let mut groups: Vec<(&str, &Group)> = user
             .groups
             .iter()
             .filter_map(|id| account.group_by_id(id))
-            .map(|g| (g.name.to_lowercase(), g))
+            .map(|g| (g.name.folded(), g))
             .collect();
-        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        groups.sort_by(|a, b| a.0.cmp(b.0));
         let page = paginate(
             cx,
             &[&user.id],

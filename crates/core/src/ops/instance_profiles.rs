@@ -8,13 +8,13 @@ use warden_policy::ContextValue;
 use super::roles::{RoleView, WireRole, asked_role_arn, authorized_role, no_such_role};
 use super::tags::{ListTagsOutput, list_tags, remove_tags, untag_context};
 use super::users::account;
-use super::{WireTag, check_path, merge_tags, paginate, tags_from_wire, under_prefix, wire_tags};
+use super::{WireTag, merge_tags, paginate, tags_from_wire, under_prefix, wire_tags};
 use crate::action::{Action, PASS_ROLE};
 use crate::arn::{Arn, EntityKind};
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
-use crate::model::{InstanceProfile, Tag};
+use crate::model::{EntityName, EntityPath, InstanceProfile, Tag};
 use crate::service::Cx;
 use crate::state::{AccountState, Mutation, State};
 use crate::time::iso8601;
@@ -44,8 +44,8 @@ impl WireInstanceProfile {
         with_tags: bool,
     ) -> WireInstanceProfile {
         WireInstanceProfile {
-            path: profile.path.clone(),
-            instance_profile_name: profile.name.clone(),
+            path: profile.path.to_string(),
+            instance_profile_name: profile.name.to_string(),
             instance_profile_id: profile.id.clone(),
             arn: profile_arn(profile),
             create_date: iso8601(profile.created),
@@ -139,7 +139,7 @@ pub(super) fn create_instance_profile(
             &[],
             &request_tag_keys(&tags),
         )?;
-        check_path(&path)?;
+        let path = EntityPath::new(&path)?;
         let account = account(cx, state)?;
         if account
             .instance_profile(&input.instance_profile_name)
@@ -153,7 +153,7 @@ pub(super) fn create_instance_profile(
         let profile = InstanceProfile {
             id: unique_id(cx.service.random(), Prefix::InstanceProfile)?,
             account: cx.caller.account.clone(),
-            name: input.instance_profile_name.clone(),
+            name: EntityName::new(&input.instance_profile_name),
             path: path.clone(),
             created: cx.service.now(),
             roles: Vec::new(),
@@ -212,17 +212,11 @@ fn list_page<'a>(
     cx: &Cx<'_>,
     scope: &str,
     account: &AccountState,
-    profiles: impl Iterator<Item = (&'a String, &'a InstanceProfile)>,
+    profiles: impl Iterator<Item = (&'a str, &'a InstanceProfile)>,
     marker: Option<&str>,
     max_items: Option<i64>,
 ) -> Result<ListOutput, Error> {
-    let page = paginate(
-        cx,
-        &[scope],
-        profiles.map(|(key, p)| (key.clone(), p)),
-        marker,
-        max_items,
-    )?;
+    let page = paginate(cx, &[scope], profiles, marker, max_items)?;
     Ok(ListOutput {
         is_truncated: page.is_truncated(),
         instance_profiles: page
@@ -248,7 +242,7 @@ pub(super) fn list_instance_profiles(cx: &Cx<'_>, input: ListInput) -> Result<Li
         let prefix = input.path_prefix.as_deref();
         let profiles = account
             .instance_profiles
-            .iter()
+            .entries()
             .filter(|(_, p)| under_prefix(&p.path, prefix));
         let scope = prefix.unwrap_or_default();
         list_page(
@@ -285,7 +279,7 @@ pub(super) fn list_instance_profiles_for_role(
         let account = account(cx, state)?;
         let profiles = account
             .instance_profiles
-            .iter()
+            .entries()
             .filter(|(_, p)| p.roles.contains(&role.id));
         list_page(
             cx,

@@ -256,7 +256,7 @@ fn caller_user_name(cx: &Cx<'_>, state: &State) -> Result<Option<String>, Error>
     match cx.caller.identity.acting_user() {
         Some(id) => account(cx, state)?
             .user_by_id(id)
-            .map(|u| Some(u.name.clone()))
+            .map(|u| Some(u.name.to_string()))
             .ok_or_else(|| Error::Internal("the caller's user is gone".to_owned())),
         None if cx.caller.identity.acts_as_root() => Ok(None),
         None => Err(non_user_credentials()),
@@ -413,7 +413,7 @@ pub(super) fn list_mfa_devices(cx: &Cx<'_>, input: ListInput) -> Result<ListOutp
                 .items
                 .iter()
                 .map(|d| WireMfaDevice {
-                    user_name: user.name.clone(),
+                    user_name: user.name.to_string(),
                     serial_number: d.serial.clone(),
                     enable_date: iso8601(d.enabled.unwrap_or(d.created)),
                 })

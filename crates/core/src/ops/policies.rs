@@ -18,7 +18,7 @@ use crate::authz::{Resource, no_resource_policy, parse_document, request_tag_key
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
 use crate::managed::AWS_ACCOUNT;
-use crate::model::{Document, ManagedPolicy, PolicyVersion, Tag};
+use crate::model::{Document, EntityName, EntityPath, ManagedPolicy, PolicyVersion, Tag};
 use crate::service::Cx;
 use crate::state::{Mutation, State};
 use crate::time::iso8601;
@@ -182,10 +182,10 @@ impl WirePolicy {
     /// `with_details`: GetPolicy and CreatePolicy show the description and tags; lists do not.
     fn new(policy: &ManagedPolicy, usage: Usage, with_details: bool) -> WirePolicy {
         WirePolicy {
-            policy_name: policy.name.clone(),
+            policy_name: policy.name.to_string(),
             policy_id: policy.id.clone(),
             arn: policy_arn(policy),
-            path: policy.path.clone(),
+            path: policy.path.to_string(),
             default_version_id: policy.default_version.clone(),
             attachment_count: usage.attachments,
             permissions_boundary_usage_count: usage.boundaries,
@@ -231,7 +231,7 @@ pub(super) fn create_policy(cx: &Cx<'_>, input: CreatePolicyInput) -> Result<Pol
             &arn,
             &request_tag_keys(&tags),
         )?;
-        check_policy_path(&path)?;
+        let path = EntityPath::for_policy(&path)?;
         if account(cx, state)?.policy(&input.policy_name).is_some() {
             return Err(Error::EntityAlreadyExists(format!(
                 "A policy called {} already exists. Duplicate names are not allowed.",
@@ -243,7 +243,7 @@ pub(super) fn create_policy(cx: &Cx<'_>, input: CreatePolicyInput) -> Result<Pol
         let policy = ManagedPolicy {
             id: unique_id(cx.service.random(), Prefix::Policy)?,
             account: cx.caller.account.clone(),
-            name: input.policy_name.clone(),
+            name: EntityName::new(&input.policy_name),
             path: path.clone(),
             created: now,
             updated: now,
@@ -262,28 +262,6 @@ pub(super) fn create_policy(cx: &Cx<'_>, input: CreatePolicyInput) -> Result<Pol
         };
         Ok((vec![Mutation::Policy(policy)], output))
     })
-}
-
-/// A policy path: `/` or `/a/b/`, each segment of `[A-Za-z0-9.,+@=_-]`.
-fn check_policy_path(path: &str) -> Result<(), Error> {
-    let segment = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".,+@=_-".contains(&b))
-    };
-    let valid = path == "/"
-        || (path.len() <= 512
-            && path
-                .strip_prefix('/')
-                .and_then(|p| p.strip_suffix('/'))
-                .is_some_and(|inner| inner.split('/').all(segment)));
-    if valid {
-        Ok(())
-    } else {
-        Err(Error::ValidationError(format!(
-            "1 validation error detected: Value '{path}' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"
-        )))
-    }
 }
 
 #[derive(Deserialize)]
@@ -359,7 +337,7 @@ pub(super) fn list_policies(
         for policy in accounts
             .iter()
             .filter_map(|a| state.account(a))
-            .flat_map(|a| a.policies.values())
+            .flat_map(|a| a.policies.iter())
         {
             let arn = policy_arn(policy);
             let usage = usages.get(arn.as_str()).copied().unwrap_or_default();
@@ -369,7 +347,7 @@ pub(super) fn list_policies(
                 continue;
             }
             // AWS's and the account's policies may share a name; the account breaks the tie.
-            let key = format!("{}\u{1}{}", policy.name.to_lowercase(), policy.account);
+            let key = format!("{}\u{1}{}", policy.name.folded(), policy.account);
             policies.push((key, WirePolicy::new(policy, usage, false)));
         }
         policies.sort_by(|a, b| a.0.cmp(&b.0));

@@ -9,13 +9,13 @@ use serde::{Deserialize, Serialize};
 use warden_policy::ContextValue;
 
 use super::users::{account, boundary_arn, check_boundary};
-use super::{WireTag, check_path, paginate_map, tags_from_wire, under_prefix};
+use super::{WireTag, paginate_map, tags_from_wire, under_prefix};
 use crate::action::Action;
 use crate::arn::{Arn, EntityKind};
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
-use crate::model::{Role, Tag};
+use crate::model::{EntityName, EntityPath, Role, Tag};
 use crate::service::Cx;
 use crate::state::{Mutation, State};
 
@@ -138,7 +138,7 @@ pub(super) fn create_role(cx: &Cx<'_>, input: CreateRoleInput) -> Result<RoleOut
             ));
         }
         cx.authorize(state, Action::CreateRole.iam_action(), &arn, &[], &extra)?;
-        check_path(&path)?;
+        let path = EntityPath::new(&path)?;
         if path.starts_with(SERVICE_ROLE_PATH) {
             return Err(Error::InvalidInput(format!(
                 "The path {SERVICE_ROLE_PATH} is reserved for service-linked roles."
@@ -159,7 +159,7 @@ pub(super) fn create_role(cx: &Cx<'_>, input: CreateRoleInput) -> Result<RoleOut
         let role = Role {
             id: unique_id(cx.service.random(), Prefix::Role)?,
             account: cx.caller.account.clone(),
-            name: input.role_name.clone(),
+            name: EntityName::new(&input.role_name),
             path: path.clone(),
             created: cx.service.now(),
             trust: trust::parse(state, &input.assume_role_policy_document)?,
@@ -362,7 +362,7 @@ pub(super) fn delete_role(cx: &Cx<'_>, input: RoleNameInput) -> Result<(), Error
         }
         let in_profile = account(cx, state)?
             .instance_profiles
-            .values()
+            .iter()
             .any(|p| p.roles.contains(&role.id));
         if in_profile {
             return conflict("remove roles from instance profile");

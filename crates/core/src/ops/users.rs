@@ -4,13 +4,13 @@
 use serde::{Deserialize, Serialize};
 use warden_policy::ContextValue;
 
-use super::{WireTag, check_path, paginate_map, tags_from_wire, under_prefix, wire_tags};
+use super::{WireTag, paginate_map, tags_from_wire, under_prefix, wire_tags};
 use crate::action::Action;
 use crate::arn::{Arn, EntityKind};
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
 use crate::ids::{Prefix, unique_id};
-use crate::model::{Tag, User};
+use crate::model::{EntityName, EntityPath, Tag, User};
 use crate::service::Cx;
 use crate::state::{AccountState, Mutation, State};
 use crate::time::iso8601;
@@ -52,8 +52,8 @@ impl WireUser {
     /// `with_details`: GetUser shows the boundary and tags; lists do not.
     pub(crate) fn new(user: &User, with_details: bool) -> WireUser {
         WireUser {
-            path: user.path.clone(),
-            user_name: user.name.clone(),
+            path: user.path.to_string(),
+            user_name: user.name.to_string(),
             user_id: user.id.clone(),
             arn: user_arn(user),
             create_date: iso8601(user.created),
@@ -153,7 +153,7 @@ pub(super) fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateU
             ));
         }
         cx.authorize(state, Action::CreateUser.iam_action(), &arn, &[], &extra)?;
-        check_path(&path)?;
+        let path = EntityPath::new(&path)?;
         let account = account(cx, state)?;
         if account.user(&input.user_name).is_some() {
             return Err(Error::EntityAlreadyExists(format!(
@@ -167,7 +167,7 @@ pub(super) fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateU
         let user = User {
             id: unique_id(cx.service.random(), Prefix::User)?,
             account: cx.caller.account.clone(),
-            name: input.user_name.clone(),
+            name: EntityName::new(&input.user_name),
             path: path.clone(),
             created: cx.service.now(),
             tags: tags.clone(),
@@ -226,7 +226,7 @@ pub(super) fn get_user(cx: &Cx<'_>, input: GetUserInput) -> Result<GetUserOutput
             (Some(name), _) => name.clone(),
             (None, identity) if identity.acting_user().is_some() => account(cx, state)?
                 .user_by_id(identity.acting_user().unwrap_or_default())
-                .map(|u| u.name.clone())
+                .map(|u| u.name.to_string())
                 .ok_or_else(|| Error::Internal("the caller's user is gone".to_owned()))?,
             (None, identity) if identity.acts_as_root() => {
                 // The root user: AWS answers with the account's root identity.
@@ -316,8 +316,7 @@ pub(super) fn update_user(cx: &Cx<'_>, input: UpdateUserInput) -> Result<(), Err
         )?;
         let mut updated = user.clone();
         if let Some(path) = &input.new_path {
-            check_path(path)?;
-            updated.path = path.clone();
+            updated.path = EntityPath::new(path)?;
         }
         if let Some(new_name) = &input.new_user_name {
             // Renaming needs permission on the new name too, as on AWS.
@@ -331,7 +330,7 @@ pub(super) fn update_user(cx: &Cx<'_>, input: UpdateUserInput) -> Result<(), Err
                     "User with name {new_name} already exists."
                 )));
             }
-            updated.name = new_name.clone();
+            updated.name = EntityName::new(new_name);
         }
         Ok((vec![Mutation::User(updated)], ()))
     })

@@ -4,10 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Mutation, fold};
+use super::Mutation;
 use crate::arn::Arn;
 use crate::error::{Error, StoreError};
-use crate::model::{AccessKey, KeyLastUsed, KeyStatus, MfaDevice, Role, RoleLastUsed};
+use crate::model::{AccessKey, EntityName, KeyLastUsed, KeyStatus, MfaDevice, Role, RoleLastUsed};
 use crate::secret::{MasterKey, Secret};
 use crate::store::{Kind, Record, Write};
 use crate::time::Timestamp;
@@ -89,19 +89,20 @@ fn put<T: Serialize>(kind: Kind, id: &str, account: &str, value: &T) -> Result<W
     named(kind, id, account, None, value)
 }
 
-/// A put of a record whose (folded) name is unique among its kind in its account.
+/// A put of a record whose name is unique among its kind in its account (folded: the store
+/// indexes the folded form).
 fn named<T: Serialize>(
     kind: Kind,
     id: &str,
     account: &str,
-    name: Option<&str>,
+    name: Option<&EntityName>,
     value: &T,
 ) -> Result<Write, Error> {
     Ok(Write::Put(Record {
         kind,
         id: id.to_owned(),
         account: account.to_owned(),
-        name: name.map(fold),
+        name: name.map(|name| name.folded().to_owned()),
         body: body(value)?,
     }))
 }

@@ -153,15 +153,15 @@ type Usage = HashMap<String, (usize, usize)>;
 
 fn usage(account: &AccountState) -> Usage {
     let mut usage = Usage::new();
-    let attached = account.users.values().map(|u| &u.attached);
+    let attached = account.users.iter().map(|u| &u.attached);
     let attached = attached
-        .chain(account.groups.values().map(|g| &g.attached))
-        .chain(account.roles.values().map(|r| &r.attached));
+        .chain(account.groups.iter().map(|g| &g.attached))
+        .chain(account.roles.iter().map(|r| &r.attached));
     for arn in attached.flatten() {
         usage.entry(arn.clone()).or_default().0 += 1;
     }
-    let boundaries = account.users.values().filter_map(|u| u.boundary.as_ref());
-    for arn in boundaries.chain(account.roles.values().filter_map(|r| r.boundary.as_ref())) {
+    let boundaries = account.users.iter().filter_map(|u| u.boundary.as_ref());
+    for arn in boundaries.chain(account.roles.iter().filter_map(|r| r.boundary.as_ref())) {
         usage.entry(arn.clone()).or_default().1 += 1;
     }
     usage
@@ -193,7 +193,7 @@ pub(in crate::ops) fn get_account_authorization_details(
             entries.extend(
                 account
                     .users
-                    .iter()
+                    .entries()
                     .map(|(k, u)| (format!("1{k}"), Entry::User(u))),
             );
         }
@@ -201,7 +201,7 @@ pub(in crate::ops) fn get_account_authorization_details(
             entries.extend(
                 account
                     .groups
-                    .iter()
+                    .entries()
                     .map(|(k, g)| (format!("2{k}"), Entry::Group(g))),
             );
         }
@@ -209,7 +209,7 @@ pub(in crate::ops) fn get_account_authorization_details(
             entries.extend(
                 account
                     .roles
-                    .iter()
+                    .entries()
                     .map(|(k, r)| (format!("3{k}"), Entry::Role(r))),
             );
         }
@@ -217,16 +217,15 @@ pub(in crate::ops) fn get_account_authorization_details(
             entries.extend(
                 account
                     .policies
-                    .iter()
+                    .entries()
                     .map(|(k, p)| (format!("4{k}"), Entry::Policy(p))),
             );
         }
         if wants("AWSManagedPolicy") {
             let aws = state
                 .account(AWS_ACCOUNT)
-                .map(|a| &a.policies)
                 .into_iter()
-                .flatten();
+                .flat_map(|a| a.policies.entries());
             let used = aws.filter(|(_, p)| usage.contains_key(&policy_arn(p)));
             entries.extend(used.map(|(k, p)| (format!("5{k}"), Entry::Policy(p))));
         }
@@ -281,7 +280,7 @@ fn attached(state: &State, arns: &[String]) -> Vec<AttachedPolicy> {
         .map(|arn| AttachedPolicy {
             policy_name: state.managed_policy(arn).map_or_else(
                 || arn.rsplit('/').next().unwrap_or_default().to_owned(),
-                |p| p.name.clone(),
+                |p| p.name.to_string(),
             ),
             policy_arn: arn.clone(),
         })
@@ -290,8 +289,8 @@ fn attached(state: &State, arns: &[String]) -> Vec<AttachedPolicy> {
 
 fn user_detail(state: &State, account: &AccountState, user: &User) -> UserDetail {
     UserDetail {
-        path: user.path.clone(),
-        user_name: user.name.clone(),
+        path: user.path.to_string(),
+        user_name: user.name.to_string(),
         user_id: user.id.clone(),
         arn: user_arn(user),
         create_date: iso8601(user.created),
@@ -300,7 +299,7 @@ fn user_detail(state: &State, account: &AccountState, user: &User) -> UserDetail
             .groups
             .iter()
             .filter_map(|id| account.group_by_id(id))
-            .map(|g| g.name.clone())
+            .map(|g| g.name.to_string())
             .collect(),
         attached_managed_policies: attached(state, &user.attached),
         permissions_boundary: WireBoundary::new(&user.boundary),
@@ -310,8 +309,8 @@ fn user_detail(state: &State, account: &AccountState, user: &User) -> UserDetail
 
 fn group_detail(state: &State, group: &Group) -> GroupDetail {
     GroupDetail {
-        path: group.path.clone(),
-        group_name: group.name.clone(),
+        path: group.path.to_string(),
+        group_name: group.name.to_string(),
         group_id: group.id.clone(),
         arn: Arn::group(&group.account, &group.path, &group.name).build(),
         create_date: iso8601(group.created),
@@ -322,15 +321,15 @@ fn group_detail(state: &State, group: &Group) -> GroupDetail {
 
 fn role_detail(state: &State, account: &AccountState, role: &Role) -> RoleDetail {
     RoleDetail {
-        path: role.path.clone(),
-        role_name: role.name.clone(),
+        path: role.path.to_string(),
+        role_name: role.name.to_string(),
         role_id: role.id.clone(),
         arn: role_arn(role),
         create_date: iso8601(role.created),
         assume_role_policy_document: role.trust.text.clone(),
         instance_profile_list: account
             .instance_profiles
-            .values()
+            .iter()
             .filter(|p| p.roles.contains(&role.id))
             .map(|p| WireInstanceProfile::new(account, p, false))
             .collect(),
@@ -345,10 +344,10 @@ fn role_detail(state: &State, account: &AccountState, role: &Role) -> RoleDetail
 fn policy_detail(policy: &ManagedPolicy, usage: &Usage) -> PolicyDetail {
     let (attachments, boundaries) = usage.get(&policy_arn(policy)).copied().unwrap_or_default();
     PolicyDetail {
-        policy_name: policy.name.clone(),
+        policy_name: policy.name.to_string(),
         policy_id: policy.id.clone(),
         arn: policy_arn(policy),
-        path: policy.path.clone(),
+        path: policy.path.to_string(),
         default_version_id: policy.default_version.clone(),
         attachment_count: attachments,
         permissions_boundary_usage_count: boundaries,

@@ -29,18 +29,18 @@ pub(crate) fn usages(account: &AccountState) -> HashMap<&str, Usage> {
     let mut usages: HashMap<&str, Usage> = HashMap::new();
     let attached = account
         .users
-        .values()
+        .iter()
         .flat_map(|u| &u.attached)
-        .chain(account.groups.values().flat_map(|g| &g.attached))
-        .chain(account.roles.values().flat_map(|r| &r.attached));
+        .chain(account.groups.iter().flat_map(|g| &g.attached))
+        .chain(account.roles.iter().flat_map(|r| &r.attached));
     for arn in attached {
         usages.entry(arn.as_str()).or_default().attachments += 1;
     }
     let boundaries = account
         .users
-        .values()
+        .iter()
         .filter_map(|u| u.boundary.as_deref())
-        .chain(account.roles.values().filter_map(|r| r.boundary.as_deref()));
+        .chain(account.roles.iter().filter_map(|r| r.boundary.as_deref()));
     for arn in boundaries {
         usages.entry(arn).or_default().boundaries += 1;
     }
@@ -159,20 +159,20 @@ pub(in crate::ops) fn list_entities_for_policy(
         let account = account(cx, state)?;
         let mut entities: Vec<(String, Entity<'_>)> = Vec::new();
         if groups {
-            let matching = account.groups.iter().filter(|(_, g)| under_prefix(&g.path, prefix) && uses(&g.attached, None));
+            let matching = account.groups.entries().filter(|(_, g)| under_prefix(&g.path, prefix) && uses(&g.attached, None));
             entities.extend(matching.map(|(key, g)| (format!("0{key}"), Entity::Group(g))));
         }
         if users {
             let matching = account
                 .users
-                .iter()
+                .entries()
                 .filter(|(_, u)| under_prefix(&u.path, prefix) && uses(&u.attached, u.boundary.as_deref()));
             entities.extend(matching.map(|(key, u)| (format!("1{key}"), Entity::User(u))));
         }
         if roles {
             let matching = account
                 .roles
-                .iter()
+                .entries()
                 .filter(|(_, r)| under_prefix(&r.path, prefix) && uses(&r.attached, r.boundary.as_deref()));
             entities.extend(matching.map(|(key, r)| (format!("2{key}"), Entity::Role(r))));
         }
@@ -191,15 +191,15 @@ pub(in crate::ops) fn list_entities_for_policy(
         for entity in page.items {
             match entity {
                 Entity::Group(g) => output.policy_groups.push(PolicyGroup {
-                    group_name: g.name.clone(),
+                    group_name: g.name.to_string(),
                     group_id: g.id.clone(),
                 }),
                 Entity::User(u) => output.policy_users.push(PolicyUser {
-                    user_name: u.name.clone(),
+                    user_name: u.name.to_string(),
                     user_id: u.id.clone(),
                 }),
                 Entity::Role(r) => output.policy_roles.push(PolicyRole {
-                    role_name: r.name.clone(),
+                    role_name: r.name.to_string(),
                     role_id: r.id.clone(),
                 }),
             }

@@ -208,11 +208,11 @@ fn unique_id_of(state: &State, arn: &str) -> Option<String> {
     match kind {
         EntityKind::User => account
             .user(name)
-            .filter(|u| u.path == path && u.name == name)
+            .filter(|u| u.path.as_str() == path && u.name.as_str() == name)
             .map(|u| u.id.clone()),
         EntityKind::Role => account
             .role(name)
-            .filter(|r| r.path == path && r.name == name)
+            .filter(|r| r.path.as_str() == path && r.name.as_str() == name)
             .map(|r| r.id.clone()),
         _ => None,
     }
@@ -245,13 +245,13 @@ fn exists(state: &State, value: &str) -> bool {
                 let (path, name) = path_and_name(rest);
                 account
                     .user(name)
-                    .is_some_and(|u| u.path == path && u.name == name)
+                    .is_some_and(|u| u.path.as_str() == path && u.name.as_str() == name)
             }
             Some(("role", rest)) => {
                 let (path, name) = path_and_name(rest);
                 account
                     .role(name)
-                    .is_some_and(|r| r.path == path && r.name == name)
+                    .is_some_and(|r| r.path.as_str() == path && r.name.as_str() == name)
             }
             _ => true,
         },
@@ -260,7 +260,7 @@ fn exists(state: &State, value: &str) -> bool {
             .and_then(|r| r.split_once('/'))
         {
             // A role session: the role must exist (the session name is the caller's choice).
-            Some((role, _session)) => account.role(role).is_some_and(|r| r.name == role),
+            Some((role, _session)) => account.role(role).is_some_and(|r| r.name.as_str() == role),
             None => true,
         },
         _ => true,

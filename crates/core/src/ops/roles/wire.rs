@@ -66,8 +66,8 @@ impl WireRole {
     pub(crate) fn new(role: &Role, view: RoleView) -> WireRole {
         let details = matches!(view, RoleView::Full | RoleView::Written);
         WireRole {
-            path: role.path.clone(),
-            role_name: role.name.clone(),
+            path: role.path.to_string(),
+            role_name: role.name.to_string(),
             role_id: role.id.clone(),
             arn: role_arn(role),
             create_date: iso8601(role.created),

@@ -139,7 +139,7 @@ impl<'s> Entity<'s> {
             })
             .map(|(arn, managed, document)| OwnPolicy {
                 id: arn.to_owned(),
-                name: managed.name.clone(),
+                name: managed.name.to_string(),
                 source_type: None,
                 policy: Arc::clone(&document.policy),
             });
@@ -214,7 +214,7 @@ pub(super) fn prepare(
     if let Some(caller) = &mut simulation.caller {
         caller.id = caller_user.map(|u| u.id.clone());
         let name = match caller_user {
-            Some(user) => user.name.clone(),
+            Some(user) => user.name.to_string(),
             None => caller.arn.rsplit('/').next().unwrap_or_default().to_owned(),
         };
         let tags = caller_user.map(|u| u.tags.as_slice()).unwrap_or_default();

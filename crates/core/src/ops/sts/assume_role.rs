@@ -111,7 +111,7 @@ pub(in crate::ops) fn assume_role(
         let role = state
             .account(&role_account)
             .and_then(|a| a.role(&name))
-            .filter(|r| r.path == path && r.name == name);
+            .filter(|r| r.path.as_str() == path && r.name.as_str() == name);
         let trust = role.map(|r| trust_policy(r).1);
         let mut context = cx.context(&cached);
         add_request_keys(

@@ -106,7 +106,7 @@ pub(crate) fn assume_role_with_saml(
         let role = state
             .account(&role_account)
             .and_then(|a| a.role(&name))
-            .filter(|r| r.path == path && r.name == name);
+            .filter(|r| r.path.as_str() == path && r.name.as_str() == name);
         // A missing role is refused in the words of a trust policy that says no.
         let decided = match role {
             Some(role) => {
