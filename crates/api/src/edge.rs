@@ -15,14 +15,15 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde_json::Value;
 use warden_core::{Action, Api, Caller, RequestInfo, Service};
 
 use crate::errors::{EdgeError, on_blocking_pool};
 use crate::heavy::HeavyLimits;
 use crate::metrics::Metrics;
 use crate::model::{Model, Operation};
+use crate::query::Parameters;
 use crate::sigv4::{self, SigV4Error, SigningKeyCache};
+use crate::xml::XmlOutput;
 
 /// Requests larger than this are refused before their body is read.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -448,33 +449,42 @@ async fn perform(
     if action.heavy() {
         return perform_heavy(edge, caller, info, action, operation, params).await;
     }
-    let input = crate::query::decode(model, operation, &params)
+    let mfa_code = carries_mfa_code(&params);
+    let input = crate::query::parse(model, operation, params)
         .map_err(|e| EdgeError::Validation(e.message))?;
     let service = Arc::clone(&edge.service);
-    let request_id = info.request_id.clone();
-    let call = move || call(&service, caller.as_ref(), &info, action, input);
-    let output = if !action.signed() {
+    let call = move || {
+        let output = XmlOutput {
+            model,
+            operation,
+            request_id: &info.request_id,
+        };
+        call(&service, caller.as_ref(), &info, action, input, output)
+    };
+    let xml = if !action.signed() {
         // Signed or not, federation calls share the same bounded places.
         edge.federation.perform(action, call).await?
-    } else if action.writes() || carries_mfa_code(&params) {
+    } else if action.writes() || mfa_code {
         on_blocking_pool(move || call().map_err(EdgeError::from)).await?
     } else {
         call()?
     };
-    Ok(crate::xml::encode(model, operation, &output, &request_id))
+    Ok(xml)
 }
 
-/// The core's answer to `action`: for `caller`, or for a call that carries no credentials.
+/// The core's answer to `action` as AWS's XML: for `caller`, or for a call that carries no
+/// credentials.
 fn call(
     service: &Service,
     caller: Option<&Caller>,
     info: &RequestInfo,
     action: Action,
-    input: Value,
-) -> Result<Value, warden_core::Error> {
+    input: Parameters<'static>,
+    output: XmlOutput<'_>,
+) -> Result<String, warden_core::Error> {
     match caller {
-        Some(caller) => service.call(caller, info, action, input),
-        None => service.call_unsigned(info, action, input),
+        Some(caller) => service.call_with(caller, info, action, input, output),
+        None => service.call_unsigned_with(info, action, input, output),
     }
 }
 
@@ -497,15 +507,21 @@ async fn perform_heavy(
     on_blocking_pool(move || {
         let _slot = slot;
         let model = model(action.api());
-        let input = crate::query::decode(model, operation, &params)
+        let input = crate::query::parse(model, operation, params)
             .map_err(|e| EdgeError::Validation(e.message))?;
-        let output = call(&service, caller.as_ref(), &info, action, input)?;
-        Ok(crate::xml::encode(
+        let output = XmlOutput {
             model,
             operation,
-            &output,
-            &info.request_id,
-        ))
+            request_id: &info.request_id,
+        };
+        Ok(call(
+            &service,
+            caller.as_ref(),
+            &info,
+            action,
+            input,
+            output,
+        )?)
     })
     .await
 }

@@ -27,6 +27,7 @@ pub mod state;
 pub mod store;
 pub mod time;
 pub mod totp;
+pub mod wire;
 #[doc(hidden)]
 pub mod wire_shape;
 
