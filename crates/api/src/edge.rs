@@ -5,8 +5,11 @@
 //! belongs (inline, on the blocking pool, as heavy or federation work) and encoded as AWS's
 //! XML.
 
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::Router;
@@ -79,22 +82,74 @@ pub fn router(edge: Arc<Edge>) -> Router {
         .route("/_warden/reset", post(reset))
         .route("/_warden/clock", post(advance_clock))
         .with_state(edge)
-        .layer(axum::middleware::from_fn(limit_headers))
+        .layer(LimitHeadersLayer)
 }
 
 /// Refuses a request whose header fields are over [`MAX_HEADERS`] with 431 (Request Header
-/// Fields Too Large), before any route sees it.
-async fn limit_headers(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let size: usize = request
-        .headers()
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len() + 4)
-        .sum();
-    if size > MAX_HEADERS {
-        tracing::debug!(size, "refused a request whose headers are over the limit");
-        return StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.into_response();
+/// Fields Too Large), before any route sees it. A plain service around each route: the
+/// request goes on as it is, with no copy of the route and no boxed future.
+#[derive(Debug, Clone, Copy)]
+struct LimitHeadersLayer;
+
+impl<S> tower::Layer<S> for LimitHeadersLayer {
+    type Service = LimitHeaders<S>;
+
+    fn layer(&self, inner: S) -> LimitHeaders<S> {
+        LimitHeaders(inner)
     }
-    next.run(request).await
+}
+
+#[derive(Debug, Clone)]
+struct LimitHeaders<S>(S);
+
+impl<S> tower::Service<axum::extract::Request> for LimitHeaders<S>
+where
+    S: tower::Service<axum::extract::Request, Response = Response>,
+    S::Future: Unpin,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Limited<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Limited<S::Future> {
+        let size: usize = request
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 4)
+            .sum();
+        if size > MAX_HEADERS {
+            tracing::debug!(size, "refused a request whose headers are over the limit");
+            return Limited::Refused(Some(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.into_response(),
+            ));
+        }
+        Limited::Passed(self.0.call(request))
+    }
+}
+
+/// The answer of [`LimitHeaders`]: the refusal, or the route's own.
+#[derive(Debug)]
+enum Limited<F> {
+    Refused(Option<Response>),
+    Passed(F),
+}
+
+impl<F, E> Future for Limited<F>
+where
+    F: Future<Output = Result<Response, E>> + Unpin,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Limited::Refused(response) => Poll::Ready(Ok(response.take().unwrap_or_default())),
+            Limited::Passed(future) => Pin::new(future).poll(cx),
+        }
+    }
 }
 
 /// `--dev` mode's time travel: moves the service's clock (session expiry, request times)
@@ -174,22 +229,22 @@ struct Labels {
     action: Option<Action>,
 }
 
+/// An API request. The request is taken whole and split, so its method, URI and headers are
+/// read where they are, never copied.
 async fn api(
     State(edge): State<Arc<Edge>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
 ) -> Response {
     let started = Instant::now();
     let request_id = edge.service.new_request_id();
     let mut labels = Labels::default();
+    let (parts, body) = request.into_parts();
     let request = Request {
         peer,
-        method: &method,
-        uri: &uri,
-        headers: &headers,
+        method: &parts.method,
+        uri: &parts.uri,
+        headers: &parts.headers,
         request_id: &request_id,
     };
     let result = serve(&edge, &request, body, &mut labels).await;
