@@ -5,8 +5,11 @@
 //! belongs (inline, on the blocking pool, as heavy or federation work) and encoded as AWS's
 //! XML.
 
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::Router;
@@ -15,14 +18,15 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde_json::Value;
 use warden_core::{Action, Api, Caller, RequestInfo, Service};
 
 use crate::errors::{EdgeError, on_blocking_pool};
 use crate::heavy::HeavyLimits;
 use crate::metrics::Metrics;
 use crate::model::{Model, Operation};
+use crate::query::Parameters;
 use crate::sigv4::{self, SigV4Error, SigningKeyCache};
+use crate::xml::XmlOutput;
 
 /// Requests larger than this are refused before their body is read.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -78,22 +82,74 @@ pub fn router(edge: Arc<Edge>) -> Router {
         .route("/_warden/reset", post(reset))
         .route("/_warden/clock", post(advance_clock))
         .with_state(edge)
-        .layer(axum::middleware::from_fn(limit_headers))
+        .layer(LimitHeadersLayer)
 }
 
 /// Refuses a request whose header fields are over [`MAX_HEADERS`] with 431 (Request Header
-/// Fields Too Large), before any route sees it.
-async fn limit_headers(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let size: usize = request
-        .headers()
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len() + 4)
-        .sum();
-    if size > MAX_HEADERS {
-        tracing::debug!(size, "refused a request whose headers are over the limit");
-        return StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.into_response();
+/// Fields Too Large), before any route sees it. A plain service around each route: the
+/// request goes on as it is, with no copy of the route and no boxed future.
+#[derive(Debug, Clone, Copy)]
+struct LimitHeadersLayer;
+
+impl<S> tower::Layer<S> for LimitHeadersLayer {
+    type Service = LimitHeaders<S>;
+
+    fn layer(&self, inner: S) -> LimitHeaders<S> {
+        LimitHeaders(inner)
     }
-    next.run(request).await
+}
+
+#[derive(Debug, Clone)]
+struct LimitHeaders<S>(S);
+
+impl<S> tower::Service<axum::extract::Request> for LimitHeaders<S>
+where
+    S: tower::Service<axum::extract::Request, Response = Response>,
+    S::Future: Unpin,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Limited<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Limited<S::Future> {
+        let size: usize = request
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 4)
+            .sum();
+        if size > MAX_HEADERS {
+            tracing::debug!(size, "refused a request whose headers are over the limit");
+            return Limited::Refused(Some(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.into_response(),
+            ));
+        }
+        Limited::Passed(self.0.call(request))
+    }
+}
+
+/// The answer of [`LimitHeaders`]: the refusal, or the route's own.
+#[derive(Debug)]
+enum Limited<F> {
+    Refused(Option<Response>),
+    Passed(F),
+}
+
+impl<F, E> Future for Limited<F>
+where
+    F: Future<Output = Result<Response, E>> + Unpin,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Limited::Refused(response) => Poll::Ready(Ok(response.take().unwrap_or_default())),
+            Limited::Passed(future) => Pin::new(future).poll(cx),
+        }
+    }
 }
 
 /// `--dev` mode's time travel: moves the service's clock (session expiry, request times)
@@ -173,22 +229,22 @@ struct Labels {
     action: Option<Action>,
 }
 
+/// An API request. The request is taken whole and split, so its method, URI and headers are
+/// read where they are, never copied.
 async fn api(
     State(edge): State<Arc<Edge>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
 ) -> Response {
     let started = Instant::now();
     let request_id = edge.service.new_request_id();
     let mut labels = Labels::default();
+    let (parts, body) = request.into_parts();
     let request = Request {
         peer,
-        method: &method,
-        uri: &uri,
-        headers: &headers,
+        method: &parts.method,
+        uri: &parts.uri,
+        headers: &parts.headers,
         request_id: &request_id,
     };
     let result = serve(&edge, &request, body, &mut labels).await;
@@ -448,33 +504,42 @@ async fn perform(
     if action.heavy() {
         return perform_heavy(edge, caller, info, action, operation, params).await;
     }
-    let input = crate::query::decode(model, operation, &params)
+    let mfa_code = carries_mfa_code(&params);
+    let input = crate::query::parse(model, operation, params)
         .map_err(|e| EdgeError::Validation(e.message))?;
     let service = Arc::clone(&edge.service);
-    let request_id = info.request_id.clone();
-    let call = move || call(&service, caller.as_ref(), &info, action, input);
-    let output = if !action.signed() {
+    let call = move || {
+        let output = XmlOutput {
+            model,
+            operation,
+            request_id: &info.request_id,
+        };
+        call(&service, caller.as_ref(), &info, action, input, output)
+    };
+    let xml = if !action.signed() {
         // Signed or not, federation calls share the same bounded places.
         edge.federation.perform(action, call).await?
-    } else if action.writes() || carries_mfa_code(&params) {
+    } else if action.writes() || mfa_code {
         on_blocking_pool(move || call().map_err(EdgeError::from)).await?
     } else {
         call()?
     };
-    Ok(crate::xml::encode(model, operation, &output, &request_id))
+    Ok(xml)
 }
 
-/// The core's answer to `action`: for `caller`, or for a call that carries no credentials.
+/// The core's answer to `action` as AWS's XML: for `caller`, or for a call that carries no
+/// credentials.
 fn call(
     service: &Service,
     caller: Option<&Caller>,
     info: &RequestInfo,
     action: Action,
-    input: Value,
-) -> Result<Value, warden_core::Error> {
+    input: Parameters<'static>,
+    output: XmlOutput<'_>,
+) -> Result<String, warden_core::Error> {
     match caller {
-        Some(caller) => service.call(caller, info, action, input),
-        None => service.call_unsigned(info, action, input),
+        Some(caller) => service.call_with(caller, info, action, input, output),
+        None => service.call_unsigned_with(info, action, input, output),
     }
 }
 
@@ -497,15 +562,21 @@ async fn perform_heavy(
     on_blocking_pool(move || {
         let _slot = slot;
         let model = model(action.api());
-        let input = crate::query::decode(model, operation, &params)
+        let input = crate::query::parse(model, operation, params)
             .map_err(|e| EdgeError::Validation(e.message))?;
-        let output = call(&service, caller.as_ref(), &info, action, input)?;
-        Ok(crate::xml::encode(
+        let output = XmlOutput {
             model,
             operation,
-            &output,
-            &info.request_id,
-        ))
+            request_id: &info.request_id,
+        };
+        Ok(call(
+            &service,
+            caller.as_ref(),
+            &info,
+            action,
+            input,
+            output,
+        )?)
     })
     .await
 }

@@ -3,13 +3,18 @@
 //! the model's constraints, with AWS's `ValidationError` message when they are not met.
 
 mod constraints;
+mod node;
 
 use std::fmt;
 
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use warden_core::wire::Input;
 
 use crate::model::{ListShape, MapShape, Model, Operation, Shape, StructureShape};
 use constraints::Violations;
+use node::{Node, NodeDeserializer};
 
 /// Parameters that break the operation's constraints, in AWS's words:
 /// `1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member
@@ -34,11 +39,60 @@ impl std::error::Error for ValidationError {}
 /// Lists come as `Name.member.N` (in index order, gaps closed; `Name=` is an empty list), maps
 /// as `Name.entry.N.key`/`.value`, structures as `Name.Member`. Integers become JSON numbers,
 /// booleans JSON booleans; strings, timestamps (ISO 8601) and blobs (base64) stay strings.
+/// The edge reads handlers' inputs straight from [`parse`]'s result instead; this is the same
+/// decoding seen as JSON.
 pub fn decode(
     model: &Model,
     operation: &Operation,
     params: &[(String, String)],
 ) -> Result<Value, ValidationError> {
+    let root = tree(model, operation, params)?;
+    Value::deserialize(NodeDeserializer {
+        params,
+        node: &root,
+    })
+    .map_err(|e| ValidationError {
+        message: format!("invalid request: {e}"),
+    })
+}
+
+/// Decodes and checks the parameters of a request for `operation` as [`decode`] does, keeping
+/// them: the result is the [`Input`] the core fills the handler's typed input from, with no
+/// JSON in between.
+pub fn parse<'m>(
+    model: &'m Model,
+    operation: &Operation,
+    params: Vec<(String, String)>,
+) -> Result<Parameters<'m>, ValidationError> {
+    let root = tree(model, operation, &params)?;
+    Ok(Parameters { params, root })
+}
+
+/// A request's parameters, checked against its operation's input shape and arranged as that
+/// shape: what [`parse`] returns.
+#[derive(Debug)]
+pub struct Parameters<'m> {
+    params: Vec<(String, String)>,
+    root: Node<'m>,
+}
+
+impl Input for Parameters<'_> {
+    fn read<I: DeserializeOwned>(self) -> Result<I, warden_core::Error> {
+        I::deserialize(NodeDeserializer {
+            params: &self.params,
+            node: &self.root,
+        })
+        .map_err(|e| warden_core::Error::ValidationError(format!("invalid request: {e}")))
+    }
+}
+
+/// The input structure of `operation` read from `params`, or every violation of its
+/// constraints in AWS's words.
+fn tree<'m>(
+    model: &'m Model,
+    operation: &Operation,
+    params: &[(String, String)],
+) -> Result<Node<'m>, ValidationError> {
     let mut decoder = Decoder {
         model,
         params: Params::new(params),
@@ -50,16 +104,16 @@ pub fn decode(
         .and_then(|name| model.shape(name))
     {
         Some(Shape::Structure(input)) => decoder.structure(input, "", ""),
-        _ => Map::new(),
+        _ => Vec::new(),
     };
     match decoder.violations.into_message() {
-        None => Ok(Value::Object(input)),
+        None => Ok(Node::Structure(input)),
         Some(message) => Err(ValidationError { message }),
     }
 }
 
-struct Decoder<'a> {
-    model: &'a Model,
+struct Decoder<'a, 'm> {
+    model: &'m Model,
     params: Params<'a>,
     violations: Violations,
 }
@@ -68,45 +122,47 @@ struct Decoder<'a> {
 /// parameters under a prefix are then a contiguous run found by binary search, and decoding
 /// costs about the number of parameters times the nesting depth, whatever their number.
 struct Params<'a> {
-    sorted: Vec<(&'a str, &'a str)>,
+    /// Name, value, and the parameter's place in the request.
+    sorted: Vec<(&'a str, &'a str, usize)>,
 }
 
 impl<'a> Params<'a> {
     fn new(params: &'a [(String, String)]) -> Params<'a> {
-        let mut sorted: Vec<(&str, &str)> = params
+        let mut sorted: Vec<(&str, &str, usize)> = params
             .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .enumerate()
+            .map(|(index, (name, value))| (name.as_str(), value.as_str(), index))
             .collect();
         sorted.sort_by(|a, b| a.0.cmp(b.0));
         Params { sorted }
     }
 
     /// The parameters whose names start with `prefix`.
-    fn under<'s>(&'s self, prefix: &'s str) -> impl Iterator<Item = &'s (&'a str, &'a str)> {
-        let start = self.sorted.partition_point(|(name, _)| *name < prefix);
+    fn under<'s>(&'s self, prefix: &'s str) -> impl Iterator<Item = &'s (&'a str, &'a str, usize)> {
+        let start = self.sorted.partition_point(|(name, _, _)| *name < prefix);
         let run = self.sorted.get(start..).unwrap_or_default();
         run.iter()
-            .take_while(move |(name, _)| name.starts_with(prefix))
+            .take_while(move |(name, _, _)| name.starts_with(prefix))
     }
 
-    /// The value of the first parameter named exactly `key`.
-    fn get(&self, key: &str) -> Option<&'a str> {
+    /// The value of the first parameter named exactly `key`, and its place.
+    fn get(&self, key: &str) -> Option<(&'a str, usize)> {
         self.under(key)
-            .find(|(name, _)| *name == key)
-            .map(|(_, value)| *value)
+            .find(|(name, _, _)| *name == key)
+            .map(|(_, value, index)| (*value, *index))
     }
 }
 
-impl Decoder<'_> {
+impl<'m> Decoder<'_, 'm> {
     /// The members of a structure whose parameters start with `prefix` (empty at the top);
     /// `path` is the structure's place in AWS's messages (`tags.1.member`).
     fn structure(
         &mut self,
-        shape: &StructureShape,
+        shape: &'m StructureShape,
         prefix: &str,
         path: &str,
-    ) -> Map<String, Value> {
-        let mut object = Map::new();
+    ) -> Vec<(&'m str, Node<'m>)> {
+        let mut members = Vec::new();
         for member in &shape.members {
             let key = join(
                 prefix,
@@ -114,33 +170,43 @@ impl Decoder<'_> {
             );
             let member_path = join(path, &lower_camel(&member.name));
             match self.value(&member.shape, member.flattened, &key, &member_path) {
-                Some(value) => {
-                    object.insert(member.name.clone(), value);
-                }
+                Some(value) => members.push((member.name.as_str(), value)),
                 None if member.required => self.violations.null(&member_path),
                 None => {}
             }
         }
-        object
+        members
     }
 
     /// The value of shape `shape_name` serialized at `key`, or `None` when it is absent.
-    fn value(&mut self, shape_name: &str, flattened: bool, key: &str, path: &str) -> Option<Value> {
+    fn value(
+        &mut self,
+        shape_name: &str,
+        flattened: bool,
+        key: &str,
+        path: &str,
+    ) -> Option<Node<'m>> {
         match self.model.shape(shape_name)? {
             Shape::Structure(structure) => {
                 let present = self.params.under(&format!("{key}.")).next().is_some();
-                present.then(|| Value::Object(self.structure(structure, key, path)))
+                present.then(|| Node::Structure(self.structure(structure, key, path)))
             }
             Shape::List(list) => self.list(list, flattened || list.flattened, key, path),
             Shape::Map(map) => self.map(map, flattened || map.flattened, key, path),
             scalar => {
-                let raw = self.params.get(key)?;
-                Some(self.violations.scalar(scalar, raw, path))
+                let (raw, index) = self.params.get(key)?;
+                Some(self.violations.scalar(scalar, raw, index, path))
             }
         }
     }
 
-    fn list(&mut self, list: &ListShape, flattened: bool, key: &str, path: &str) -> Option<Value> {
+    fn list(
+        &mut self,
+        list: &ListShape,
+        flattened: bool,
+        key: &str,
+        path: &str,
+    ) -> Option<Node<'m>> {
         let element_name = list.member.location_name.as_deref();
         let elements_at = match (flattened, element_name) {
             (true, None) => key.to_owned(),
@@ -148,7 +214,7 @@ impl Decoder<'_> {
             (false, name) => format!("{key}.{}", name.unwrap_or("member")),
         };
         let indices = self.indices(&elements_at);
-        if indices.is_empty() && self.params.get(key) != Some("") {
+        if indices.is_empty() && self.params.get(key).map(|(value, _)| value) != Some("") {
             return None;
         }
         let mark = self.violations.mark();
@@ -163,25 +229,26 @@ impl Decoder<'_> {
                 elements.push(element);
             }
         }
+        let shown = list_shown(self.model, list, &elements, &self.params);
         self.violations
-            .list_length(self.model, list, &elements, path, mark);
-        Some(Value::Array(elements))
+            .list_length(list, elements.len(), shown.as_deref(), path, mark);
+        Some(Node::List(elements))
     }
 
-    fn map(&mut self, map: &MapShape, flattened: bool, key: &str, path: &str) -> Option<Value> {
+    fn map(&mut self, map: &MapShape, flattened: bool, key: &str, path: &str) -> Option<Node<'m>> {
         let entries_at = if flattened {
             key.to_owned()
         } else {
             format!("{key}.entry")
         };
         let indices = self.indices(&entries_at);
-        if indices.is_empty() && self.params.get(key) != Some("") {
+        if indices.is_empty() && self.params.get(key).map(|(value, _)| value) != Some("") {
             return None;
         }
         let key_name = map.key.location_name.as_deref().unwrap_or("key");
         let value_name = map.value.location_name.as_deref().unwrap_or("value");
         let mark = self.violations.mark();
-        let mut object = Map::new();
+        let mut entries: Vec<(usize, Node<'m>)> = Vec::new();
         for (position, index) in indices.into_iter().enumerate() {
             let entry_path = format!("{path}.{}", position + 1);
             let key_path = format!("{entry_path}.key");
@@ -198,16 +265,24 @@ impl Decoder<'_> {
                 &format!("{entry_path}.value"),
             );
             match (entry_key, entry_value) {
-                (Some(Value::String(k)), Some(v)) => {
-                    object.insert(k, v);
+                (Some(Node::Text(k)), Some(v)) => {
+                    // A key given twice keeps its last value, as one map entry.
+                    let text = self.params.text(k);
+                    match entries
+                        .iter_mut()
+                        .find(|(seen, _)| self.params.text(*seen) == text)
+                    {
+                        Some(entry) => entry.1 = v,
+                        None => entries.push((k, v)),
+                    }
                 }
                 (None, _) => self.violations.null(&key_path),
                 (Some(_), None) => self.violations.null(&format!("{entry_path}.value")),
                 (Some(_), Some(_)) => {}
             }
         }
-        self.violations.map_length(map, object.len(), path, mark);
-        Some(Value::Object(object))
+        self.violations.map_length(map, entries.len(), path, mark);
+        Some(Node::Map(entries))
     }
 
     /// The element indices N of the parameters named `{prefix}.N` or `{prefix}.N.…`, in
@@ -218,7 +293,7 @@ impl Decoder<'_> {
         let mut indices: Vec<u32> = self
             .params
             .under(&prefix)
-            .filter_map(|(name, _)| name.strip_prefix(prefix.as_str()))
+            .filter_map(|(name, _, _)| name.strip_prefix(prefix.as_str()))
             .filter_map(|rest| {
                 let digits = rest.split('.').next().unwrap_or(rest);
                 let canonical =
@@ -230,6 +305,45 @@ impl Decoder<'_> {
         indices.dedup();
         indices
     }
+}
+
+impl<'a> Params<'a> {
+    /// The value of the parameter at `index` of the request.
+    fn text(&self, index: usize) -> &'a str {
+        self.sorted
+            .iter()
+            .find(|(_, _, at)| *at == index)
+            .map_or("", |(_, value, _)| *value)
+    }
+}
+
+/// A list's elements as AWS shows them in a length violation (`'[a, b]'`), when they are
+/// scalars and not sensitive.
+fn list_shown(
+    model: &Model,
+    list: &ListShape,
+    elements: &[Node<'_>],
+    params: &Params<'_>,
+) -> Option<String> {
+    let element_sensitive = match model.shape(&list.member.shape) {
+        Some(Shape::String(string)) => string.sensitive,
+        Some(Shape::Blob(blob)) => blob.sensitive,
+        _ => false,
+    };
+    if element_sensitive {
+        return None;
+    }
+    let scalars: Option<Vec<String>> = elements
+        .iter()
+        .map(|element| match element {
+            Node::Text(index) => Some(params.text(*index).to_owned()),
+            Node::Integer(n) => Some(n.to_string()),
+            Node::Float(f) => serde_json::Number::from_f64(*f).map(|n| n.to_string()),
+            Node::Boolean(b) => Some(b.to_string()),
+            Node::List(_) | Node::Map(_) | Node::Structure(_) => None,
+        })
+        .collect();
+    scalars.map(|s| format!("'[{}]'", s.join(", ")))
 }
 
 fn join(prefix: &str, name: &str) -> String {

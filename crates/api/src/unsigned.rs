@@ -11,7 +11,6 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
 use tokio::sync::Semaphore;
 use warden_core::Action;
 
@@ -45,11 +44,11 @@ impl Federation {
     /// places is free; otherwise answers at once with what AWS answers when it cannot serve
     /// the call now (IDPCommunicationError for a web identity, which SDKs retry; Throttling for
     /// SAML). The place is held until `work` ends, even if the client has gone.
-    pub(crate) async fn perform(
+    pub(crate) async fn perform<T: Send + 'static>(
         &self,
         action: Action,
-        work: impl FnOnce() -> Result<Value, warden_core::Error> + Send + 'static,
-    ) -> Result<Value, EdgeError> {
+        work: impl FnOnce() -> Result<T, warden_core::Error> + Send + 'static,
+    ) -> Result<T, EdgeError> {
         let web_identity = action == Action::AssumeRoleWithWebIdentity;
         let places = if web_identity {
             &self.web_identity
@@ -81,6 +80,7 @@ impl Federation {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
     use std::sync::mpsc;
 
     use super::*;

@@ -1,11 +1,13 @@
 //! The XML side of AWS's query protocol: a successful response, shaped by the operation's
 //! output in the API model, and the `ErrorResponse` envelope.
 
-mod conform;
+mod shaped;
 
-use serde_json::Value;
+use serde::Serialize;
+use warden_core::wire::Output;
 
-use crate::model::{ListShape, MapShape, Model, Operation, Shape, StructureShape};
+use crate::model::{Model, Operation, Shape};
+use shaped::Writer;
 
 /// The shape IAM gives every policy document. AWS sends these URL-encoded (RFC 3986) inside
 /// the XML, and clients decode them: botocore's `json_decode_policies` handler decodes every
@@ -25,46 +27,81 @@ pub enum ErrorKind {
 /// The response to a successful call of `operation`: `<OpResponse xmlns="NS"><OpResult>…
 /// </OpResult><ResponseMetadata><RequestId>…</RequestId></ResponseMetadata></OpResponse>`.
 ///
-/// `output` is a JSON object keyed by the output shape's member names; members are written in
-/// the model's order, absent and null ones skipped. Lists are `<Name><member>…</member></Name>`,
-/// maps `<entry><key>…</key><value>…</value></entry>`, booleans `true`/`false`; timestamps
-/// are written as given (ISO 8601 strings such as `2012-05-08T23:34:01Z`), blobs as given
+/// `output` is the operation's output (a typed output or a JSON object) with the output
+/// shape's member names; members are written in the model's order, absent and null ones
+/// skipped. Lists are `<Name><member>…</member></Name>`, maps
+/// `<entry><key>…</key><value>…</value></entry>`, booleans `true`/`false`; timestamps are
+/// written as given (ISO 8601 strings such as `2012-05-08T23:34:01Z`), blobs as given
 /// (base64). Operations without output have no Result element.
-pub fn encode(model: &Model, operation: &Operation, output: &Value, request_id: &str) -> String {
-    let mut writer = Writer {
-        model,
-        xml: String::with_capacity(1024),
-    };
-    if cfg!(debug_assertions)
-        && let Some(output_shape) = &operation.output
-    {
-        let departures = conform::departures(model, output_shape, output);
-        assert!(
-            departures.is_empty(),
-            "{} answered members the model does not have:\n{}",
-            operation.name,
-            departures.join("\n")
-        );
+///
+/// A member the model lacks, or a value its shape cannot hold, is not written; debug builds
+/// (every test suite, the end-to-end one included) refuse such an output, so a member spelt
+/// differently from the model's cannot silently vanish from responses.
+pub fn encode<T: Serialize + ?Sized>(
+    model: &Model,
+    operation: &Operation,
+    output: &T,
+    request_id: &str,
+) -> Result<String, warden_core::Error> {
+    let (xml, departures) = write(model, operation, output, request_id)?;
+    assert!(
+        !cfg!(debug_assertions) || departures.is_empty(),
+        "{} answered what the model does not have:\n{}",
+        operation.name,
+        departures.join("\n")
+    );
+    Ok(xml)
+}
+
+/// Where the core writes a successful call's output: the response's XML, straight from the
+/// typed output.
+#[derive(Debug, Clone, Copy)]
+pub struct XmlOutput<'a> {
+    pub model: &'a Model,
+    pub operation: &'a Operation,
+    pub request_id: &'a str,
+}
+
+impl Output for XmlOutput<'_> {
+    type Written = String;
+
+    fn write<O: Serialize>(self, output: &O) -> Result<String, warden_core::Error> {
+        encode(self.model, self.operation, output, self.request_id)
     }
+}
+
+/// The response, and where the output departs from the model.
+fn write<T: Serialize + ?Sized>(
+    model: &Model,
+    operation: &Operation,
+    output: &T,
+    request_id: &str,
+) -> Result<(String, Vec<String>), warden_core::Error> {
+    let mut writer = Writer::new(model, 1024);
     let name = operation.name.as_str();
-    writer.open_with_namespace(&[name, "Response"], model.namespace());
-    if let Some(Shape::Structure(shape)) = operation.output.as_deref().and_then(|s| model.shape(s))
+    open_with_namespace(&mut writer.xml, &[name, "Response"], model.namespace());
+    if let Some(shape_name) = operation.output.as_deref()
+        && let Some(Shape::Structure(_)) = model.shape(shape_name)
     {
         match &operation.result_wrapper {
             Some(wrapper) => writer.open(wrapper),
-            None => writer.open_parts(&[name, "Result"]),
+            None => open_parts(&mut writer.xml, &[name, "Result"]),
         }
-        writer.structure(shape, output);
+        writer
+            .members(shape_name, output)
+            .map_err(|e| warden_core::Error::Internal(format!("encoding a response: {e}")))?;
         match &operation.result_wrapper {
             Some(wrapper) => writer.close(wrapper),
-            None => writer.close_parts(&[name, "Result"]),
+            None => close_parts(&mut writer.xml, &[name, "Result"]),
         }
     }
     writer.open("ResponseMetadata");
-    writer.text_element("RequestId", request_id);
+    writer.open("RequestId");
+    escape_into(&mut writer.xml, request_id);
+    writer.close("RequestId");
     writer.close("ResponseMetadata");
-    writer.close_parts(&[name, "Response"]);
-    writer.xml
+    close_parts(&mut writer.xml, &[name, "Response"]);
+    Ok((writer.xml, writer.departures))
 }
 
 /// AWS's error envelope: `<ErrorResponse xmlns="NS"><Error><Type>Sender</Type><Code>…</Code>
@@ -94,127 +131,25 @@ pub fn error_xml(
     xml
 }
 
-struct Writer<'a> {
-    model: &'a Model,
-    xml: String,
+/// `<` + the parts of the element's name + `>`.
+fn open_parts(xml: &mut String, parts: &[&str]) {
+    xml.push('<');
+    parts.iter().for_each(|part| xml.push_str(part));
+    xml.push('>');
 }
 
-impl Writer<'_> {
-    fn structure(&mut self, shape: &StructureShape, value: &Value) {
-        let Value::Object(object) = value else { return };
-        for member in &shape.members {
-            let Some(value) = object.get(&member.name).filter(|v| !v.is_null()) else {
-                continue;
-            };
-            let element = member.location_name.as_deref().unwrap_or(&member.name);
-            match self.model.shape(&member.shape) {
-                Some(Shape::List(list)) if member.flattened || list.flattened => {
-                    let element = list.member.location_name.as_deref().unwrap_or(element);
-                    for item in value.as_array().into_iter().flatten() {
-                        self.element(element, &list.member.shape, item);
-                    }
-                }
-                Some(Shape::Map(map)) if member.flattened || map.flattened => {
-                    for (key, item) in value.as_object().into_iter().flatten() {
-                        self.open(element);
-                        self.entry(map, key, item);
-                        self.close(element);
-                    }
-                }
-                _ => self.element(element, &member.shape, value),
-            }
-        }
-    }
+fn close_parts(xml: &mut String, parts: &[&str]) {
+    xml.push_str("</");
+    parts.iter().for_each(|part| xml.push_str(part));
+    xml.push('>');
+}
 
-    /// `<element>value</element>`, the value written as shape `shape_name`.
-    fn element(&mut self, element: &str, shape_name: &str, value: &Value) {
-        self.open(element);
-        self.content(shape_name, value);
-        self.close(element);
-    }
-
-    fn content(&mut self, shape_name: &str, value: &Value) {
-        match self.model.shape(shape_name) {
-            Some(Shape::Structure(structure)) => self.structure(structure, value),
-            Some(Shape::List(list)) => self.list(list, value),
-            Some(Shape::Map(map)) => {
-                for (key, item) in value.as_object().into_iter().flatten() {
-                    self.open("entry");
-                    self.entry(map, key, item);
-                    self.close("entry");
-                }
-            }
-            Some(Shape::String(_)) if shape_name == URL_ENCODED_SHAPE => {
-                if let Some(text) = value.as_str() {
-                    self.xml.push_str(&percent_encode(text));
-                }
-            }
-            _ => self.scalar(value),
-        }
-    }
-
-    fn list(&mut self, list: &ListShape, value: &Value) {
-        let element = list.member.location_name.as_deref().unwrap_or("member");
-        for item in value.as_array().into_iter().flatten() {
-            self.element(element, &list.member.shape, item);
-        }
-    }
-
-    fn entry(&mut self, map: &MapShape, key: &str, value: &Value) {
-        let key_element = map.key.location_name.as_deref().unwrap_or("key");
-        let value_element = map.value.location_name.as_deref().unwrap_or("value");
-        self.text_element(key_element, key);
-        self.element(value_element, &map.value.shape, value);
-    }
-
-    fn scalar(&mut self, value: &Value) {
-        match value {
-            Value::String(text) => escape_into(&mut self.xml, text),
-            Value::Bool(true) => self.xml.push_str("true"),
-            Value::Bool(false) => self.xml.push_str("false"),
-            Value::Number(number) => self.xml.push_str(&number.to_string()),
-            Value::Null | Value::Array(_) | Value::Object(_) => {}
-        }
-    }
-
-    fn text_element(&mut self, element: &str, text: &str) {
-        self.open(element);
-        escape_into(&mut self.xml, text);
-        self.close(element);
-    }
-
-    fn open(&mut self, element: &str) {
-        self.xml.push('<');
-        self.xml.push_str(element);
-        self.xml.push('>');
-    }
-
-    /// `<` + the parts of the element's name + `>`.
-    fn open_parts(&mut self, parts: &[&str]) {
-        self.xml.push('<');
-        parts.iter().for_each(|part| self.xml.push_str(part));
-        self.xml.push('>');
-    }
-
-    fn close_parts(&mut self, parts: &[&str]) {
-        self.xml.push_str("</");
-        parts.iter().for_each(|part| self.xml.push_str(part));
-        self.xml.push('>');
-    }
-
-    fn open_with_namespace(&mut self, parts: &[&str], namespace: &str) {
-        self.xml.push('<');
-        parts.iter().for_each(|part| self.xml.push_str(part));
-        self.xml.push_str(" xmlns=\"");
-        escape_into(&mut self.xml, namespace);
-        self.xml.push_str("\">");
-    }
-
-    fn close(&mut self, element: &str) {
-        self.xml.push_str("</");
-        self.xml.push_str(element);
-        self.xml.push('>');
-    }
+fn open_with_namespace(xml: &mut String, parts: &[&str], namespace: &str) {
+    xml.push('<');
+    parts.iter().for_each(|part| xml.push_str(part));
+    xml.push_str(" xmlns=\"");
+    escape_into(xml, namespace);
+    xml.push_str("\">");
 }
 
 /// Escapes text for XML element content and attribute values. `\r` becomes a character
@@ -272,9 +207,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    use serde_json::Value;
+
     fn iam(operation: &str, output: &Value) -> String {
         let model = Model::iam();
-        encode(model, model.operation(operation).unwrap(), output, "req-1")
+        encode(model, model.operation(operation).unwrap(), output, "req-1").unwrap()
     }
 
     #[test]
@@ -297,6 +234,82 @@ mod tests {
              <IsTruncated>false</IsTruncated></ListUsersResult>\
              <ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></ListUsersResponse>"
         );
+    }
+
+    /// A typed output whose fields come in another order than the model's members, with an
+    /// absent member and a map.
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Listed {
+        is_truncated: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        marker: Option<String>,
+        users: Vec<ListedUser>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct ListedUser {
+        arn: String,
+        user_name: String,
+        path: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        permissions_boundary: Option<String>,
+        tags: Vec<String>,
+    }
+
+    #[test]
+    fn typed_outputs_are_written_as_their_json_values_are() {
+        let output = Listed {
+            is_truncated: true,
+            marker: None,
+            users: vec![ListedUser {
+                arn: "arn:aws:iam::123456789012:user/b&b".to_owned(),
+                user_name: "b&b".to_owned(),
+                path: "/".to_owned(),
+                permissions_boundary: None,
+                tags: Vec::new(),
+            }],
+        };
+        let model = Model::iam();
+        let operation = model.operation("ListUsers").unwrap();
+        let typed = encode(model, operation, &output, "req-1").unwrap();
+        let json = iam("ListUsers", &serde_json::to_value(&output).unwrap());
+        assert_eq!(typed, json);
+        assert!(
+            typed.contains(
+                "<Users><member><Path>/</Path><UserName>b&amp;b</UserName>\
+                 <Arn>arn:aws:iam::123456789012:user/b&amp;b</Arn><Tags></Tags></member></Users>\
+                 <IsTruncated>true</IsTruncated></ListUsersResult>"
+            ),
+            "{typed}"
+        );
+        let summary = serde_json::json!({"SummaryMap": {"Users": 2, "Groups": 0}});
+        assert!(iam("GetAccountSummary", &summary).contains(
+            "<SummaryMap><entry><key>Groups</key><value>0</value></entry>\
+                 <entry><key>Users</key><value>2</value></entry></SummaryMap>"
+        ));
+    }
+
+    #[test]
+    fn members_and_values_the_model_lacks_are_departures() {
+        let model = Model::iam();
+        let output = serde_json::json!({"User": {
+            "Path": "/", "Username": "lee", "UserId": 7,
+            "Tags": [{"Key": "team", "Valu": "blue"}],
+        }});
+        let (xml, mut departures) =
+            write(model, model.operation("GetUser").unwrap(), &output, "r").unwrap();
+        departures.sort();
+        assert_eq!(
+            departures,
+            [
+                "Tag: Valu: not a member of Tag",
+                "User: Username: not a member of User",
+                "idType: idType cannot hold an integer",
+            ]
+        );
+        assert!(xml.contains("<User><Path>/</Path><UserId>7</UserId><Tags><member><Key>team</Key></member></Tags></User>"), "{xml}");
     }
 
     #[test]

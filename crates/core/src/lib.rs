@@ -40,6 +40,7 @@ pub mod store;
 pub mod time;
 pub mod totp;
 mod usage;
+pub mod wire;
 #[doc(hidden)]
 pub mod wire_shape;
 

@@ -23,30 +23,35 @@ mod users;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::action::Action;
 use crate::error::Error;
 use crate::model::{EntityPath, Group, Role, Tag, User};
-use crate::service::{Cx, RequestInfo, Service, decode, encode, run};
+use crate::service::{Cx, RequestInfo, Service, run};
 use crate::state::Keyed;
+use crate::wire::{Input, Output};
 
 pub(crate) use access_keys::KEYS_PER_USER;
 
-/// Performs `cx.action`.
-pub(crate) fn dispatch(cx: &Cx<'_>, input: Value) -> Result<Value, Error> {
-    handle(cx.action, Signed { cx, input })
+/// Performs `cx.action`, reading its input from `input` and writing its output to `output`.
+pub(crate) fn dispatch<In: Input, Out: Output>(
+    cx: &Cx<'_>,
+    input: In,
+    output: Out,
+) -> Result<Out::Written, Error> {
+    handle(cx.action, Signed { cx, input, output })
 }
 
 /// Performs an STS call that takes no AWS credentials: AssumeRoleWithWebIdentity and
 /// AssumeRoleWithSAML, whose caller proves who it is with an identity provider's token or
 /// assertion. Who signed such a call, if anyone, plays no part.
-pub(crate) fn dispatch_unsigned(
+pub(crate) fn dispatch_unsigned<In: Input, Out: Output>(
     service: &Service,
     info: &RequestInfo,
     action: Action,
-    input: Value,
-) -> Result<Value, Error> {
+    input: In,
+    output: Out,
+) -> Result<Out::Written, Error> {
     handle(
         action,
         Unsigned {
@@ -54,6 +59,7 @@ pub(crate) fn dispatch_unsigned(
             info,
             action,
             input,
+            output,
         },
     )
 }
@@ -307,26 +313,29 @@ fn handle<H: Handling>(action: Action, handling: H) -> H::Output {
 }
 
 /// A signed call: the handler runs for the authenticated caller.
-struct Signed<'c, 'a> {
+struct Signed<'c, 'a, In, Out> {
     cx: &'c Cx<'a>,
-    input: Value,
+    input: In,
+    output: Out,
 }
 
-impl Handling for Signed<'_, '_> {
-    type Output = Result<Value, Error>;
+impl<In: Input, Out: Output> Handling for Signed<'_, '_, In, Out> {
+    type Output = Result<Out::Written, Error>;
 
     fn handler<I: DeserializeOwned, O: Serialize>(
         self,
         op: fn(&Cx<'_>, I) -> Result<O, Error>,
     ) -> Self::Output {
-        run(self.cx, self.input, op)
+        run(self.cx, self.input, self.output, op)
     }
 
     fn unsigned<I: DeserializeOwned, O: Serialize>(
         self,
         op: fn(&Service, &RequestInfo, I) -> Result<O, Error>,
     ) -> Self::Output {
-        encode(op(self.cx.service, self.cx.info, decode(self.input)?)?)
+        let input = self.input.read()?;
+        self.output
+            .write(&op(self.cx.service, self.cx.info, input)?)
     }
 
     fn not_built(self, action: Action) -> Self::Output {
@@ -335,15 +344,16 @@ impl Handling for Signed<'_, '_> {
 }
 
 /// A call without AWS credentials: only the operations that take none run.
-struct Unsigned<'s> {
+struct Unsigned<'s, In, Out> {
     service: &'s Service,
     info: &'s RequestInfo,
     action: Action,
-    input: Value,
+    input: In,
+    output: Out,
 }
 
-impl Handling for Unsigned<'_> {
-    type Output = Result<Value, Error>;
+impl<In: Input, Out: Output> Handling for Unsigned<'_, In, Out> {
+    type Output = Result<Out::Written, Error>;
 
     fn handler<I: DeserializeOwned, O: Serialize>(
         self,
@@ -356,7 +366,8 @@ impl Handling for Unsigned<'_> {
         self,
         op: fn(&Service, &RequestInfo, I) -> Result<O, Error>,
     ) -> Self::Output {
-        encode(op(self.service, self.info, decode(self.input)?)?)
+        let input = self.input.read()?;
+        self.output.write(&op(self.service, self.info, input)?)
     }
 
     fn not_built(self, action: Action) -> Self::Output {

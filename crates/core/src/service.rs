@@ -37,6 +37,7 @@ use crate::state::{Mutation, State};
 use crate::store::{Change, Store, Write};
 use crate::time::{Clock, Timestamp};
 use crate::usage::Usage;
+use crate::wire::{Input, Output, ToValue};
 
 /// The IAM and STS service over one store.
 ///
@@ -390,6 +391,19 @@ impl Service {
         action: Action,
         input: Value,
     ) -> Result<Value, Error> {
+        self.call_with(caller, info, action, input, ToValue)
+    }
+
+    /// [`Service::call`] with the handler's input read from `input` and its output written
+    /// to `output`, with no JSON value in between.
+    pub fn call_with<In: Input, Out: Output>(
+        &self,
+        caller: &Caller,
+        info: &RequestInfo,
+        action: Action,
+        input: In,
+        output: Out,
+    ) -> Result<Out::Written, Error> {
         crate::sessions::check_action(caller, action)?;
         let cx = Cx {
             service: self,
@@ -397,7 +411,7 @@ impl Service {
             info,
             action,
         };
-        crate::ops::dispatch(&cx, input)
+        crate::ops::dispatch(&cx, input, output)
     }
 
     /// Performs an STS action that takes no AWS credentials (one whose
@@ -409,7 +423,19 @@ impl Service {
         action: Action,
         input: Value,
     ) -> Result<Value, Error> {
-        crate::ops::dispatch_unsigned(self, info, action, input)
+        self.call_unsigned_with(info, action, input, ToValue)
+    }
+
+    /// [`Service::call_unsigned`] with the input read from `input` and the output written to
+    /// `output`.
+    pub fn call_unsigned_with<In: Input, Out: Output>(
+        &self,
+        info: &RequestInfo,
+        action: Action,
+        input: In,
+        output: Out,
+    ) -> Result<Out::Written, Error> {
+        crate::ops::dispatch_unsigned(self, info, action, input, output)
     }
 }
 
@@ -433,26 +459,18 @@ pub(crate) struct Cx<'a> {
     pub action: Action,
 }
 
-/// Decodes `input`, runs `op`, encodes its output.
-pub(crate) fn run<I, O>(
+/// Reads `op`'s typed input from `input`, runs it, and writes its output to `output`.
+pub(crate) fn run<I, O, In, Out>(
     cx: &Cx<'_>,
-    input: Value,
+    input: In,
+    output: Out,
     op: fn(&Cx<'_>, I) -> Result<O, Error>,
-) -> Result<Value, Error>
+) -> Result<Out::Written, Error>
 where
     I: DeserializeOwned,
     O: Serialize,
+    In: Input,
+    Out: Output,
 {
-    encode(op(cx, decode(input)?)?)
-}
-
-/// An operation's typed input from the decoder's parameters.
-pub(crate) fn decode<I: DeserializeOwned>(input: Value) -> Result<I, Error> {
-    serde_json::from_value(input)
-        .map_err(|e| Error::ValidationError(format!("invalid request: {e}")))
-}
-
-/// An operation's typed output for the encoder.
-pub(crate) fn encode<O: Serialize>(output: O) -> Result<Value, Error> {
-    serde_json::to_value(output).map_err(|e| Error::Internal(format!("encoding a response: {e}")))
+    output.write(&op(cx, input.read()?)?)
 }

@@ -2,9 +2,8 @@
 //! and AWS's wording for each violation:
 //! `Value 'x' at 'path' failed to satisfy constraint: Member must …`.
 
-use serde_json::{Number, Value};
-
-use crate::model::{IntegerShape, ListShape, MapShape, Model, Shape, StringShape};
+use super::node::Node;
+use crate::model::{IntegerShape, ListShape, MapShape, Shape, StringShape};
 
 /// The violations found so far, in the order AWS lists them: members in the model's order,
 /// and for each member its own constraints before those of its elements.
@@ -37,33 +36,53 @@ impl Violations {
         ));
     }
 
-    /// Converts a scalar parameter to its JSON value, recording what it violates.
-    pub(super) fn scalar(&mut self, shape: &Shape, raw: &str, path: &str) -> Value {
+    /// Reads a scalar parameter (`raw`, the request's parameter number `index`) as its
+    /// shape's type, recording what it violates.
+    pub(super) fn scalar<'m>(
+        &mut self,
+        shape: &Shape,
+        raw: &str,
+        index: usize,
+        path: &str,
+    ) -> Node<'m> {
         match shape {
             Shape::String(string) => {
                 self.string(string, raw, path);
-                Value::String(raw.to_owned())
+                Node::Text(index)
             }
-            Shape::Integer(integer) => {
-                self.integer(integer, raw, path, i64::from(i32::MIN), i64::from(i32::MAX))
-            }
-            Shape::Long(integer) => self.integer(integer, raw, path, i64::MIN, i64::MAX),
-            Shape::Boolean(_) => match raw.to_ascii_lowercase().as_str() {
-                "true" => Value::Bool(true),
-                "false" => Value::Bool(false),
-                _ => self.malformed(raw, path, "Member must be a boolean (true or false)"),
-            },
-            Shape::Float(_) | Shape::Double(_) => {
-                match raw.parse::<f64>().ok().and_then(Number::from_f64) {
-                    Some(number) => Value::Number(number),
-                    None => self.malformed(raw, path, "Member must be a number"),
+            Shape::Integer(integer) => self.integer(
+                integer,
+                raw,
+                index,
+                path,
+                i64::from(i32::MIN),
+                i64::from(i32::MAX),
+            ),
+            Shape::Long(integer) => self.integer(integer, raw, index, path, i64::MIN, i64::MAX),
+            Shape::Boolean(_) => {
+                if raw.eq_ignore_ascii_case("true") {
+                    Node::Boolean(true)
+                } else if raw.eq_ignore_ascii_case("false") {
+                    Node::Boolean(false)
+                } else {
+                    self.malformed(raw, index, path, "Member must be a boolean (true or false)")
                 }
             }
-            Shape::Timestamp(_) if !is_iso8601(raw) => {
-                self.malformed(raw, path, "Member must be a timestamp in ISO 8601 format")
+            Shape::Float(_) | Shape::Double(_) => {
+                match raw.parse::<f64>().ok().filter(|f| f.is_finite()) {
+                    Some(number) => Node::Float(number),
+                    None => self.malformed(raw, index, path, "Member must be a number"),
+                }
             }
-            Shape::Timestamp(_) | Shape::Blob(_) => Value::String(raw.to_owned()),
-            Shape::Structure(_) | Shape::List(_) | Shape::Map(_) => Value::Null,
+            Shape::Timestamp(_) if !is_iso8601(raw) => self.malformed(
+                raw,
+                index,
+                path,
+                "Member must be a timestamp in ISO 8601 format",
+            ),
+            Shape::Timestamp(_) | Shape::Blob(_) => Node::Text(index),
+            // Not scalars: the decoder never asks for these.
+            Shape::Structure(_) | Shape::List(_) | Shape::Map(_) => Node::Text(index),
         }
     }
 
@@ -93,16 +112,17 @@ impl Violations {
         }
     }
 
-    fn integer(
+    fn integer<'m>(
         &mut self,
         shape: &IntegerShape,
         raw: &str,
+        index: usize,
         path: &str,
         low: i64,
         high: i64,
-    ) -> Value {
+    ) -> Node<'m> {
         let Some(value) = raw.parse::<i64>().ok().filter(|v| (low..=high).contains(v)) else {
-            return self.malformed(raw, path, "Member must be an integer");
+            return self.malformed(raw, index, path, "Member must be an integer");
         };
         let shown = quoted(&value.to_string());
         if let Some(min) = shape.min
@@ -123,37 +143,21 @@ impl Violations {
                 &format!("Member must have value less than or equal to {max}"),
             );
         }
-        Value::Number(value.into())
+        Node::Integer(value)
     }
 
-    /// A list's length, recorded before its elements' violations (from `mark` on).
+    /// A list's length, recorded before its elements' violations (from `mark` on); `shown` is
+    /// the list as AWS quotes it, if it does.
     pub(super) fn list_length(
         &mut self,
-        model: &Model,
         list: &ListShape,
-        elements: &[Value],
+        length: usize,
+        shown: Option<&str>,
         path: &str,
         mark: usize,
     ) {
-        let element_sensitive = match model.shape(&list.member.shape) {
-            Some(Shape::String(string)) => string.sensitive,
-            Some(Shape::Blob(blob)) => blob.sensitive,
-            _ => false,
-        };
-        let scalars: Option<Vec<String>> = elements
-            .iter()
-            .map(|element| match element {
-                Value::String(s) => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                Value::Bool(b) => Some(b.to_string()),
-                _ => None,
-            })
-            .collect();
-        let shown = scalars
-            .filter(|_| !element_sensitive)
-            .map(|s| quoted(&format!("[{}]", s.join(", "))));
-        let length = i64::try_from(elements.len()).unwrap_or(i64::MAX);
-        self.length_at(mark, list.min, list.max, length, shown.as_deref(), path);
+        let length = i64::try_from(length).unwrap_or(i64::MAX);
+        self.length_at(mark, list.min, list.max, length, shown, path);
     }
 
     pub(super) fn map_length(&mut self, map: &MapShape, entries: usize, path: &str, mark: usize) {
@@ -206,9 +210,9 @@ impl Violations {
     }
 
     /// A parameter that cannot be read as its shape's type at all.
-    fn malformed(&mut self, raw: &str, path: &str, constraint: &str) -> Value {
+    fn malformed<'m>(&mut self, raw: &str, index: usize, path: &str, constraint: &str) -> Node<'m> {
         self.push(Some(&quoted(raw)), path, constraint);
-        Value::String(raw.to_owned())
+        Node::Text(index)
     }
 
     fn push(&mut self, shown: Option<&str>, path: &str, constraint: &str) {

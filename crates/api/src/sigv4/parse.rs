@@ -3,7 +3,7 @@
 
 use super::canonical::query_pairs;
 use super::error::{SigV4Error, invalid_region_message, truncate};
-use super::time::{format_amz_date, parse_amz_date, parse_date_header};
+use super::time::{format_amz_date, is_day_of, parse_amz_date, parse_date_header};
 use super::{HttpRequest, MAX_PRESIGNED_EXPIRES_SECS, SignedRequest};
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -283,9 +283,9 @@ impl<'a> Scope<'a> {
                 truncate(terminator)
             ));
         }
-        let amz_date = format_amz_date(timestamp);
-        let day = amz_date.get(..8).unwrap_or_default();
-        if date != day {
+        if !is_day_of(date, timestamp) {
+            let amz_date = format_amz_date(timestamp);
+            let day = amz_date.get(..8).unwrap_or_default();
             problems.push(format!(
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{day}', from '{amz_date}'.",
                 truncate(date)

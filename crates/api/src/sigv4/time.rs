@@ -15,6 +15,18 @@ pub(crate) fn parse_amz_date(text: &str) -> Option<i64> {
     to_epoch(year, month, day, hour, minute, second)
 }
 
+/// Whether `date` is `YYYYMMDD` of the day `epoch` (seconds) falls on.
+pub(crate) fn is_day_of(date: &str, epoch: i64) -> bool {
+    let bytes = date.as_bytes();
+    let day_start = || {
+        let year = digits(bytes.get(0..4)?)?;
+        let month = digits(bytes.get(4..6)?)?;
+        let day = digits(bytes.get(6..8)?)?;
+        to_epoch(year, month, day, 0, 0, 0)
+    };
+    bytes.len() == 8 && day_start() == Some(epoch.div_euclid(86_400) * 86_400)
+}
+
 /// Parses a `Date` header: the ISO 8601 basic format, or an HTTP date in the IMF-fixdate form
 /// (`Sun, 30 Aug 2015 12:36:00 GMT`).
 pub(crate) fn parse_date_header(text: &str) -> Option<i64> {

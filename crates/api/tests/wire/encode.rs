@@ -141,7 +141,7 @@ fn botocore_parses_responses_into_their_data() {
             Model::sts()
         };
         let operation = model.operation(case.operation).unwrap();
-        let xml = encode(model, operation, &case.output, &format!("request-{i}"));
+        let xml = encode(model, operation, &case.output, &format!("request-{i}")).unwrap();
         inputs.push(json!({"service": case.service, "operation": case.operation, "status": 200, "xml": xml}));
     }
     let parsed = botocore::run("parse", &Value::Array(inputs.clone()));
