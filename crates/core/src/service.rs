@@ -25,6 +25,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::action::Action;
+// Who calls, as the handlers name it beside `Cx`.
 pub use crate::caller::{Caller, Identity, RequestInfo};
 use crate::caller_cache::CallerCache;
 use crate::error::Error;
