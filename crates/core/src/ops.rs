@@ -23,15 +23,76 @@ mod users;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::action::Action;
 use crate::error::Error;
 use crate::model::{EntityPath, Group, Role, Tag, User};
-use crate::service::{Cx, RequestInfo, Service, run};
+use crate::service::{Caller, Cx, RequestInfo, Service, run};
 use crate::state::Keyed;
-use crate::wire::{Input, Output};
+use crate::wire::{Input, Output, ToValue};
 
 pub(crate) use access_keys::KEYS_PER_USER;
+
+/// The entry points: an action performed for a caller, or one that takes no credentials.
+impl Service {
+    /// Performs one IAM or STS action for `caller`. `input` holds the request's parameters
+    /// as the wire model decoded them (member names as keys); the result uses the same
+    /// names for the response.
+    pub fn call(
+        &self,
+        caller: &Caller,
+        info: &RequestInfo,
+        action: Action,
+        input: Value,
+    ) -> Result<Value, Error> {
+        self.call_with(caller, info, action, input, ToValue)
+    }
+
+    /// [`Service::call`] with the handler's input read from `input` and its output written
+    /// to `output`, with no JSON value in between.
+    pub fn call_with<In: Input, Out: Output>(
+        &self,
+        caller: &Caller,
+        info: &RequestInfo,
+        action: Action,
+        input: In,
+        output: Out,
+    ) -> Result<Out::Written, Error> {
+        crate::sessions::check_action(caller, action)?;
+        let cx = Cx {
+            service: self,
+            caller,
+            info,
+            action,
+        };
+        dispatch(&cx, input, output)
+    }
+
+    /// Performs an STS action that takes no AWS credentials (one whose
+    /// [`Action::signed`] is false): AssumeRoleWithWebIdentity and AssumeRoleWithSAML, whose
+    /// caller proves who it is with an identity provider's token or assertion instead.
+    pub fn call_unsigned(
+        &self,
+        info: &RequestInfo,
+        action: Action,
+        input: Value,
+    ) -> Result<Value, Error> {
+        self.call_unsigned_with(info, action, input, ToValue)
+    }
+
+    /// [`Service::call_unsigned`] with the input read from `input` and the output written to
+    /// `output`.
+    pub fn call_unsigned_with<In: Input, Out: Output>(
+        &self,
+        info: &RequestInfo,
+        action: Action,
+        input: In,
+        output: Out,
+    ) -> Result<Out::Written, Error> {
+        dispatch_unsigned(self, info, action, input, output)
+    }
+}
 
 /// Performs `cx.action`, reading its input from `input` and writing its output to `output`.
 pub(crate) fn dispatch<In: Input, Out: Output>(

@@ -22,7 +22,6 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crate::action::Action;
 // Who calls, as the handlers name it beside `Cx`.
@@ -38,7 +37,7 @@ use crate::state::{Mutation, State};
 use crate::store::{Change, Store, Write};
 use crate::time::{Clock, Timestamp};
 use crate::usage::Usage;
-use crate::wire::{Input, Output, ToValue};
+use crate::wire::{Input, Output};
 
 /// The IAM and STS service over one store.
 ///
@@ -380,63 +379,6 @@ impl Service {
         self.callers.clear();
         self.usage.clear();
         Ok(())
-    }
-
-    /// Performs one IAM or STS action for `caller`. `input` holds the request's parameters
-    /// as the wire model decoded them (member names as keys); the result uses the same
-    /// names for the response.
-    pub fn call(
-        &self,
-        caller: &Caller,
-        info: &RequestInfo,
-        action: Action,
-        input: Value,
-    ) -> Result<Value, Error> {
-        self.call_with(caller, info, action, input, ToValue)
-    }
-
-    /// [`Service::call`] with the handler's input read from `input` and its output written
-    /// to `output`, with no JSON value in between.
-    pub fn call_with<In: Input, Out: Output>(
-        &self,
-        caller: &Caller,
-        info: &RequestInfo,
-        action: Action,
-        input: In,
-        output: Out,
-    ) -> Result<Out::Written, Error> {
-        crate::sessions::check_action(caller, action)?;
-        let cx = Cx {
-            service: self,
-            caller,
-            info,
-            action,
-        };
-        crate::ops::dispatch(&cx, input, output)
-    }
-
-    /// Performs an STS action that takes no AWS credentials (one whose
-    /// [`Action::signed`] is false): AssumeRoleWithWebIdentity and AssumeRoleWithSAML, whose
-    /// caller proves who it is with an identity provider's token or assertion instead.
-    pub fn call_unsigned(
-        &self,
-        info: &RequestInfo,
-        action: Action,
-        input: Value,
-    ) -> Result<Value, Error> {
-        self.call_unsigned_with(info, action, input, ToValue)
-    }
-
-    /// [`Service::call_unsigned`] with the input read from `input` and the output written to
-    /// `output`.
-    pub fn call_unsigned_with<In: Input, Out: Output>(
-        &self,
-        info: &RequestInfo,
-        action: Action,
-        input: In,
-        output: Out,
-    ) -> Result<Out::Written, Error> {
-        crate::ops::dispatch_unsigned(self, info, action, input, output)
     }
 }
 
