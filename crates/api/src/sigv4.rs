@@ -198,8 +198,8 @@ pub fn verify(
     parse::check_limits(request)?;
     signed.check_time(now)?;
     let mismatch = || SigV4Error::SignatureDoesNotMatch(error::MSG_SIGNATURE_MISMATCH.to_owned());
-    let signing_key = keys
-        .signing_key(
+    let signing_mac = keys
+        .signing_mac(
             &signed.access_key_id,
             secret_access_key,
             &signed.date,
@@ -221,8 +221,9 @@ pub fn verify(
         canonical_request.truncate(prefix_len);
         canonical_request.push_str(payload_hash);
         let string_to_sign = canonical::string_to_sign(&amz_date, &scope, &canonical_request);
-        let expected =
-            keys::hmac_sha256(&signing_key, string_to_sign.as_bytes()).ok_or_else(mismatch)?;
+        let mut mac = signing_mac.clone();
+        hmac::Mac::update(&mut mac, string_to_sign.as_bytes());
+        let expected: [u8; 32] = hmac::Mac::finalize(mac).into_bytes().into();
         matched |= canonical::hex_matches(&expected, &signed.signature);
     }
     if bool::from(matched) {

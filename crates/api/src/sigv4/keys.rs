@@ -50,10 +50,11 @@ struct Generations {
     previous: HashMap<String, Entry>,
 }
 
-/// A derived key and the secret it came from.
+/// A derived key, HMAC keyed with it, and the secret it came from.
 struct Entry {
     secret: Box<[u8]>,
     key: [u8; 32],
+    mac: Hmac<Sha256>,
 }
 
 impl Drop for Entry {
@@ -94,6 +95,7 @@ impl SigningKeyCache {
     }
 
     /// The signing key for this scope, derived on a miss.
+    #[cfg(test)]
     pub(crate) fn signing_key(
         &self,
         access_key_id: &str,
@@ -102,6 +104,32 @@ impl SigningKeyCache {
         region: &str,
         service: &str,
     ) -> Option<[u8; 32]> {
+        self.signing(access_key_id, secret_access_key, date, region, service)
+            .map(|(key, _)| key)
+    }
+
+    /// HMAC-SHA256 under this scope's signing key, already keyed: a signature then costs
+    /// only the hashing of the string to sign, not the key's inner and outer blocks.
+    pub(crate) fn signing_mac(
+        &self,
+        access_key_id: &str,
+        secret_access_key: &str,
+        date: &str,
+        region: &str,
+        service: &str,
+    ) -> Option<Hmac<Sha256>> {
+        self.signing(access_key_id, secret_access_key, date, region, service)
+            .map(|(_, mac)| mac)
+    }
+
+    fn signing(
+        &self,
+        access_key_id: &str,
+        secret_access_key: &str,
+        date: &str,
+        region: &str,
+        service: &str,
+    ) -> Option<([u8; 32], Hmac<Sha256>)> {
         let mut scope = String::with_capacity(
             access_key_id.len() + date.len() + region.len() + service.len() + 3,
         );
@@ -114,29 +142,31 @@ impl SigningKeyCache {
             }
             scope.push_str(part);
         }
-        if let Some(key) = self.lookup(&scope, secret_access_key.as_bytes()) {
-            return Some(key);
+        if let Some(found) = self.lookup(&scope, secret_access_key.as_bytes()) {
+            return Some(found);
         }
         let key = derive_signing_key(secret_access_key, date, region, service)?;
+        let mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).ok()?;
         let entry = Entry {
             secret: secret_access_key.as_bytes().into(),
             key,
+            mac: mac.clone(),
         };
         let mut generations = self.lock();
         self.insert_locked(&mut generations, scope, entry);
-        Some(key)
+        Some((key, mac))
     }
 
-    fn lookup(&self, scope: &str, secret: &[u8]) -> Option<[u8; 32]> {
+    fn lookup(&self, scope: &str, secret: &[u8]) -> Option<([u8; 32], Hmac<Sha256>)> {
         let same = |entry: &Entry| bool::from(entry.secret.ct_eq(secret));
         let mut generations = self.lock();
         if let Some(entry) = generations.current.get(scope) {
-            return same(entry).then_some(entry.key);
+            return same(entry).then(|| (entry.key, entry.mac.clone()));
         }
         let entry = generations.previous.remove(scope)?;
-        let key = same(&entry).then_some(entry.key)?;
+        let found = same(&entry).then(|| (entry.key, entry.mac.clone()))?;
         self.insert_locked(&mut generations, scope.to_owned(), entry);
-        Some(key)
+        Some(found)
     }
 
     fn insert_locked(&self, generations: &mut Generations, scope: String, entry: Entry) {
