@@ -96,8 +96,7 @@ impl<E: Entity + Clone> Table<E> {
         Some(Arc::try_unwrap(held.0).unwrap_or_else(|shared| (*shared).clone()))
     }
 
-    /// Changes the entity with the unique id `id` in place, if there is one. `change` must not
-    /// rename it.
+    /// Changes the entity with the unique id `id`, if there is one (a rename included).
     pub fn update(&mut self, id: &str, change: impl FnOnce(&mut E)) {
         if let Some(mut entity) = self.remove(id) {
             change(&mut entity);
