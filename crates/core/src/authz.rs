@@ -171,6 +171,25 @@ pub(crate) fn user_policies(
     (identity, single_policy(state, user.boundary.as_ref()))
 }
 
+/// An IAM user as a caller: its principal, and the identity-based policies and boundary it
+/// acts with (its own credentials, or a session of its own made by GetSessionToken).
+pub(crate) fn user_caller(state: &State, account: &AccountState, user: &User) -> CallerPolicies {
+    let (identity, boundary) = user_policies(state, account, user);
+    CallerPolicies {
+        principal: Principal {
+            kind: PrincipalKind::User,
+            account: user.account.clone(),
+            arn: Arn::user(&user.account, &user.path, &user.name).build(),
+            role_arn: None,
+            id: Some(user.id.clone()),
+        },
+        identity,
+        boundary,
+        tags: user.tags.clone(),
+        user_name: Some(user.name.to_string()),
+    }
+}
+
 impl Cx<'_> {
     /// The caller's policies and base context, from the cache when the state has not changed
     /// since they were built.
@@ -212,20 +231,7 @@ impl Cx<'_> {
                         "The security token included in the request is invalid.".to_owned(),
                     )
                 })?;
-                let (identity, boundary) = user_policies(state, account, user);
-                Ok(CallerPolicies {
-                    principal: Principal {
-                        kind: PrincipalKind::User,
-                        account: account_id.clone(),
-                        arn: iam_arn(account_id, "user", &user.path, &user.name),
-                        role_arn: None,
-                        id: Some(user.id.clone()),
-                    },
-                    identity,
-                    boundary,
-                    tags: user.tags.clone(),
-                    user_name: Some(user.name.to_string()),
-                })
+                Ok(user_caller(state, account, user))
             }
             Identity::Session(session) => session::caller_policies(state, session),
         }

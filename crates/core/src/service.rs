@@ -146,7 +146,7 @@ impl ServiceConfig {
         } = self;
         let mut state = State::default();
         crate::managed::install(&mut state);
-        state.load(&store.load()?, &master)?;
+        state.load(store.load()?, &master)?;
         Ok(Service {
             state: RwLock::new(state),
             callers: CallerCache::default(),
@@ -375,7 +375,7 @@ impl Service {
         // Generations only grow, so nothing cached before the reset can look current.
         state.generation = generation + 1;
         crate::managed::install(&mut state);
-        state.load(&snapshot, &self.master)?;
+        state.load(snapshot, &self.master)?;
         self.callers.clear();
         self.usage.clear();
         Ok(())

@@ -181,9 +181,10 @@ impl State {
     }
 
     /// Builds the state of a store's snapshot (on top of what is in memory already, such as
-    /// AWS managed policies).
-    pub fn load(&mut self, snapshot: &Snapshot, master: &MasterKey) -> Result<(), StoreError> {
-        for stored in &snapshot.records {
+    /// AWS managed policies). The snapshot is consumed record by record, so the memory of
+    /// each stored body is free again for the entities built after it.
+    pub fn load(&mut self, snapshot: Snapshot, master: &MasterKey) -> Result<(), StoreError> {
+        for stored in snapshot.records {
             self.apply(Mutation::from_record(&stored.record, master)?);
             let record = &stored.record;
             self.versions

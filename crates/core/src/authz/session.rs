@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use warden_policy::{Context, Policy, PolicyKind, PolicySet, Principal, PrincipalKind};
 
-use super::{CallerPolicies, user_policies};
+use super::{CallerPolicies, user_caller, user_policies};
 use crate::arn::Arn;
 use crate::caller::{Identity, Session, SessionKind};
 use crate::error::Error;
@@ -40,22 +40,7 @@ pub(crate) fn caller_policies(state: &State, session: &Session) -> Result<Caller
             let role = account.role_by_id(id).ok_or_else(gone)?;
             role_session(state, role, session)
         }
-        (SessionKind::User, Some(user)) => {
-            let (identity, boundary) = user_policies(state, account, user);
-            CallerPolicies {
-                principal: Principal {
-                    kind: PrincipalKind::User,
-                    account: account_id.clone(),
-                    arn: Arn::user(account_id, &user.path, &user.name).build(),
-                    role_arn: None,
-                    id: Some(user.id.clone()),
-                },
-                identity,
-                boundary,
-                tags: user.tags.clone(),
-                user_name: Some(user.name.to_string()),
-            }
-        }
+        (SessionKind::User, Some(user)) => user_caller(state, account, user),
         (SessionKind::User, None) => CallerPolicies {
             principal: Principal::root(account_id),
             identity: PolicySet::new(),
