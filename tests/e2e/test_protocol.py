@@ -166,3 +166,30 @@ def test_reset_is_refused_outside_dev_mode(server):
         raise AssertionError("reset answered outside --dev")
     except urllib.error.HTTPError as error:
         assert error.code == 404
+
+
+def test_an_empty_access_key_id_is_an_unknown_key(server):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    authorization = (
+        f"AWS4-HMAC-SHA256 Credential=/{stamp[:8]}/us-east-1/iam/aws4_request, "
+        "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64
+    )
+    raw = urllib.request.Request(
+        server.endpoint + "/",
+        data=b"Action=ListUsers&Version=2010-05-08",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+            "X-Amz-Date": stamp,
+            "Authorization": authorization,
+        },
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(raw, timeout=10) as response:
+            status, text = response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read().decode()
+    assert status == 403
+    assert "<Code>InvalidClientTokenId</Code>" in text
+    assert "The security token included in the request is invalid." in text
