@@ -437,7 +437,7 @@ fn authenticate(
     let Some(signed) = sigv4::parse(&http)? else {
         return Ok(None);
     };
-    let api = match signed.service.as_str() {
+    let api = match &*signed.service {
         "iam" => Api::Iam,
         "sts" => Api::Sts,
         other => {
@@ -477,7 +477,7 @@ fn authenticate(
     Ok(Some(Authenticated {
         caller,
         api,
-        region: signed.region.clone(),
+        region: signed.region.into_owned(),
     }))
 }
 

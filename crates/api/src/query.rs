@@ -4,7 +4,9 @@
 
 mod constraints;
 mod node;
+mod path;
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
@@ -15,6 +17,7 @@ use warden_core::wire::Input;
 use crate::model::{ListShape, MapShape, Model, Operation, Shape, StructureShape};
 use constraints::Violations;
 use node::{Node, NodeDeserializer};
+use path::{EntryPart, Path};
 
 /// Parameters that break the operation's constraints, in AWS's words:
 /// `1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member
@@ -103,7 +106,7 @@ fn tree<'m>(
         .as_deref()
         .and_then(|name| model.shape(name))
     {
-        Some(Shape::Structure(input)) => decoder.structure(input, "", ""),
+        Some(Shape::Structure(input)) => decoder.structure(input, "", &Path::Input),
         _ => Vec::new(),
     };
     match decoder.violations.into_message() {
@@ -160,7 +163,7 @@ impl<'m> Decoder<'_, 'm> {
         &mut self,
         shape: &'m StructureShape,
         prefix: &str,
-        path: &str,
+        path: &Path<'_>,
     ) -> Vec<(&'m str, Node<'m>)> {
         let mut members = Vec::new();
         for member in &shape.members {
@@ -168,7 +171,7 @@ impl<'m> Decoder<'_, 'm> {
                 prefix,
                 member.location_name.as_deref().unwrap_or(&member.name),
             );
-            let member_path = join(path, &lower_camel(&member.name));
+            let member_path = Path::Member(path, &member.name);
             match self.value(&member.shape, member.flattened, &key, &member_path) {
                 Some(value) => members.push((member.name.as_str(), value)),
                 None if member.required => self.violations.null(&member_path),
@@ -184,7 +187,7 @@ impl<'m> Decoder<'_, 'm> {
         shape_name: &str,
         flattened: bool,
         key: &str,
-        path: &str,
+        path: &Path<'_>,
     ) -> Option<Node<'m>> {
         match self.model.shape(shape_name)? {
             Shape::Structure(structure) => {
@@ -205,7 +208,7 @@ impl<'m> Decoder<'_, 'm> {
         list: &ListShape,
         flattened: bool,
         key: &str,
-        path: &str,
+        path: &Path<'_>,
     ) -> Option<Node<'m>> {
         let element_name = list.member.location_name.as_deref();
         let elements_at = match (flattened, element_name) {
@@ -220,7 +223,7 @@ impl<'m> Decoder<'_, 'm> {
         let mark = self.violations.mark();
         let mut elements = Vec::with_capacity(indices.len());
         for index in indices {
-            let element_path = format!("{path}.{}.member", elements.len() + 1);
+            let element_path = Path::Element(path, elements.len() + 1);
             let element_key = format!("{elements_at}.{index}");
             let member = &list.member;
             if let Some(element) =
@@ -230,12 +233,23 @@ impl<'m> Decoder<'_, 'm> {
             }
         }
         let shown = list_shown(self.model, list, &elements, &self.params);
-        self.violations
-            .list_length(list, elements.len(), shown.as_deref(), path, mark);
+        self.violations.list_length(
+            list,
+            elements.len(),
+            shown.as_ref().map(|s| s as _),
+            path,
+            mark,
+        );
         Some(Node::List(elements))
     }
 
-    fn map(&mut self, map: &MapShape, flattened: bool, key: &str, path: &str) -> Option<Node<'m>> {
+    fn map(
+        &mut self,
+        map: &MapShape,
+        flattened: bool,
+        key: &str,
+        path: &Path<'_>,
+    ) -> Option<Node<'m>> {
         let entries_at = if flattened {
             key.to_owned()
         } else {
@@ -250,8 +264,8 @@ impl<'m> Decoder<'_, 'm> {
         let mark = self.violations.mark();
         let mut entries: Vec<(usize, Node<'m>)> = Vec::new();
         for (position, index) in indices.into_iter().enumerate() {
-            let entry_path = format!("{path}.{}", position + 1);
-            let key_path = format!("{entry_path}.key");
+            let key_path = Path::Entry(path, position + 1, EntryPart::Key);
+            let value_path = Path::Entry(path, position + 1, EntryPart::Value);
             let entry_key = self.value(
                 &map.key.shape,
                 false,
@@ -262,7 +276,7 @@ impl<'m> Decoder<'_, 'm> {
                 &map.value.shape,
                 map.value.flattened,
                 &format!("{entries_at}.{index}.{value_name}"),
-                &format!("{entry_path}.value"),
+                &value_path,
             );
             match (entry_key, entry_value) {
                 (Some(Node::Text(k)), Some(v)) => {
@@ -277,7 +291,7 @@ impl<'m> Decoder<'_, 'm> {
                     }
                 }
                 (None, _) => self.violations.null(&key_path),
-                (Some(_), None) => self.violations.null(&format!("{entry_path}.value")),
+                (Some(_), None) => self.violations.null(&value_path),
                 (Some(_), Some(_)) => {}
             }
         }
@@ -317,7 +331,7 @@ impl<'a> Params<'a> {
     }
 }
 
-/// A list's elements as AWS shows them in a length violation (`'[a, b]'`), when they are
+/// A list's elements as AWS shows them (quoted) in a length violation (`[a, b]`), when they are
 /// scalars and not sensitive.
 fn list_shown(
     model: &Model,
@@ -343,14 +357,15 @@ fn list_shown(
             Node::List(_) | Node::Map(_) | Node::Structure(_) => None,
         })
         .collect();
-    scalars.map(|s| format!("'[{}]'", s.join(", ")))
+    scalars.map(|s| format!("[{}]", s.join(", ")))
 }
 
-fn join(prefix: &str, name: &str) -> String {
+/// A member's parameter name under `prefix`; at the top, the member's own name as it is.
+fn join<'n>(prefix: &str, name: &'n str) -> Cow<'n, str> {
     if prefix.is_empty() {
-        name.to_owned()
+        Cow::Borrowed(name)
     } else {
-        format!("{prefix}.{name}")
+        Cow::Owned(format!("{prefix}.{name}"))
     }
 }
 
@@ -359,14 +374,5 @@ fn replace_last_segment(key: &str, name: &str) -> String {
     match key.rsplit_once('.') {
         Some((parent, _)) => format!("{parent}.{name}"),
         None => name.to_owned(),
-    }
-}
-
-/// AWS names members in messages with a lower-case first letter (`UserName` → `userName`).
-fn lower_camel(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
     }
 }

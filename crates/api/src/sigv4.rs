@@ -27,6 +27,7 @@ mod parse;
 mod tests;
 mod time;
 
+use std::borrow::Cow;
 use std::fmt;
 
 use subtle::Choice;
@@ -77,37 +78,62 @@ impl fmt::Debug for HttpRequest<'_> {
 ///
 /// Its credential scope has been checked for shape, terminator, region syntax and date; the
 /// service is left to the caller.
+///
+/// Its strings borrow from the request wherever they appear there as they are (an
+/// `Authorization` header, a query parameter without escapes, a lower-case header name).
 #[derive(Clone, PartialEq, Eq)]
-pub struct SignedRequest {
+pub struct SignedRequest<'a> {
     /// The access key id of the credential scope.
-    pub access_key_id: String,
+    pub access_key_id: Cow<'a, str>,
     /// The scope's date, `YYYYMMDD`; always the day of [`Self::timestamp`].
-    pub date: String,
+    pub date: Cow<'a, str>,
     /// The scope's region (any well-formed region is accepted here).
-    pub region: String,
+    pub region: Cow<'a, str>,
     /// The scope's service, unchecked: the caller routes or refuses by it.
-    pub service: String,
+    pub service: Cow<'a, str>,
     /// Epoch seconds of `X-Amz-Date` (or of the `Date` header).
     pub timestamp: i64,
     /// The session token (`X-Amz-Security-Token` header or query parameter).
-    pub security_token: Option<String>,
+    pub security_token: Option<Cow<'a, str>>,
     /// A presigned URL's `X-Amz-Expires`, in seconds (1..=604800).
     pub presigned_expires: Option<i64>,
     presigned: bool,
     /// Lower-case, sorted, without duplicates.
-    signed_headers: Vec<String>,
-    signature: String,
+    signed_headers: Vec<Cow<'a, str>>,
+    signature: Cow<'a, str>,
 }
 
-impl SignedRequest {
+impl SignedRequest<'_> {
     /// Whether the signature came in the query string rather than an `Authorization` header.
     pub fn is_presigned(&self) -> bool {
         self.presigned
     }
 
     /// The names of the signed headers, lower-case and sorted.
-    pub fn signed_headers(&self) -> &[String] {
+    pub fn signed_headers(&self) -> &[Cow<'_, str>] {
         &self.signed_headers
+    }
+
+    /// The same signature, owning its strings: to keep it beyond the request it was read from.
+    pub fn into_owned(self) -> SignedRequest<'static> {
+        SignedRequest {
+            access_key_id: Cow::Owned(self.access_key_id.into_owned()),
+            date: Cow::Owned(self.date.into_owned()),
+            region: Cow::Owned(self.region.into_owned()),
+            service: Cow::Owned(self.service.into_owned()),
+            timestamp: self.timestamp,
+            security_token: self
+                .security_token
+                .map(|token| Cow::Owned(token.into_owned())),
+            presigned_expires: self.presigned_expires,
+            presigned: self.presigned,
+            signed_headers: self
+                .signed_headers
+                .into_iter()
+                .map(|name| Cow::Owned(name.into_owned()))
+                .collect(),
+            signature: Cow::Owned(self.signature.into_owned()),
+        }
     }
 
     /// Whether the request is current at `now` (epoch seconds): no more than 15 minutes from
@@ -153,7 +179,7 @@ impl SignedRequest {
     }
 }
 
-impl fmt::Debug for SignedRequest {
+impl fmt::Debug for SignedRequest<'_> {
     /// Shows the session token's presence, never its value.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignedRequest")
@@ -181,7 +207,7 @@ impl fmt::Debug for SignedRequest {
 /// [`SigV4Error::InvalidAlgorithm`] for anything but `AWS4-HMAC-SHA256` (Signature Version 2
 /// included), [`SigV4Error::SignatureDoesNotMatch`] for a credential scope that does not fit the
 /// request (bad terminator, malformed region, a date other than the request's day).
-pub fn parse(request: &HttpRequest<'_>) -> Result<Option<SignedRequest>, SigV4Error> {
+pub fn parse<'a>(request: &HttpRequest<'a>) -> Result<Option<SignedRequest<'a>>, SigV4Error> {
     parse::parse(request)
 }
 
@@ -190,7 +216,7 @@ pub fn parse(request: &HttpRequest<'_>) -> Result<Option<SignedRequest>, SigV4Er
 /// `keys`. Signatures are compared in constant time.
 pub fn verify(
     request: &HttpRequest<'_>,
-    signed: &SignedRequest,
+    signed: &SignedRequest<'_>,
     secret_access_key: &str,
     now: i64,
     keys: &SigningKeyCache,
@@ -238,7 +264,7 @@ pub fn verify(
 /// body, `UNSIGNED-PAYLOAD` as well.
 fn payload_hashes<'a>(
     request: &HttpRequest<'a>,
-    signed: &SignedRequest,
+    signed: &SignedRequest<'_>,
     body_hash: &'a str,
 ) -> Result<[Option<&'a str>; 2], SigV4Error> {
     let unsigned_allowed = signed.presigned && request.body.is_empty();

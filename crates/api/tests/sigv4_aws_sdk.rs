@@ -32,7 +32,7 @@ struct Received {
 }
 
 impl Received {
-    fn outcome(&self, secret: &str, now: i64) -> Result<sigv4::SignedRequest, SigV4Error> {
+    fn outcome(&self, secret: &str, now: i64) -> Result<sigv4::SignedRequest<'static>, SigV4Error> {
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
@@ -47,7 +47,7 @@ impl Received {
         };
         let signed = sigv4::parse(&request)?.ok_or(SigV4Error::MissingAuthenticationToken)?;
         sigv4::verify(&request, &signed, secret, now, &SigningKeyCache::default())?;
-        Ok(signed)
+        Ok(signed.into_owned())
     }
 }
 
@@ -166,7 +166,7 @@ fn encode(value: &str) -> String {
         .collect()
 }
 
-fn assert_verifies(name: &str, received: &Received) -> sigv4::SignedRequest {
+fn assert_verifies(name: &str, received: &Received) -> sigv4::SignedRequest<'static> {
     let signed = received
         .outcome(SECRET, T + 10)
         .unwrap_or_else(|err| panic!("{name}: {err}"));
@@ -236,10 +236,7 @@ fn session_token_and_regional_sts_verify() {
     });
     let signed = assert_verifies("session token", &received);
     assert_eq!(signed.security_token.as_deref(), Some(token));
-    assert_eq!(
-        (signed.region.as_str(), signed.service.as_str()),
-        ("eu-central-1", "sts")
-    );
+    assert_eq!((&*signed.region, &*signed.service), ("eu-central-1", "sts"));
     assert!(
         signed
             .signed_headers()

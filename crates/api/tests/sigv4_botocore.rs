@@ -9,7 +9,7 @@
 )]
 
 use serde::Deserialize;
-use warden_api::sigv4::{self, HttpRequest, SigV4Error, SigningKeyCache};
+use warden_api::sigv4::{self, HttpRequest, SigV4Error, SignedRequest, SigningKeyCache};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,7 +70,9 @@ impl Case {
                 .unwrap()
                 .unwrap()
                 .signed_headers()
-                .to_vec()
+                .iter()
+                .map(|name| name.to_string())
+                .collect()
         })
     }
 }
@@ -118,7 +120,8 @@ fn every_botocore_request_verifies() {
     let keys = SigningKeyCache::default();
     let mut failures = Vec::new();
     for case in fixtures().cases {
-        let parsed = case.request(sigv4::parse);
+        let parsed =
+            case.request(|request| sigv4::parse(request).map(|s| s.map(SignedRequest::into_owned)));
         let signed = match parsed {
             Ok(Some(signed)) => signed,
             other => {
@@ -136,9 +139,9 @@ fn every_botocore_request_verifies() {
             case.signed_at,
         );
         let actual = (
-            signed.access_key_id.as_str(),
-            signed.region.as_str(),
-            signed.service.as_str(),
+            &*signed.access_key_id,
+            &*signed.region,
+            &*signed.service,
             signed.security_token.as_deref(),
             signed.presigned_expires,
             signed.is_presigned(),

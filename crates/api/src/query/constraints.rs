@@ -2,7 +2,10 @@
 //! and AWS's wording for each violation:
 //! `Value 'x' at 'path' failed to satisfy constraint: Member must …`.
 
+use std::fmt::Display;
+
 use super::node::Node;
+use super::path::Path;
 use crate::model::{IntegerShape, ListShape, MapShape, Shape, StringShape};
 
 /// The violations found so far, in the order AWS lists them: members in the model's order,
@@ -30,7 +33,7 @@ impl Violations {
         self.found.len()
     }
 
-    pub(super) fn null(&mut self, path: &str) {
+    pub(super) fn null(&mut self, path: &Path<'_>) {
         self.found.push(format!(
             "Value null at '{path}' failed to satisfy constraint: Member must not be null"
         ));
@@ -43,7 +46,7 @@ impl Violations {
         shape: &Shape,
         raw: &str,
         index: usize,
-        path: &str,
+        path: &Path<'_>,
     ) -> Node<'m> {
         match shape {
             Shape::String(string) => {
@@ -86,9 +89,8 @@ impl Violations {
         }
     }
 
-    fn string(&mut self, shape: &StringShape, value: &str, path: &str) {
-        let shown = (!shape.sensitive).then(|| quoted(value));
-        let shown = shown.as_deref();
+    fn string(&mut self, shape: &StringShape, value: &str, path: &Path<'_>) {
+        let shown = (!shape.sensitive).then_some(&value as &dyn Display);
         if let Some(pattern) = &shape.pattern
             && !pattern.is_match(value)
         {
@@ -117,19 +119,19 @@ impl Violations {
         shape: &IntegerShape,
         raw: &str,
         index: usize,
-        path: &str,
+        path: &Path<'_>,
         low: i64,
         high: i64,
     ) -> Node<'m> {
         let Some(value) = raw.parse::<i64>().ok().filter(|v| (low..=high).contains(v)) else {
             return self.malformed(raw, index, path, "Member must be an integer");
         };
-        let shown = quoted(&value.to_string());
+        let shown: &dyn Display = &value;
         if let Some(min) = shape.min
             && value < min
         {
             self.push(
-                Some(&shown),
+                Some(shown),
                 path,
                 &format!("Member must have value greater than or equal to {min}"),
             );
@@ -138,7 +140,7 @@ impl Violations {
             && value > max
         {
             self.push(
-                Some(&shown),
+                Some(shown),
                 path,
                 &format!("Member must have value less than or equal to {max}"),
             );
@@ -152,15 +154,21 @@ impl Violations {
         &mut self,
         list: &ListShape,
         length: usize,
-        shown: Option<&str>,
-        path: &str,
+        shown: Option<&dyn Display>,
+        path: &Path<'_>,
         mark: usize,
     ) {
         let length = i64::try_from(length).unwrap_or(i64::MAX);
         self.length_at(mark, list.min, list.max, length, shown, path);
     }
 
-    pub(super) fn map_length(&mut self, map: &MapShape, entries: usize, path: &str, mark: usize) {
+    pub(super) fn map_length(
+        &mut self,
+        map: &MapShape,
+        entries: usize,
+        path: &Path<'_>,
+        mark: usize,
+    ) {
         let length = i64::try_from(entries).unwrap_or(i64::MAX);
         self.length_at(mark, map.min, map.max, length, None, path);
     }
@@ -170,8 +178,8 @@ impl Violations {
         min: Option<i64>,
         max: Option<i64>,
         length: i64,
-        shown: Option<&str>,
-        path: &str,
+        shown: Option<&dyn Display>,
+        path: &Path<'_>,
     ) {
         let at = self.found.len();
         self.length_at(at, min, max, length, shown, path);
@@ -183,8 +191,8 @@ impl Violations {
         min: Option<i64>,
         max: Option<i64>,
         length: i64,
-        shown: Option<&str>,
-        path: &str,
+        shown: Option<&dyn Display>,
+        path: &Path<'_>,
     ) {
         let mut found = Vec::new();
         if let Some(min) = min
@@ -210,28 +218,30 @@ impl Violations {
     }
 
     /// A parameter that cannot be read as its shape's type at all.
-    fn malformed<'m>(&mut self, raw: &str, index: usize, path: &str, constraint: &str) -> Node<'m> {
-        self.push(Some(&quoted(raw)), path, constraint);
+    fn malformed<'m>(
+        &mut self,
+        raw: &str,
+        index: usize,
+        path: &Path<'_>,
+        constraint: &str,
+    ) -> Node<'m> {
+        self.push(Some(&raw), path, constraint);
         Node::Text(index)
     }
 
-    fn push(&mut self, shown: Option<&str>, path: &str, constraint: &str) {
+    fn push(&mut self, shown: Option<&dyn Display>, path: &Path<'_>, constraint: &str) {
         self.found.push(message(shown, path, constraint));
     }
 }
 
 /// `Value 'x' at 'path' failed …`; sensitive values are left out: `Value at 'path' failed …`.
-fn message(shown: Option<&str>, path: &str, constraint: &str) -> String {
+fn message(shown: Option<&dyn Display>, path: &Path<'_>, constraint: &str) -> String {
     match shown {
         Some(value) => {
-            format!("Value {value} at '{path}' failed to satisfy constraint: {constraint}")
+            format!("Value '{value}' at '{path}' failed to satisfy constraint: {constraint}")
         }
         None => format!("Value at '{path}' failed to satisfy constraint: {constraint}"),
     }
-}
-
-fn quoted(value: &str) -> String {
-    format!("'{value}'")
 }
 
 /// The order in which AWS lists an enum's values: that of a `java.util.HashSet` the values

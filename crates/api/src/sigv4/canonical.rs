@@ -17,7 +17,7 @@ pub(crate) const MAX_QUERY_PARAMS: usize = 4096;
 /// ```
 pub(crate) fn canonical_request_prefix(
     request: &HttpRequest<'_>,
-    signed_headers: &[String],
+    signed_headers: &[impl AsRef<str>],
     presigned: bool,
 ) -> Result<String, SigV4Error> {
     let mut out = String::with_capacity(256 + request.path.len() + 2 * request.query.len());
@@ -27,7 +27,7 @@ pub(crate) fn canonical_request_prefix(
     out.push('\n');
     push_canonical_query(&mut out, request.query, presigned)?;
     out.push('\n');
-    for name in signed_headers {
+    for name in signed_headers.iter().map(AsRef::as_ref) {
         out.push_str(name);
         out.push(':');
         push_header_value(&mut out, request.headers, name);
@@ -38,7 +38,7 @@ pub(crate) fn canonical_request_prefix(
         if i > 0 {
             out.push(';');
         }
-        out.push_str(name);
+        out.push_str(name.as_ref());
     }
     out.push('\n');
     Ok(out)

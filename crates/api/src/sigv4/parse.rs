@@ -1,6 +1,8 @@
 //! Reading a request's SigV4 signature, from its `Authorization` header or presigned query,
 //! with AWS's checks and messages for what is missing or malformed.
 
+use std::borrow::Cow;
+
 use super::canonical::query_pairs;
 use super::error::{SigV4Error, invalid_region_message, truncate};
 use super::time::{format_amz_date, is_day_of, parse_amz_date, parse_date_header};
@@ -29,7 +31,9 @@ pub(super) fn check_limits(request: &HttpRequest<'_>) -> Result<(), SigV4Error> 
     Ok(())
 }
 
-pub(super) fn parse(request: &HttpRequest<'_>) -> Result<Option<SignedRequest>, SigV4Error> {
+pub(super) fn parse<'a>(
+    request: &HttpRequest<'a>,
+) -> Result<Option<SignedRequest<'a>>, SigV4Error> {
     check_limits(request)?;
     let authorization = first_header(request.headers, "authorization")
         .map(str::trim)
@@ -52,10 +56,10 @@ pub(super) fn parse(request: &HttpRequest<'_>) -> Result<Option<SignedRequest>, 
     }
 }
 
-fn from_header(
-    request: &HttpRequest<'_>,
-    authorization: &str,
-) -> Result<SignedRequest, SigV4Error> {
+fn from_header<'a>(
+    request: &HttpRequest<'a>,
+    authorization: &'a str,
+) -> Result<SignedRequest<'a>, SigV4Error> {
     if authorization.len() > MAX_AUTHORIZATION_LEN {
         return Err(SigV4Error::IncompleteSignature(format!(
             "The Authorization header is longer than {MAX_AUTHORIZATION_LEN} bytes."
@@ -140,21 +144,24 @@ fn from_header(
     }
     let scope = Scope::parse(credential, timestamp)?;
     Ok(SignedRequest {
-        access_key_id: scope.access_key_id.to_owned(),
-        date: scope.date.to_owned(),
-        region: scope.region.to_owned(),
-        service: scope.service.to_owned(),
+        access_key_id: Cow::Borrowed(scope.access_key_id),
+        date: Cow::Borrowed(scope.date),
+        region: Cow::Borrowed(scope.region),
+        service: Cow::Borrowed(scope.service),
         timestamp,
         security_token: first_header(request.headers, "x-amz-security-token")
-            .map(|token| token.trim().to_owned()),
+            .map(|token| Cow::Borrowed(token.trim())),
         presigned_expires: None,
         presigned: false,
         signed_headers,
-        signature: signature.to_owned(),
+        signature: Cow::Borrowed(signature),
     })
 }
 
-fn from_query(request: &HttpRequest<'_>, query: QueryAuth) -> Result<SignedRequest, SigV4Error> {
+fn from_query<'a>(
+    request: &HttpRequest<'a>,
+    query: QueryAuth<'a>,
+) -> Result<SignedRequest<'a>, SigV4Error> {
     if let Some(algorithm) = query.algorithm.as_deref().filter(|a| *a != ALGORITHM) {
         return Err(unsupported_algorithm(algorithm));
     }
@@ -185,16 +192,30 @@ fn from_query(request: &HttpRequest<'_>, query: QueryAuth) -> Result<SignedReque
 
     let timestamp = parse_amz_date(&date).ok_or_else(|| bad_date(&date))?;
     let presigned_expires = query.expires.as_deref().map(parse_expires).transpose()?;
-    let signed_headers = signed_header_names(&signed_headers)?;
-    let scope = Scope::parse(&credential, timestamp)?;
+    let signed_headers = match signed_headers {
+        Cow::Borrowed(list) => signed_header_names(list)?,
+        Cow::Owned(list) => signed_header_names(&list)?
+            .into_iter()
+            .map(|name| Cow::Owned(name.into_owned()))
+            .collect(),
+    };
+    let [access_key_id, scope_date, region, service] = match credential {
+        Cow::Borrowed(credential) => Scope::parse(credential, timestamp)?
+            .parts()
+            .map(Cow::Borrowed),
+        Cow::Owned(credential) => Scope::parse(&credential, timestamp)?
+            .parts()
+            .map(|part| Cow::Owned(part.to_owned())),
+    };
     let security_token = query.security_token.or_else(|| {
-        first_header(request.headers, "x-amz-security-token").map(|token| token.trim().to_owned())
+        first_header(request.headers, "x-amz-security-token")
+            .map(|token| Cow::Borrowed(token.trim()))
     });
     Ok(SignedRequest {
-        access_key_id: scope.access_key_id.to_owned(),
-        date: scope.date.to_owned(),
-        region: scope.region.to_owned(),
-        service: scope.service.to_owned(),
+        access_key_id,
+        date: scope_date,
+        region,
+        service,
         timestamp,
         security_token,
         presigned_expires,
@@ -206,19 +227,19 @@ fn from_query(request: &HttpRequest<'_>, query: QueryAuth) -> Result<SignedReque
 
 /// The `X-Amz-*` parameters of a presigned query, first occurrence of each.
 #[derive(Default)]
-struct QueryAuth {
-    algorithm: Option<String>,
-    credential: Option<String>,
-    signature: Option<String>,
-    signed_headers: Option<String>,
-    date: Option<String>,
-    expires: Option<String>,
-    security_token: Option<String>,
+struct QueryAuth<'a> {
+    algorithm: Option<Cow<'a, str>>,
+    credential: Option<Cow<'a, str>>,
+    signature: Option<Cow<'a, str>>,
+    signed_headers: Option<Cow<'a, str>>,
+    date: Option<Cow<'a, str>>,
+    expires: Option<Cow<'a, str>>,
+    security_token: Option<Cow<'a, str>>,
 }
 
-impl QueryAuth {
+impl<'a> QueryAuth<'a> {
     /// `None` unless the query carries an algorithm, a credential or a signature.
-    fn read(query: &str) -> Option<Self> {
+    fn read(query: &'a str) -> Option<Self> {
         if !query.contains("X-Amz-") && !query.contains("X%2DAmz%2D") {
             return None;
         }
@@ -235,12 +256,23 @@ impl QueryAuth {
                 _ => continue,
             };
             if slot.is_none() {
-                *slot = Some(String::from_utf8_lossy(&value).into_owned());
+                *slot = Some(lossy_text(value));
             }
         }
         let present =
             auth.algorithm.is_some() || auth.credential.is_some() || auth.signature.is_some();
         present.then_some(auth)
+    }
+}
+
+/// Decoded query text as a string, borrowed when it was not escaped.
+fn lossy_text(value: Cow<'_, [u8]>) -> Cow<'_, str> {
+    match value {
+        Cow::Borrowed(bytes) => String::from_utf8_lossy(bytes),
+        Cow::Owned(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Cow::Owned(text),
+            Err(error) => Cow::Owned(String::from_utf8_lossy(error.as_bytes()).into_owned()),
+        },
     }
 }
 
@@ -301,10 +333,16 @@ impl<'a> Scope<'a> {
             service,
         })
     }
+
+    /// The access key id, date, region and service.
+    fn parts(&self) -> [&'a str; 4] {
+        [self.access_key_id, self.date, self.region, self.service]
+    }
 }
 
 /// The `SignedHeaders` list: lower-cased, sorted, without duplicates, and holding `host`.
-fn signed_header_names(list: &str) -> Result<Vec<String>, SigV4Error> {
+/// A name already in lower case is borrowed from the list.
+fn signed_header_names(list: &str) -> Result<Vec<Cow<'_, str>>, SigV4Error> {
     let mut names = Vec::new();
     for name in list.split(';').map(str::trim).filter(|n| !n.is_empty()) {
         if names.len() == MAX_SIGNED_HEADERS {
@@ -312,7 +350,11 @@ fn signed_header_names(list: &str) -> Result<Vec<String>, SigV4Error> {
                 "SignedHeaders lists more than {MAX_SIGNED_HEADERS} headers."
             )));
         }
-        names.push(name.to_ascii_lowercase());
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            names.push(Cow::Owned(name.to_ascii_lowercase()));
+        } else {
+            names.push(Cow::Borrowed(name));
+        }
     }
     names.sort_unstable();
     names.dedup();
