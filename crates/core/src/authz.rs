@@ -12,7 +12,7 @@ use crate::caller_cache::RequestFacts;
 pub(crate) use crate::caller_cache::{CachedCaller, CallerPolicies};
 use crate::error::Error;
 use crate::managed::AWS_ACCOUNT;
-use crate::model::{Group, InlinePolicy, ManagedPolicy, Role, Tag, User, iam_arn};
+use crate::model::{Group, InlinePolicy, ManagedPolicy, Role, Tag, User};
 use crate::service::Cx;
 use crate::state::{AccountState, State};
 
@@ -121,7 +121,7 @@ pub(crate) fn user_held<'s>(
     user: &'s User,
 ) -> Vec<HeldPolicy<'s>> {
     let mut held = Vec::new();
-    let user_arn = iam_arn(&user.account, "user", &user.path, &user.name);
+    let user_arn = Arn::user(&user.account, &user.path, &user.name).build();
     held_inline(&mut held, &user_arn, PolicySource::User, &user.inline);
     held_managed(&mut held, state, &user.attached);
     for group_id in &user.groups {
@@ -135,7 +135,7 @@ pub(crate) fn user_held<'s>(
 /// A group's inline and attached policies.
 pub(crate) fn group_held<'s>(state: &'s State, group: &'s Group) -> Vec<HeldPolicy<'s>> {
     let mut held = Vec::new();
-    let group_arn = iam_arn(&group.account, "group", &group.path, &group.name);
+    let group_arn = Arn::group(&group.account, &group.path, &group.name).build();
     held_inline(&mut held, &group_arn, PolicySource::Group, &group.inline);
     held_managed(&mut held, state, &group.attached);
     held
@@ -144,7 +144,7 @@ pub(crate) fn group_held<'s>(state: &'s State, group: &'s Group) -> Vec<HeldPoli
 /// A role's inline and attached policies.
 pub(crate) fn role_held<'s>(state: &'s State, role: &'s Role) -> Vec<HeldPolicy<'s>> {
     let mut held = Vec::new();
-    let role_arn = iam_arn(&role.account, "role", &role.path, &role.name);
+    let role_arn = Arn::role(&role.account, &role.path, &role.name).build();
     held_inline(&mut held, &role_arn, PolicySource::Role, &role.inline);
     held_managed(&mut held, state, &role.attached);
     held

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use warden_policy::{Policy, PolicyKind};
 
-use crate::arn::{Arn, EntityKind};
+use crate::arn::Arn;
 use crate::secret::Secret;
 use crate::time::Timestamp;
 
@@ -356,14 +356,4 @@ pub struct UsedAssertion {
     pub account: String,
     /// When it is refused as expired anyway, and may be forgotten.
     pub expires: Timestamp,
-}
-
-/// The ARN of an IAM entity whose kind is given as ARNs spell it (`user`, `role`, …); see
-/// [`Arn`] for the typed form.
-pub fn iam_arn(account: &str, kind: &str, path: &str, name: &str) -> String {
-    match EntityKind::from_type(kind) {
-        Some(kind) => Arn::entity(account, kind, path, name).build(),
-        // No caller names another kind; spell it as given all the same.
-        None => ["arn:aws:iam::", account, ":", kind, path, name].concat(),
-    }
 }

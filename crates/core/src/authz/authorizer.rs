@@ -12,8 +12,9 @@ use warden_policy::{Context, Decision, Policies, PolicySet, Principal, Request};
 
 use super::CachedCaller;
 use crate::action::Action;
+use crate::arn::Arn;
 use crate::error::Error;
-use crate::model::{Role, Tag, iam_arn};
+use crate::model::{Role, Tag};
 use crate::service::{RequestInfo, Service};
 use crate::time::iso8601;
 
@@ -294,7 +295,7 @@ pub(crate) fn insert_resource_keys(context: &mut Context, account: &str, tags: &
 /// policy of a trust decision.
 pub(crate) fn trust_policy(role: &Role) -> (String, PolicySet) {
     let document = role.bound_trust.as_ref().unwrap_or(&role.trust);
-    let arn = iam_arn(&role.account, "role", &role.path, &role.name);
+    let arn = Arn::role(&role.account, &role.path, &role.name).build();
     let trust =
         PolicySet::from_policies([(format!("{arn} trust policy"), Arc::clone(&document.policy))]);
     (arn, trust)
