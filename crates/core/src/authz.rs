@@ -213,13 +213,7 @@ impl Cx<'_> {
     pub(crate) fn caller_policies(&self, state: &State) -> Result<CallerPolicies, Error> {
         let account_id = &self.caller.account;
         match &self.caller.identity {
-            Identity::Root => Ok(CallerPolicies {
-                principal: Principal::root(account_id),
-                identity: PolicySet::new(),
-                boundary: None,
-                tags: Vec::new(),
-                user_name: None,
-            }),
+            Identity::Root => Ok(CallerPolicies::root(account_id)),
             Identity::User { id } => {
                 let account = state.account(account_id).ok_or_else(|| {
                     Error::InvalidClientTokenId(

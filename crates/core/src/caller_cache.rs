@@ -34,6 +34,19 @@ pub(crate) struct CallerPolicies {
     pub user_name: Option<String>,
 }
 
+impl CallerPolicies {
+    /// The root user of `account`, which holds no identity-based policy or boundary.
+    pub(crate) fn root(account: &str) -> CallerPolicies {
+        CallerPolicies {
+            principal: Principal::root(account),
+            identity: PolicySet::new(),
+            boundary: None,
+            tags: Vec::new(),
+            user_name: None,
+        }
+    }
+}
+
 /// A caller's policies and the context keys that follow from who it is, built once per
 /// state generation.
 pub(crate) struct CachedCaller {
@@ -154,13 +167,7 @@ mod tests {
 
     fn built(generation: u64, builds: &Cell<u32>) -> Result<CachedCaller, Error> {
         builds.set(builds.get() + 1);
-        let policies = CallerPolicies {
-            principal: Principal::root("111122223333"),
-            identity: PolicySet::new(),
-            boundary: None,
-            tags: Vec::new(),
-            user_name: None,
-        };
+        let policies = CallerPolicies::root("111122223333");
         Ok(CachedCaller::new(
             generation,
             policies,

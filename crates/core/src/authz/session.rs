@@ -41,13 +41,7 @@ pub(crate) fn caller_policies(state: &State, session: &Session) -> Result<Caller
             role_session(state, role, session)
         }
         (SessionKind::User, Some(user)) => user_caller(state, account, user),
-        (SessionKind::User, None) => CallerPolicies {
-            principal: Principal::root(account_id),
-            identity: PolicySet::new(),
-            boundary: None,
-            tags: Vec::new(),
-            user_name: None,
-        },
+        (SessionKind::User, None) => CallerPolicies::root(account_id),
         (SessionKind::Federated, user) => {
             let (identity, boundary, tags) = match user {
                 Some(user) => {
