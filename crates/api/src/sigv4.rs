@@ -30,6 +30,7 @@ mod time;
 use std::borrow::Cow;
 use std::fmt;
 
+use sha2::{Digest, Sha256};
 use subtle::Choice;
 
 pub use error::SigV4Error;
@@ -166,17 +167,6 @@ impl SignedRequest<'_> {
         }
         Ok(())
     }
-
-    fn credential_scope(&self) -> String {
-        let mut scope =
-            String::with_capacity(self.date.len() + self.region.len() + self.service.len() + 15);
-        for part in [&self.date, &self.region, &self.service] {
-            scope.push_str(part);
-            scope.push('/');
-        }
-        scope.push_str("aws4_request");
-        scope
-    }
 }
 
 impl fmt::Debug for SignedRequest<'_> {
@@ -235,20 +225,26 @@ pub fn verify(
         .ok_or_else(mismatch)?;
 
     let body_hash = canonical::sha256_hex(request.body);
-    let payload_hashes = payload_hashes(request, signed, &body_hash)?;
-    let mut canonical_request =
-        canonical::canonical_request_prefix(request, &signed.signed_headers, signed.presigned)?;
-    let prefix_len = canonical_request.len();
+    let payload_hashes = payload_hashes(request, signed, body_hash.as_str())?;
+    // The canonical request is hashed as it is written; its prefix is shared by the payload
+    // hashes the signer may have used.
+    let mut prefix = Sha256::new();
+    canonical::canonical_request_prefix(
+        &mut prefix,
+        request,
+        &signed.signed_headers,
+        signed.presigned,
+    )?;
     let amz_date = time::format_amz_date(signed.timestamp);
-    let scope = signed.credential_scope();
+    let scope = [&*signed.date, &*signed.region, &*signed.service];
 
     let mut matched = Choice::from(0);
     for payload_hash in payload_hashes.into_iter().flatten() {
-        canonical_request.truncate(prefix_len);
-        canonical_request.push_str(payload_hash);
-        let string_to_sign = canonical::string_to_sign(&amz_date, &scope, &canonical_request);
+        let mut canonical_request = prefix.clone();
+        canonical::Sink::put(&mut canonical_request, payload_hash);
+        let canonical_hash = canonical::HexDigest::new(&canonical_request.finalize().into());
         let mut mac = signing_mac.clone();
-        hmac::Mac::update(&mut mac, string_to_sign.as_bytes());
+        canonical::string_to_sign(&mut mac, &amz_date, scope, canonical_hash.as_str());
         let expected: [u8; 32] = hmac::Mac::finalize(mac).into_bytes().into();
         matched |= canonical::hex_matches(&expected, &signed.signature);
     }

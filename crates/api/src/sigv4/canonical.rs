@@ -1,7 +1,11 @@
 //! The canonical request and the string to sign, exactly as AWS's SigV4 defines them.
+//!
+//! Both are written piece by piece into a [`Sink`]: the verifier hashes them as they are
+//! written (no request-sized string is built per request); tests collect them in a `String`.
 
 use std::borrow::Cow;
 
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::HttpRequest;
@@ -10,82 +14,123 @@ use super::error::SigV4Error;
 /// The most query parameters a signed request may carry.
 pub(crate) const MAX_QUERY_PARAMS: usize = 4096;
 
-/// The canonical request without its last line, the payload hash:
+/// Where canonical text is written.
+pub(crate) trait Sink {
+    fn put(&mut self, text: &str);
+}
+
+impl Sink for String {
+    fn put(&mut self, text: &str) {
+        self.push_str(text);
+    }
+}
+
+impl Sink for Sha256 {
+    fn put(&mut self, text: &str) {
+        Digest::update(self, text.as_bytes());
+    }
+}
+
+impl Sink for Hmac<Sha256> {
+    fn put(&mut self, text: &str) {
+        Mac::update(self, text.as_bytes());
+    }
+}
+
+/// Writes the canonical request without its last line, the payload hash:
 ///
 /// ```text
 /// METHOD\nCANONICAL-URI\nCANONICAL-QUERY\nCANONICAL-HEADERS\n\nSIGNED-HEADERS\n
 /// ```
 pub(crate) fn canonical_request_prefix(
+    out: &mut impl Sink,
     request: &HttpRequest<'_>,
     signed_headers: &[impl AsRef<str>],
     presigned: bool,
-) -> Result<String, SigV4Error> {
-    let mut out = String::with_capacity(256 + request.path.len() + 2 * request.query.len());
-    out.push_str(request.method);
-    out.push('\n');
-    push_canonical_uri(&mut out, request.path);
-    out.push('\n');
-    push_canonical_query(&mut out, request.query, presigned)?;
-    out.push('\n');
+) -> Result<(), SigV4Error> {
+    out.put(request.method);
+    out.put("\n");
+    push_canonical_uri(out, request.path);
+    out.put("\n");
+    push_canonical_query(out, request.query, presigned)?;
+    out.put("\n");
     for name in signed_headers.iter().map(AsRef::as_ref) {
-        out.push_str(name);
-        out.push(':');
-        push_header_value(&mut out, request.headers, name);
-        out.push('\n');
+        out.put(name);
+        out.put(":");
+        push_header_value(out, request.headers, name);
+        out.put("\n");
     }
-    out.push('\n');
+    out.put("\n");
     for (i, name) in signed_headers.iter().enumerate() {
         if i > 0 {
-            out.push(';');
+            out.put(";");
         }
-        out.push_str(name.as_ref());
+        out.put(name.as_ref());
     }
-    out.push('\n');
-    Ok(out)
+    out.put("\n");
+    Ok(())
 }
 
-/// `AWS4-HMAC-SHA256\n<timestamp>\n<scope>\n<hex(sha256(canonical request))>`.
-pub(crate) fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
-    let mut out = String::with_capacity(40 + amz_date.len() + scope.len() + 64);
-    out.push_str("AWS4-HMAC-SHA256\n");
-    out.push_str(amz_date);
-    out.push('\n');
-    out.push_str(scope);
-    out.push('\n');
-    push_hex(&mut out, &Sha256::digest(canonical_request.as_bytes()));
-    out
+/// Writes `AWS4-HMAC-SHA256\n<timestamp>\n<date>/<region>/<service>/aws4_request\n<hash>`,
+/// `hash` being the hex SHA-256 of the canonical request.
+pub(crate) fn string_to_sign(
+    out: &mut impl Sink,
+    amz_date: &str,
+    scope: [&str; 3],
+    canonical_request_hash: &str,
+) {
+    out.put("AWS4-HMAC-SHA256\n");
+    out.put(amz_date);
+    out.put("\n");
+    for part in scope {
+        out.put(part);
+        out.put("/");
+    }
+    out.put("aws4_request\n");
+    out.put(canonical_request_hash);
 }
 
-pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
+/// A SHA-256 digest in lower-case hex, kept on the stack.
+pub(crate) struct HexDigest([u8; 64]);
+
+impl HexDigest {
+    pub(crate) fn new(digest: &[u8; 32]) -> HexDigest {
+        let mut text = [0u8; 64];
+        for (pair, &byte) in text.chunks_exact_mut(2).zip(digest) {
+            if let [high, low] = pair {
+                *high = hex_digit(byte >> 4, b'a') as u8;
+                *low = hex_digit(byte & 0x0f, b'a') as u8;
+            }
+        }
+        HexDigest(text)
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Hex digits only, so always UTF-8.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+/// The SHA-256 of `data`, in lower-case hex.
+pub(crate) fn sha256_hex(data: &[u8]) -> HexDigest {
+    HexDigest::new(&Sha256::digest(data).into())
 }
 
 /// Lower-case hex, as signatures and payload hashes are written.
+#[cfg(test)]
 pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
-    push_hex(&mut out, bytes);
-    out
-}
-
-/// Appends `bytes` in lower-case hex.
-pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
     for &byte in bytes {
         out.push(hex_digit(byte >> 4, b'a'));
         out.push(hex_digit(byte & 0x0f, b'a'));
     }
+    out
 }
 
 /// Whether `hex_text` is `bytes` in lower-case hex, compared in constant time for its length.
 pub(crate) fn hex_matches(bytes: &[u8; 32], hex_text: &str) -> subtle::Choice {
     use subtle::ConstantTimeEq;
-    let mut expected = [0u8; 64];
-    for (pair, &byte) in expected.chunks_exact_mut(2).zip(bytes) {
-        if let [high, low] = pair {
-            *high = hex_digit(byte >> 4, b'a') as u8;
-            *low = hex_digit(byte & 0x0f, b'a') as u8;
-        }
-    }
-    expected.as_slice().ct_eq(hex_text.as_bytes())
+    HexDigest::new(bytes).0.as_slice().ct_eq(hex_text.as_bytes())
 }
 
 /// The hex digit of a nibble, with `alpha` (`b'a'` or `b'A'`) as the letter for ten.
@@ -99,7 +144,12 @@ fn hex_digit(nibble: u8, alpha: u8) -> char {
 /// The path, normalized as AWS does for every service but S3 (empty and `.` segments dropped,
 /// `..` resolved, a trailing slash kept), then URI-encoded once more: the path arrives encoded,
 /// so its segments end up encoded twice.
-fn push_canonical_uri(out: &mut String, path: &str) {
+fn push_canonical_uri(out: &mut impl Sink, path: &str) {
+    // The API's own path, `/`, is the common case.
+    if path.is_empty() || path == "/" {
+        out.put("/");
+        return;
+    }
     let mut segments: Vec<&str> = Vec::new();
     for segment in path.split('/') {
         match segment {
@@ -110,21 +160,28 @@ fn push_canonical_uri(out: &mut String, path: &str) {
             _ => segments.push(segment),
         }
     }
-    out.push('/');
+    out.put("/");
     for (i, segment) in segments.iter().enumerate() {
         if i > 0 {
-            out.push('/');
+            out.put("/");
         }
         uri_encode_into(out, segment.as_bytes());
     }
     if !segments.is_empty() && path.ends_with('/') {
-        out.push('/');
+        out.put("/");
     }
 }
 
 /// The query's parameters, each name and value decoded (`+` is a space, as in HTML forms) and
 /// URI-encoded again, sorted by name then value; presigned requests leave out `X-Amz-Signature`.
-fn push_canonical_query(out: &mut String, query: &str, presigned: bool) -> Result<(), SigV4Error> {
+fn push_canonical_query(
+    out: &mut impl Sink,
+    query: &str,
+    presigned: bool,
+) -> Result<(), SigV4Error> {
+    if query.is_empty() {
+        return Ok(());
+    }
     let mut pairs: Vec<(String, String)> = Vec::new();
     for (name, value) in query_pairs(query) {
         if presigned && name.as_ref() == b"X-Amz-Signature" {
@@ -144,37 +201,33 @@ fn push_canonical_query(out: &mut String, query: &str, presigned: bool) -> Resul
     pairs.sort_unstable();
     for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
-            out.push('&');
+            out.put("&");
         }
-        out.push_str(name);
-        out.push('=');
-        out.push_str(value);
+        out.put(name);
+        out.put("=");
+        out.put(value);
     }
     Ok(())
 }
 
 /// The values of every header named `name` (any case), each trimmed with inner runs of spaces
 /// collapsed, joined by commas in the order received.
-fn push_header_value(out: &mut String, headers: &[(&str, &str)], name: &str) {
+fn push_header_value(out: &mut impl Sink, headers: &[(&str, &str)], name: &str) {
     let mut first = true;
     for (_, value) in headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)) {
         if !first {
-            out.push(',');
+            out.put(",");
         }
         first = false;
         let value = value.trim_matches([' ', '\t']);
-        if !value.contains("  ") {
-            out.push_str(value);
-            continue;
+        // Each run of spaces is written as its first space.
+        let mut rest = value;
+        while let Some(at) = rest.find("  ") {
+            let (kept, after) = rest.split_at(at + 1);
+            out.put(kept);
+            rest = after.trim_start_matches(' ');
         }
-        let mut previous_space = false;
-        for c in value.chars() {
-            if c == ' ' && previous_space {
-                continue;
-            }
-            previous_space = c == ' ';
-            out.push(c);
-        }
+        out.put(rest);
     }
 }
 
@@ -229,15 +282,20 @@ fn hex_value(byte: u8) -> Option<u8> {
 
 /// URI-encodes every byte but the unreserved characters `A-Z a-z 0-9 - . _ ~`, with upper-case
 /// hex digits.
-fn uri_encode_into(out: &mut String, bytes: &[u8]) {
-    for &byte in bytes {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(hex_digit(byte >> 4, b'A'));
-            out.push(hex_digit(byte & 0x0f, b'A'));
-        }
+fn uri_encode_into(out: &mut impl Sink, bytes: &[u8]) {
+    let unreserved = |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~');
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let kept = rest.iter().take_while(|&&b| unreserved(b)).count();
+        let (plain, after) = rest.split_at(kept);
+        // Unreserved bytes are ASCII.
+        out.put(std::str::from_utf8(plain).unwrap_or_default());
+        let Some((&byte, after)) = after.split_first() else {
+            break;
+        };
+        let escape = [b'%', hex_digit(byte >> 4, b'A') as u8, hex_digit(byte & 0x0f, b'A') as u8];
+        out.put(std::str::from_utf8(&escape).unwrap_or_default());
+        rest = after;
     }
 }
 
@@ -331,7 +389,7 @@ mod tests {
     fn hex_and_digest() {
         assert_eq!(hex(&[0x00, 0x7f, 0xff]), "007fff");
         assert_eq!(
-            sha256_hex(b""),
+            sha256_hex(b"").as_str(),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
     }

@@ -59,10 +59,17 @@ fn signature_for(
     presigned: bool,
 ) -> String {
     let body_hash = canonical::sha256_hex(request.body);
-    let mut creq = canonical::canonical_request_prefix(request, signed_headers, presigned).unwrap();
-    creq.push_str(payload_hash.unwrap_or(&body_hash));
-    let scope = format!("{}/us-east-1/iam/aws4_request", amz_date.get(..8).unwrap());
-    let sts = canonical::string_to_sign(amz_date, &scope, &creq);
+    let mut creq = String::new();
+    canonical::canonical_request_prefix(&mut creq, request, signed_headers, presigned).unwrap();
+    creq.push_str(payload_hash.unwrap_or(body_hash.as_str()));
+    let scope = [amz_date.get(..8).unwrap(), "us-east-1", "iam"];
+    let mut sts = String::new();
+    canonical::string_to_sign(
+        &mut sts,
+        amz_date,
+        scope,
+        canonical::sha256_hex(creq.as_bytes()).as_str(),
+    );
     let key =
         keys::derive_signing_key(SECRET, amz_date.get(..8).unwrap(), "us-east-1", "iam").unwrap();
     canonical::hex(&keys::hmac_sha256(&key, sts.as_bytes()).unwrap())
@@ -105,20 +112,24 @@ fn list_users_example_canonical_request_and_string_to_sign() {
         "host".to_owned(),
         "x-amz-date".to_owned(),
     ];
-    let mut creq = canonical::canonical_request_prefix(&request, &signed_headers, false).unwrap();
-    creq.push_str(&canonical::sha256_hex(b""));
+    let mut creq = String::new();
+    canonical::canonical_request_prefix(&mut creq, &request, &signed_headers, false).unwrap();
+    creq.push_str(canonical::sha256_hex(b"").as_str());
     assert_eq!(
         creq,
         "GET\n/\nAction=ListUsers&Version=2010-05-08\ncontent-type:application/x-www-form-urlencoded; charset=utf-8\nhost:iam.amazonaws.com\nx-amz-date:20150830T123600Z\n\ncontent-type;host;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
+    let creq_hash = canonical::sha256_hex(creq.as_bytes());
     assert_eq!(
-        canonical::sha256_hex(creq.as_bytes()),
+        creq_hash.as_str(),
         "f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59"
     );
-    let sts = canonical::string_to_sign(
+    let mut sts = String::new();
+    canonical::string_to_sign(
+        &mut sts,
         "20150830T123600Z",
-        "20150830/us-east-1/iam/aws4_request",
-        &creq,
+        ["20150830", "us-east-1", "iam"],
+        creq_hash.as_str(),
     );
     assert_eq!(
         sts,
