@@ -15,7 +15,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use warden_core::{Action, Api, Caller, RequestInfo, Service};
@@ -24,7 +24,7 @@ use crate::errors::{EdgeError, on_blocking_pool};
 use crate::heavy::HeavyLimits;
 use crate::metrics::Metrics;
 use crate::model::{Model, Operation};
-use crate::query::Parameters;
+use crate::query::{FormParams, Parameters};
 use crate::sigv4::{self, SigV4Error, SigningKeyCache};
 use crate::xml::XmlOutput;
 
@@ -250,7 +250,7 @@ async fn api(
     let result = serve(&edge, &request, body, &mut labels).await;
     let namespace = model(labels.api.unwrap_or(Api::Iam)).namespace();
     let (response, code) = match result {
-        Ok(xml) => (xml_response(StatusCode::OK, xml, &request_id), "OK"),
+        Ok(xml) => (xml_response(StatusCode::OK, xml, request_id), "OK"),
         Err(error) => {
             if let EdgeError::Core(warden_core::Error::Internal(cause)) = &error {
                 tracing::error!(%cause, "internal error");
@@ -262,7 +262,7 @@ async fn api(
                 &error.message(),
                 &request_id,
             );
-            (xml_response(error.status(), xml, &request_id), error.code())
+            (xml_response(error.status(), xml, request_id), error.code())
         }
     };
     edge.metrics.record(
@@ -292,10 +292,12 @@ async fn serve(
     labels: &mut Labels,
 ) -> Result<String, EdgeError> {
     let body = read_body(request.headers, body).await?;
-    let params = parameters(request.uri, request.headers, &body)?;
+    check_content_type(request.headers, &body)?;
+    let authenticated = authenticate(edge, request, &body);
+    let params = parameters(request.uri, body);
     // Until the action is resolved, the operation of that name in either API, if any.
-    labels.action = param(&params, "Action").and_then(Action::named);
-    let (caller, action, region) = match authenticate(edge, request, &body)? {
+    labels.action = params.first("Action").and_then(Action::named);
+    let (caller, action, region) = match authenticated? {
         Some(authenticated) => {
             labels.api = Some(authenticated.api);
             let action = resolve(authenticated.api, &params)?;
@@ -325,17 +327,10 @@ async fn serve(
     perform(edge, caller, info, action, params).await
 }
 
-/// The first value of parameter `name`.
-fn param<'p>(params: &'p [(String, String)], name: &str) -> Option<&'p str> {
-    params
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
 /// The operation of `api` that `Action=` names, at the version `Version=` names.
-fn resolve(api: Api, params: &[(String, String)]) -> Result<Action, EdgeError> {
-    let name = param(params, "Action")
+fn resolve(api: Api, params: &FormParams) -> Result<Action, EdgeError> {
+    let name = params
+        .first("Action")
         .filter(|name| !name.is_empty())
         .ok_or(EdgeError::MissingAction)?;
     let version = model(api).version();
@@ -343,19 +338,25 @@ fn resolve(api: Api, params: &[(String, String)]) -> Result<Action, EdgeError> {
         action: name.to_owned(),
         version: version.to_owned(),
     };
-    match param(params, "Version") {
+    match params.first("Version") {
         None => Err(EdgeError::MissingVersion),
         Some(asked) if asked != version => Err(unknown(asked)),
         Some(_) => Action::from_name(api, name).ok_or_else(|| unknown(version)),
     }
 }
 
+/// The header that carries the request id.
+const X_AMZN_REQUESTID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+
 /// An XML answer. Like AWS, it also carries the request id in the `x-amzn-RequestId`
-/// header: that, not the XML, is where the AWS SDK for Rust reads it from.
-fn xml_response(status: StatusCode, xml: String, request_id: &str) -> Response {
-    let mut response = (status, [(header::CONTENT_TYPE, "text/xml")], xml).into_response();
-    if let Ok(value) = header::HeaderValue::from_str(request_id) {
-        response.headers_mut().insert("x-amzn-requestid", value);
+/// header: that, not the XML, is where the AWS SDK for Rust reads it from. Header names and
+/// values are taken as they are, never copied.
+fn xml_response(status: StatusCode, xml: String, request_id: String) -> Response {
+    let mut response = (status, xml).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    if let Ok(value) = HeaderValue::from_maybe_shared(Bytes::from(request_id)) {
+        headers.insert(X_AMZN_REQUESTID, value);
     }
     response
 }
@@ -374,29 +375,26 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, EdgeError> 
         .map_err(|_| EdgeError::BodyTooLarge)
 }
 
-/// The request's parameters: the query string, then a form-encoded body.
-fn parameters(
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Vec<(String, String)>, EdgeError> {
-    let mut params: Vec<(String, String)> = uri
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default();
+/// Refuses a body that is not form-encoded.
+fn check_content_type(headers: &HeaderMap, body: &[u8]) -> Result<(), EdgeError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let form =
         content_type.is_empty() || content_type.starts_with("application/x-www-form-urlencoded");
-    if !body.is_empty() {
-        if !form {
-            return Err(EdgeError::UnsupportedContentType(content_type.to_owned()));
-        }
-        params.extend(form_urlencoded::parse(body).into_owned());
+    if !body.is_empty() && !form {
+        return Err(EdgeError::UnsupportedContentType(content_type.to_owned()));
     }
-    Ok(params)
+    Ok(())
+}
+
+/// The request's parameters: the query string, then the (form-encoded) body.
+fn parameters(uri: &Uri, body: Bytes) -> FormParams {
+    let query = uri
+        .query()
+        .map_or_else(Bytes::new, |query| Bytes::copy_from_slice(query.as_bytes()));
+    FormParams::parse(query, body)
 }
 
 fn source_ip(config: &EdgeConfig, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
@@ -483,7 +481,7 @@ fn authenticate(
 
 /// Whether a call carries an MFA code (AssumeRole, GetSessionToken): its use is committed to
 /// the store, so the call writes even when its action does not.
-fn carries_mfa_code(params: &[(String, String)]) -> bool {
+fn carries_mfa_code(params: &FormParams) -> bool {
     params.iter().any(|(name, _)| name == "TokenCode")
 }
 
@@ -495,7 +493,7 @@ async fn perform(
     caller: Option<Caller>,
     info: RequestInfo,
     action: Action,
-    params: Vec<(String, String)>,
+    params: FormParams,
 ) -> Result<String, EdgeError> {
     let model = model(action.api());
     let operation = model.operation(action.name()).ok_or_else(|| {
@@ -552,7 +550,7 @@ async fn perform_heavy(
     info: RequestInfo,
     action: Action,
     operation: &'static Operation,
-    params: Vec<(String, String)>,
+    params: FormParams,
 ) -> Result<String, EdgeError> {
     let slot = match &caller {
         Some(caller) => Some(edge.heavy.acquire(caller).await?),
@@ -585,11 +583,13 @@ async fn perform_heavy(
 mod tests {
     use super::*;
 
-    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-            .collect()
+    fn params(pairs: &[(&str, &str)]) -> FormParams {
+        FormParams::from_pairs(
+            pairs
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect(),
+        )
     }
 
     #[test]

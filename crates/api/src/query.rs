@@ -3,6 +3,7 @@
 //! the model's constraints, with AWS's `ValidationError` message when they are not met.
 
 mod constraints;
+mod form;
 mod node;
 mod path;
 
@@ -16,6 +17,7 @@ use warden_core::wire::Input;
 
 use crate::model::{ListShape, MapShape, Model, Operation, Shape, StructureShape};
 use constraints::Violations;
+pub use form::FormParams;
 use node::{Node, NodeDeserializer};
 use path::{EntryPart, Path};
 
@@ -49,9 +51,10 @@ pub fn decode(
     operation: &Operation,
     params: &[(String, String)],
 ) -> Result<Value, ValidationError> {
-    let root = tree(model, operation, params)?;
+    let params = FormParams::from_pairs(params.to_vec());
+    let root = tree(model, operation, &params)?;
     Value::deserialize(NodeDeserializer {
-        params,
+        params: &params,
         node: &root,
     })
     .map_err(|e| ValidationError {
@@ -65,7 +68,7 @@ pub fn decode(
 pub fn parse<'m>(
     model: &'m Model,
     operation: &Operation,
-    params: Vec<(String, String)>,
+    params: FormParams,
 ) -> Result<Parameters<'m>, ValidationError> {
     let root = tree(model, operation, &params)?;
     Ok(Parameters { params, root })
@@ -75,7 +78,7 @@ pub fn parse<'m>(
 /// shape: what [`parse`] returns.
 #[derive(Debug)]
 pub struct Parameters<'m> {
-    params: Vec<(String, String)>,
+    params: FormParams,
     root: Node<'m>,
 }
 
@@ -94,7 +97,7 @@ impl Input for Parameters<'_> {
 fn tree<'m>(
     model: &'m Model,
     operation: &Operation,
-    params: &[(String, String)],
+    params: &FormParams,
 ) -> Result<Node<'m>, ValidationError> {
     let mut decoder = Decoder {
         model,
@@ -130,11 +133,11 @@ struct Params<'a> {
 }
 
 impl<'a> Params<'a> {
-    fn new(params: &'a [(String, String)]) -> Params<'a> {
+    fn new(params: &'a FormParams) -> Params<'a> {
         let mut sorted: Vec<(&str, &str, usize)> = params
             .iter()
             .enumerate()
-            .map(|(index, (name, value))| (name.as_str(), value.as_str(), index))
+            .map(|(index, (name, value))| (name, value, index))
             .collect();
         sorted.sort_by(|a, b| a.0.cmp(b.0));
         Params { sorted }

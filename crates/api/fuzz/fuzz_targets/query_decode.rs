@@ -4,20 +4,28 @@
 //! none, for the operation the first byte picks (so every operation is reached without
 //! guessing its name).
 //!
-//! Decoding is deterministic, gives a JSON object, and depends on each parameter's first
-//! value only, not on the order of the parameters.
+//! The edge's form reader gives what `form_urlencoded` gives. Decoding is deterministic,
+//! gives a JSON object, and depends on each parameter's first value only, not on the order
+//! of the parameters.
 
 #![no_main]
 
+use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use warden_api::model::{Model, Operation};
-use warden_api::query::decode;
+use warden_api::query::{FormParams, decode};
 
 fuzz_target!(|data: &[u8]| {
     let Some((pick, body)) = data.split_first() else {
         return;
     };
-    let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    let form = FormParams::parse(Bytes::new(), Bytes::copy_from_slice(body));
+    let params: Vec<(String, String)> = form
+        .iter()
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
+    let reference: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    assert_eq!(params, reference, "the form reader differs from form_urlencoded");
     let named = params
         .iter()
         .find(|(name, _)| name == "Action")

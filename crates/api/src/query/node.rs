@@ -7,6 +7,8 @@ use serde::de::value::{BorrowedStrDeserializer, Error};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
+use super::FormParams;
+
 /// A decoded value, checked against its shape.
 #[derive(Debug)]
 pub(super) enum Node<'m> {
@@ -24,7 +26,7 @@ pub(super) enum Node<'m> {
 
 /// Reads `node`, whose texts are values of `params`, as any serde type.
 pub(super) struct NodeDeserializer<'a, 'm> {
-    pub params: &'a [(String, String)],
+    pub params: &'a FormParams,
     pub node: &'a Node<'m>,
 }
 
@@ -32,7 +34,7 @@ impl<'a> NodeDeserializer<'a, '_> {
     fn text(&self, index: usize) -> Result<&'a str, Error> {
         self.params
             .get(index)
-            .map(|(_, value)| value.as_str())
+            .map(|(_, value)| value)
             .ok_or_else(|| de::Error::custom("a parameter is missing"))
     }
 }
@@ -103,7 +105,7 @@ impl<'a, 'm: 'a> de::Deserializer<'a> for NodeDeserializer<'a, 'm> {
 }
 
 struct Elements<'a, 'm> {
-    params: &'a [(String, String)],
+    params: &'a FormParams,
     elements: std::slice::Iter<'a, Node<'m>>,
 }
 
@@ -131,7 +133,7 @@ impl<'a, 'm: 'a> de::SeqAccess<'a> for Elements<'a, 'm> {
 }
 
 struct Entries<'a, 'm> {
-    params: &'a [(String, String)],
+    params: &'a FormParams,
     entries: std::slice::Iter<'a, (usize, Node<'m>)>,
     value: Option<&'a Node<'m>>,
 }
@@ -150,7 +152,7 @@ impl<'a, 'm: 'a> de::MapAccess<'a> for Entries<'a, 'm> {
         let key = self
             .params
             .get(*key)
-            .map(|(_, text)| text.as_str())
+            .map(|(_, text)| text)
             .ok_or_else(|| de::Error::custom("a parameter is missing"))?;
         seed.deserialize(BorrowedStrDeserializer::new(key))
             .map(Some)
@@ -173,7 +175,7 @@ impl<'a, 'm: 'a> de::MapAccess<'a> for Entries<'a, 'm> {
 }
 
 struct Members<'a, 'm> {
-    params: &'a [(String, String)],
+    params: &'a FormParams,
     members: std::slice::Iter<'a, (&'m str, Node<'m>)>,
     value: Option<&'a Node<'m>>,
 }

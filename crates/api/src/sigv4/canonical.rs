@@ -130,7 +130,10 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 /// Whether `hex_text` is `bytes` in lower-case hex, compared in constant time for its length.
 pub(crate) fn hex_matches(bytes: &[u8; 32], hex_text: &str) -> subtle::Choice {
     use subtle::ConstantTimeEq;
-    HexDigest::new(bytes).0.as_slice().ct_eq(hex_text.as_bytes())
+    HexDigest::new(bytes)
+        .0
+        .as_slice()
+        .ct_eq(hex_text.as_bytes())
 }
 
 /// The hex digit of a nibble, with `alpha` (`b'a'` or `b'A'`) as the letter for ten.
@@ -283,7 +286,8 @@ fn hex_value(byte: u8) -> Option<u8> {
 /// URI-encodes every byte but the unreserved characters `A-Z a-z 0-9 - . _ ~`, with upper-case
 /// hex digits.
 fn uri_encode_into(out: &mut impl Sink, bytes: &[u8]) {
-    let unreserved = |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~');
+    let unreserved =
+        |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~');
     let mut rest = bytes;
     while !rest.is_empty() {
         let kept = rest.iter().take_while(|&&b| unreserved(b)).count();
@@ -293,7 +297,11 @@ fn uri_encode_into(out: &mut impl Sink, bytes: &[u8]) {
         let Some((&byte, after)) = after.split_first() else {
             break;
         };
-        let escape = [b'%', hex_digit(byte >> 4, b'A') as u8, hex_digit(byte & 0x0f, b'A') as u8];
+        let escape = [
+            b'%',
+            hex_digit(byte >> 4, b'A') as u8,
+            hex_digit(byte & 0x0f, b'A') as u8,
+        ];
         out.put(std::str::from_utf8(&escape).unwrap_or_default());
         rest = after;
     }
