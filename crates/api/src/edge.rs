@@ -391,10 +391,7 @@ fn check_content_type(headers: &HeaderMap, body: &[u8]) -> Result<(), EdgeError>
 
 /// The request's parameters: the query string, then the (form-encoded) body.
 fn parameters(uri: &Uri, body: Bytes) -> FormParams {
-    let query = uri
-        .query()
-        .map_or_else(Bytes::new, |query| Bytes::copy_from_slice(query.as_bytes()));
-    FormParams::parse(query, body)
+    FormParams::parse(uri.query().unwrap_or(""), body)
 }
 
 fn source_ip(config: &EdgeConfig, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {

@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((pick, body)) = data.split_first() else {
         return;
     };
-    let form = FormParams::parse(Bytes::new(), Bytes::copy_from_slice(body));
+    let form = FormParams::parse("", Bytes::copy_from_slice(body));
     let params: Vec<(String, String)> = form
         .iter()
         .map(|(name, value)| (name.to_owned(), value.to_owned()))

@@ -9,14 +9,14 @@ use axum::body::Bytes;
 /// another thread with the work they belong to.
 #[derive(Debug, Default)]
 pub struct FormParams {
-    /// The query string, then the body: the bytes the ranges point into.
-    sources: [Bytes; 2],
+    /// The query string, then the body (when it is UTF-8): the text the ranges point into.
+    sources: [String; 2],
     pairs: Vec<(Text, Text)>,
 }
 
 #[derive(Debug)]
 enum Text {
-    /// Bytes `start..end` of source `source`, valid UTF-8 as they are.
+    /// Bytes `start..end` of source `source`, as they are.
     Range { source: u8, start: u32, end: u32 },
     /// Decoded text (escapes, `+`, or bytes that were not UTF-8).
     Owned(String),
@@ -27,31 +27,25 @@ impl FormParams {
     /// skipped, a piece without `=` has an empty value, `+` is a space, `%XX` escapes are
     /// decoded (a `%` without two hex digits stays), and text that is not UTF-8 is read
     /// lossily: what `form_urlencoded::parse` gives.
-    pub fn parse(query: Bytes, body: Bytes) -> FormParams {
-        let mut params = FormParams {
-            sources: [query, body],
-            pairs: Vec::new(),
-        };
-        let [query, body] = params.sources.clone();
-        for (index, source) in [query, body].iter().enumerate() {
-            let base = source.as_ptr() as usize;
-            for piece in source
-                .split(|&b| b == b'&')
-                .filter(|piece| !piece.is_empty())
-            {
-                let start = piece.as_ptr() as usize - base;
-                let (name, value) = match piece.iter().position(|&b| b == b'=') {
-                    Some(at) => (start..start + at, start + at + 1..start + piece.len()),
-                    None => (
-                        start..start + piece.len(),
-                        start + piece.len()..start + piece.len(),
-                    ),
-                };
-                let text = |range: std::ops::Range<usize>| Text::read(source, index, range);
-                params.pairs.push((text(name), text(value)));
+    pub fn parse(query: &str, body: Bytes) -> FormParams {
+        let mut pairs = Vec::new();
+        read_pairs(query.as_bytes(), 0, true, &mut pairs);
+        // The body becomes text once (without a copy when it is not shared); a body that is
+        // not UTF-8 is decoded piece by piece instead.
+        let body = match String::from_utf8(Vec::from(body)) {
+            Ok(text) => {
+                read_pairs(text.as_bytes(), 1, true, &mut pairs);
+                text
             }
+            Err(error) => {
+                read_pairs(error.as_bytes(), 1, false, &mut pairs);
+                String::new()
+            }
+        };
+        FormParams {
+            sources: [query.to_owned(), body],
+            pairs,
         }
-        params
     }
 
     /// Pairs already decoded (tests, tools).
@@ -102,29 +96,39 @@ impl FormParams {
             Text::Range { source, start, end } => self
                 .sources
                 .get(usize::from(*source))
-                .and_then(|bytes| bytes.get(*start as usize..*end as usize))
-                .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                .and_then(|source| source.get(*start as usize..*end as usize))
                 .unwrap_or_default(),
         }
     }
 }
 
-impl Text {
-    /// Bytes `range` of `source` (number `index`), decoded.
-    fn read(source: &Bytes, index: usize, range: std::ops::Range<usize>) -> Text {
-        let bytes = source.get(range.clone()).unwrap_or_default();
-        let plain = !bytes.iter().any(|&b| b == b'%' || b == b'+');
-        if plain
-            && std::str::from_utf8(bytes).is_ok()
-            && let (Ok(source), Ok(start), Ok(end)) = (
-                u8::try_from(index),
-                u32::try_from(range.start),
-                u32::try_from(range.end),
-            )
-        {
-            return Text::Range { source, start, end };
-        }
-        Text::Owned(decode(bytes))
+/// Appends the pairs of `source` (number `index`) to `pairs`; when `ranged` (`source` is the
+/// UTF-8 text kept), pieces without escapes are kept as ranges of it.
+fn read_pairs(source: &[u8], index: u8, ranged: bool, pairs: &mut Vec<(Text, Text)>) {
+    let base = source.as_ptr() as usize;
+    for piece in source
+        .split(|&b| b == b'&')
+        .filter(|piece| !piece.is_empty())
+    {
+        let start = piece.as_ptr() as usize - base;
+        let end = start + piece.len();
+        let (name, value) = match piece.iter().position(|&b| b == b'=') {
+            Some(at) => (start..start + at, start + at + 1..end),
+            None => (start..end, end..end),
+        };
+        let text = |range: std::ops::Range<usize>| {
+            let bytes = source.get(range.clone()).unwrap_or_default();
+            let plain = ranged && !bytes.iter().any(|&b| b == b'%' || b == b'+');
+            match (plain, u32::try_from(range.start), u32::try_from(range.end)) {
+                (true, Ok(start), Ok(end)) => Text::Range {
+                    source: index,
+                    start,
+                    end,
+                },
+                _ => Text::Owned(decode(bytes)),
+            }
+        };
+        pairs.push((text(name), text(value)));
     }
 }
 
@@ -163,13 +167,10 @@ mod tests {
     use super::*;
 
     fn pairs(query: &str, body: &str) -> Vec<(String, String)> {
-        FormParams::parse(
-            Bytes::copy_from_slice(query.as_bytes()),
-            Bytes::copy_from_slice(body.as_bytes()),
-        )
-        .iter()
-        .map(|(name, value)| (name.to_owned(), value.to_owned()))
-        .collect()
+        FormParams::parse(query, Bytes::copy_from_slice(body.as_bytes()))
+            .iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect()
     }
 
     fn reference(query: &[u8], body: &[u8]) -> Vec<(String, String)> {
@@ -205,7 +206,7 @@ mod tests {
     #[test]
     fn bytes_that_are_not_utf8_are_read_lossily() {
         let body = b"Name=\xff\xfe&Other=ok";
-        let params = FormParams::parse(Bytes::new(), Bytes::from_static(body));
+        let params = FormParams::parse("", Bytes::from_static(body));
         let read: Vec<(String, String)> = params
             .iter()
             .map(|(name, value)| (name.to_owned(), value.to_owned()))
@@ -217,10 +218,7 @@ mod tests {
 
     #[test]
     fn plain_text_stays_in_the_request() {
-        let params = FormParams::parse(
-            Bytes::new(),
-            Bytes::from_static(b"Action=GetUser&UserName=a%2Bb"),
-        );
+        let params = FormParams::parse("", Bytes::from_static(b"Action=GetUser&UserName=a%2Bb"));
         assert!(matches!(params.pairs[0].1, Text::Range { .. }));
         assert!(matches!(params.pairs[1].1, Text::Owned(_)));
         assert_eq!(params.get(1), Some(("UserName", "a+b")));
