@@ -58,7 +58,14 @@ pub struct Edge {
     metrics: Metrics,
     pub(crate) federation: crate::unsigned::Federation,
     heavy: Arc<HeavyLimits>,
+    /// Places for writes on the blocking pool ([`WRITES_IN_FLIGHT`]).
+    writes: Arc<tokio::sync::Semaphore>,
 }
+
+/// Writes performed at once; the others wait their turn without holding a thread. Writes
+/// commit one at a time anyway, so more threads would only wait on each other (and each
+/// thread keeps memory of its own).
+pub const WRITES_IN_FLIGHT: usize = 8;
 
 impl Edge {
     pub fn new(service: Arc<Service>, config: EdgeConfig) -> Edge {
@@ -69,6 +76,7 @@ impl Edge {
             metrics: Metrics::default(),
             federation: crate::unsigned::Federation::default(),
             heavy: HeavyLimits::for_this_machine(),
+            writes: Arc::new(tokio::sync::Semaphore::new(WRITES_IN_FLIGHT)),
         }
     }
 }
@@ -515,7 +523,16 @@ async fn perform(
         // Signed or not, federation calls share the same bounded places.
         edge.federation.perform(action, call).await?
     } else if action.writes() || mfa_code {
-        on_blocking_pool(move || call().map_err(EdgeError::from)).await?
+        // The place goes with the work: a client that hangs up does not free it early.
+        let place = Arc::clone(&edge.writes)
+            .acquire_owned()
+            .await
+            .map_err(|_| EdgeError::internal("the write places are closed"))?;
+        on_blocking_pool(move || {
+            let _place = place;
+            call().map_err(EdgeError::from)
+        })
+        .await?
     } else {
         call()?
     };
