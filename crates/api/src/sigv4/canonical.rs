@@ -225,7 +225,7 @@ fn push_header_value(out: &mut impl Sink, headers: &[(&str, &str)], name: &str) 
         let value = value.trim_matches([' ', '\t']);
         // Each run of spaces is written as its first space.
         let mut rest = value;
-        while let Some(at) = rest.find("  ") {
+        while let Some(at) = rest.as_bytes().windows(2).position(|pair| pair == b"  ") {
             let (kept, after) = rest.split_at(at + 1);
             out.put(kept);
             rest = after.trim_start_matches(' ');

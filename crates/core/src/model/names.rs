@@ -51,6 +51,25 @@ pub fn fold(name: &str) -> String {
     name.to_lowercase()
 }
 
+/// The longest name folded on the stack by [`with_folded`] (IAM's names are at most 128).
+const STACK_FOLD: usize = 128;
+
+/// Calls `f` with [`fold`]`(name)`, folded on the stack when `name` is ASCII (IAM's names
+/// are): a lookup by name then allocates nothing.
+pub fn with_folded<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buffer = [0u8; STACK_FOLD];
+    if name.is_ascii()
+        && let Some(folded) = buffer.get_mut(..name.len())
+    {
+        folded.copy_from_slice(name.as_bytes());
+        folded.make_ascii_lowercase();
+        if let Ok(folded) = std::str::from_utf8(folded) {
+            return f(folded);
+        }
+    }
+    f(&fold(name))
+}
+
 impl Deref for EntityName {
     type Target = str;
 
@@ -245,6 +264,15 @@ mod tests {
         assert!(EntityName::new("Bob") > EntityName::new("alice"));
         let lower = EntityName::new("carol");
         assert!(lower.folded.is_none(), "a folded name is held once");
+    }
+
+    #[test]
+    fn names_fold_the_same_on_the_stack_and_off_it() {
+        let long = "N".repeat(STACK_FOLD + 1);
+        let longest = "N".repeat(STACK_FOLD);
+        for name in ["", "alice", "Alice-Smith_2+=,.@", "ÉCOLE", "İstanbul", &long, &longest] {
+            assert_eq!(with_folded(name, str::to_owned), fold(name), "{name}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::hash::{Hash, Hasher};
 use std::ops::Bound;
 use std::sync::Arc;
 
-use crate::model::names::fold;
+use crate::model::names::{fold, with_folded};
 use crate::model::{EntityName, EntityPath, Group, InstanceProfile, ManagedPolicy, Role, User};
 
 /// An entity an account holds by unique name: a user, group, role, managed policy or
@@ -42,7 +42,7 @@ impl<E> Default for Table<E> {
 impl<E: Entity + Clone> Table<E> {
     /// The entity named `name`, in any case.
     pub fn get(&self, name: &str) -> Option<&E> {
-        self.get_folded(&fold(name))
+        with_folded(name, |folded| self.get_folded(folded))
     }
 
     /// The entity whose folded name is `folded`.
