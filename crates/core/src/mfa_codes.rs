@@ -64,14 +64,14 @@ impl MfaCodes {
             .cloned()
             .unwrap_or_else(|| MfaCodeUse {
                 serial: device.serial.clone(),
-                account: device.account.clone(),
+                account: device.account,
                 ..MfaCodeUse::default()
             });
         let mut usage = before.clone();
         let mut check = CodeCheck {
             accepted: false,
             serial: device.serial.clone(),
-            account: device.account.clone(),
+            account: device.account.to_string(),
             lockout: Lockout::Unchanged,
         };
         if let Some(until) = usage.locked_until {

@@ -317,13 +317,14 @@ fn from_base64url(text: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::ids::OsRandom;
+    use crate::model::{AccountId, UniqueId};
     use crate::sessions::SessionKind;
 
     fn session() -> Session {
         Session {
             kind: SessionKind::Role,
-            account: "111122223333".to_owned(),
-            principal_id: Some("AROAEXAMPLE0000000001".to_owned()),
+            account: AccountId::parse("111122223333").unwrap(),
+            principal_id: Some(UniqueId::new("AROAEXAMPLE0000000001")),
             name: "s1".to_owned(),
             issued: 1_767_225_600,
             expires: 1_767_229_200,

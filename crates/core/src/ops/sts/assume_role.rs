@@ -250,7 +250,7 @@ fn issue(
     let now = cx.service.now();
     let session = Session {
         kind: SessionKind::Role,
-        account: role.account.clone(),
+        account: role.account,
         principal_id: Some(role.id.clone()),
         name: input.role_session_name.clone(),
         issued: now,

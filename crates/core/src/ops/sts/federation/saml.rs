@@ -141,7 +141,7 @@ pub(crate) fn assume_role_with_saml(
             .map_or(now + duration, |end| end.min(now + duration));
         let session = Session {
             kind: SessionKind::Role,
-            account: role.account.clone(),
+            account: role.account,
             principal_id: Some(role.id.clone()),
             name: claims.session_name.clone(),
             issued: now,
@@ -200,7 +200,7 @@ fn use_assertion(
             .collect();
         mutations.push(Mutation::UsedAssertion(UsedAssertion {
             id: id.clone(),
-            account: provider.account.clone(),
+            account: provider.account,
             expires: assertion.expires,
         }));
         Ok((mutations, true))
