@@ -36,7 +36,7 @@ pub(crate) struct CallerPolicies {
 
 impl CallerPolicies {
     /// The root user of `account`, which holds no identity-based policy or boundary.
-    pub(crate) fn root(account: &str) -> CallerPolicies {
+    pub(crate) fn root(account: &AccountId) -> CallerPolicies {
         CallerPolicies {
             principal: Principal::root(account),
             identity: PolicySet::new(),
@@ -167,7 +167,7 @@ mod tests {
 
     fn built(generation: u64, builds: &Cell<u32>) -> Result<CachedCaller, Error> {
         builds.set(builds.get() + 1);
-        let policies = CallerPolicies::root("111122223333");
+        let policies = CallerPolicies::root(&AccountId::parse("111122223333").unwrap());
         Ok(CachedCaller::new(
             generation,
             policies,

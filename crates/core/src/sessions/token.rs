@@ -26,6 +26,7 @@ use zeroize::Zeroizing;
 use super::Session;
 use crate::error::Error;
 use crate::ids::Random;
+use crate::model::AccountId;
 use crate::secret::{MasterKey, Secret};
 
 const VERSION: u8 = 1;
@@ -213,8 +214,9 @@ fn nonce_of(bytes: &[u8]) -> &[u8] {
 }
 
 /// `ASIA` + base32 of 80 bits: the account (40 bits), then 40 random bits.
-fn temporary_key_id(random: &dyn Random, account: &str) -> Result<String, Error> {
+fn temporary_key_id(random: &dyn Random, account: &AccountId) -> Result<String, Error> {
     let account: u64 = account
+        .as_str()
         .parse()
         .map_err(|_| Error::Internal(format!("account id `{account}` is not numeric")))?;
     let mut bytes = [0u8; 10];
@@ -423,7 +425,7 @@ mod tests {
 
     #[test]
     fn key_ids_carry_their_account() {
-        let id = temporary_key_id(&OsRandom, "012345678901").unwrap();
+        let id = temporary_key_id(&OsRandom, &AccountId::parse("012345678901").unwrap()).unwrap();
         assert_eq!(temporary_key_account(&id).as_deref(), Some("012345678901"));
         assert_eq!(temporary_key_account("AKIAIOSFODNN7EXAMPLE"), None);
         assert_eq!(temporary_key_account("ASIA7777777777777777"), None);

@@ -237,7 +237,7 @@ fn assume(caller: &CachedCaller, role_account: &str) -> String {
         &Context::new(),
         None,
         &target,
-        ACCOUNT,
+        &AccountId::parse(ACCOUNT).unwrap(),
     ))
 }
 
