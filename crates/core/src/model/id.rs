@@ -299,6 +299,31 @@ mod tests {
     }
 
     #[test]
+    fn a_record_holding_ids_stores_as_it_did_with_strings() {
+        use crate::model::{EntityName, EntityPath, User};
+        let user = User {
+            id: UniqueId::new("AIDAEXAMPLE0000000001"),
+            account: AccountId::parse("111122223333").unwrap(),
+            name: EntityName::new("Alice"),
+            path: EntityPath::root(),
+            created: 1,
+            tags: Vec::new(),
+            inline: Vec::new(),
+            attached: Vec::new(),
+            groups: vec![UniqueId::new("AGPAEXAMPLE0000000001")],
+            boundary: None,
+            password_last_used: None,
+        };
+        let json = serde_json::to_string(&user).unwrap();
+        assert_eq!(
+            json,
+            r#"{"id":"AIDAEXAMPLE0000000001","account":"111122223333","name":"Alice","path":"/","created":1,"tags":[],"inline":[],"attached":[],"groups":["AGPAEXAMPLE0000000001"],"boundary":null,"password_last_used":null}"#
+        );
+        let back: User = serde_json::from_str(&json).unwrap();
+        assert_eq!((back.id, back.account), (user.id, user.account));
+    }
+
+    #[test]
     fn a_unique_id_stores_as_its_text() {
         let id = UniqueId::new("AIDAJQABLZS4A3QDU576Q");
         let json = serde_json::to_string(&id).unwrap();
