@@ -425,12 +425,12 @@ impl AccountState {
     /// The access keys of a user (`None`: the root user), oldest first.
     pub fn keys_of<'a>(
         &'a self,
-        user: Option<&'a str>,
+        user: Option<&'a UniqueId>,
     ) -> impl Iterator<Item = &'a AccessKey> + 'a {
         let mut keys: Vec<&AccessKey> = self
             .access_keys
             .values()
-            .filter(|k| k.user.as_deref() == user)
+            .filter(|k| k.user.as_ref() == user)
             .collect();
         keys.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
         keys.into_iter()

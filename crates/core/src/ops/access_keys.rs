@@ -104,7 +104,7 @@ pub(super) fn create_access_key(
             input.user_name.as_deref(),
         )?;
         let account = account(cx, state)?;
-        if account.keys_of(owner.user_id.as_deref()).count() >= KEYS_PER_USER {
+        if account.keys_of(owner.user_id.as_ref()).count() >= KEYS_PER_USER {
             return Err(Error::LimitExceeded(format!(
                 "Cannot exceed quota for AccessKeysPerUser: {KEYS_PER_USER}"
             )));
@@ -170,7 +170,7 @@ pub(super) fn list_access_keys(
             input.user_name.as_deref(),
         )?;
         let keys = account(cx, state)?
-            .keys_of(owner.user_id.as_deref())
+            .keys_of(owner.user_id.as_ref())
             .map(|k| (format!("{:020}{}", k.created, k.id), k));
         let scope = [owner.user_id.as_deref().unwrap_or_default()];
         let page = super::paginate(cx, &scope, keys, input.marker.as_deref(), input.max_items)?;
