@@ -18,6 +18,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use warden_core::model::AccountId;
 use warden_core::{Action, Api, Caller, RequestInfo, Service};
 
 use crate::errors::{EdgeError, on_blocking_pool};
@@ -44,7 +45,7 @@ pub struct EdgeConfig {
     /// Whether the listener speaks TLS (aws:SecureTransport).
     pub tls: bool,
     /// What a `--dev` reset restores: the first account's id and the configured root key.
-    pub reset_to: Option<(String, Option<(String, warden_core::Secret)>)>,
+    pub reset_to: Option<(AccountId, Option<(String, warden_core::Secret)>)>,
     /// `--dev` only: the service's clock, which `POST /_warden/clock?advance=SECONDS` moves.
     pub clock: Option<Arc<warden_core::time::OffsetClock>>,
 }

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use warden_core::model::{AccountId, UniqueId};
 use warden_core::{Caller, Identity};
 
 use crate::errors::EdgeError;
@@ -24,8 +25,8 @@ pub const PER_CALLER: usize = 1;
 /// for the root user).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct CallerKey {
-    account: String,
-    principal: Option<String>,
+    account: AccountId,
+    principal: Option<UniqueId>,
 }
 
 impl CallerKey {
@@ -36,7 +37,7 @@ impl CallerKey {
             Identity::Session(session) => session.principal_id.clone(),
         };
         CallerKey {
-            account: caller.account.clone(),
+            account: caller.account,
             principal,
         }
     }
@@ -151,19 +152,21 @@ mod tests {
 
     fn user(id: &str) -> Caller {
         Caller {
-            account: "111122223333".to_owned(),
-            identity: Identity::User { id: id.to_owned() },
+            account: AccountId::parse("111122223333").unwrap(),
+            identity: Identity::User {
+                id: UniqueId::new(id),
+            },
             access_key_id: None,
         }
     }
 
     fn role_session(role_id: &str, name: &str) -> Caller {
         Caller {
-            account: "111122223333".to_owned(),
+            account: AccountId::parse("111122223333").unwrap(),
             identity: Identity::Session(Arc::new(Session {
                 kind: SessionKind::Role,
-                account: "111122223333".to_owned(),
-                principal_id: Some(role_id.to_owned()),
+                account: AccountId::parse("111122223333").unwrap(),
+                principal_id: Some(UniqueId::new(role_id)),
                 name: name.to_owned(),
                 ..Session::default()
             })),

@@ -68,7 +68,7 @@ fn service() -> Service {
 
 fn root_call(service: &Service, action: &str, input: serde_json::Value) -> serde_json::Value {
     let root = Caller {
-        account: ACCOUNT.to_owned(),
+        account: warden_core::model::AccountId::parse(ACCOUNT).unwrap(),
         identity: Identity::Root,
         access_key_id: None,
     };

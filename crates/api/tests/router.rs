@@ -125,7 +125,7 @@ fn root_signed(service: &str, body: &str) -> Request<Body> {
 
 fn root_call(service: &Service, action: Action, input: Value) -> Value {
     let root = Caller {
-        account: ACCOUNT.to_owned(),
+        account: warden_core::model::AccountId::parse(ACCOUNT).unwrap(),
         identity: Identity::Root,
         access_key_id: None,
     };
@@ -381,7 +381,7 @@ async fn dev_reset_and_clock_exist_only_in_dev_mode() {
     let dev = EdgeConfig {
         dev: true,
         reset_to: Some((
-            ACCOUNT.to_owned(),
+            warden_core::model::AccountId::parse(ACCOUNT).unwrap(),
             Some((AKID.to_owned(), Secret::new(SECRET.to_owned()))),
         )),
         clock: Some(Arc::clone(&clock)),

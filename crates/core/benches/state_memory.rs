@@ -8,7 +8,7 @@
 //! measures on Linux only and says so elsewhere.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "benchmark setup")]
 
-use warden_core::model::{EntityName, EntityPath, User};
+use warden_core::model::{AccountId, EntityName, EntityPath, UniqueId, User};
 use warden_core::state::{Mutation, State};
 use warden_core::store::Kind;
 
@@ -52,8 +52,8 @@ const ACCOUNT: &str = "123456789012";
 /// A user as CreateUser makes one without options (the name as tools/bench-server spells it).
 fn user(n: u64) -> User {
     User {
-        id: format!("AIDA{n:017}"),
-        account: ACCOUNT.to_owned(),
+        id: UniqueId::new(&format!("AIDA{n:017}")),
+        account: AccountId::parse(ACCOUNT).unwrap_or_default(),
         name: EntityName::new(&format!("m{n:06}")),
         path: EntityPath::root(),
         created: 1_700_000_000,

@@ -1,9 +1,8 @@
 //! Accounts: creating them, and the first-start bootstrap of the root user's access key.
 
-use crate::arn::is_account_id;
 use crate::error::Error;
-use crate::ids::{Prefix, account_id, secret_access_key, unique_id};
-use crate::model::{AccessKey, Account, KeyStatus};
+use crate::ids::{access_key_id, account_id, secret_access_key};
+use crate::model::{AccessKey, Account, AccountId, KeyStatus};
 use crate::secret::Secret;
 use crate::service::Service;
 use crate::state::{Mutation, State};
@@ -12,7 +11,7 @@ use crate::state::{Mutation, State};
 #[derive(Debug)]
 pub struct Bootstrap {
     /// The first account.
-    pub account: String,
+    pub account: AccountId,
     /// Whether this start created it.
     pub created_account: bool,
     /// A root access key generated now (no key was configured on a first start).
@@ -31,10 +30,10 @@ impl State {
 
 impl Service {
     /// Creates an account (a random 12-digit id unless `id` is given) with its root user.
-    pub fn create_account(&self, id: Option<&str>) -> Result<String, Error> {
+    pub fn create_account(&self, id: Option<&str>) -> Result<AccountId, Error> {
         self.write(|state| {
             let account = self.new_account(state, id)?;
-            let id = account.id.clone();
+            let id = account.id;
             Ok((vec![Mutation::Account(account)], id))
         })
     }
@@ -46,11 +45,11 @@ impl Service {
         &self,
         id: Option<&str>,
         root_key: Option<(&str, &Secret)>,
-    ) -> Result<(String, Option<(String, Secret)>), Error> {
+    ) -> Result<(AccountId, Option<(String, Secret)>), Error> {
         let (key_id, secret) = match root_key {
             Some((id, secret)) => (id.to_owned(), secret.clone()),
             None => (
-                unique_id(self.random(), Prefix::AccessKey)?,
+                access_key_id(self.random())?,
                 Secret::new(secret_access_key(self.random())?),
             ),
         };
@@ -61,7 +60,7 @@ impl Service {
                 )));
             }
             let account = self.new_account(state, id)?;
-            let id = account.id.clone();
+            let id = account.id;
             let key = self.root_key(state, &id, &key_id, &secret)?;
             Ok((vec![Mutation::Account(account), key], id))
         })?;
@@ -71,12 +70,9 @@ impl Service {
     /// A new account record: `id`, or a random 12-digit one.
     fn new_account(&self, state: &State, id: Option<&str>) -> Result<Account, Error> {
         let id = match id {
-            Some(id) if is_account_id(id) => id.to_owned(),
-            Some(id) => {
-                return Err(Error::InvalidInput(format!(
-                    "`{id}` is not a 12-digit account id."
-                )));
-            }
+            Some(text) => AccountId::parse(text).ok_or_else(|| {
+                Error::InvalidInput(format!("`{text}` is not a 12-digit account id."))
+            })?,
             None => account_id(self.random())?,
         };
         if state.account(&id).is_some_and(|a| a.account.is_some()) {
@@ -108,7 +104,7 @@ impl Service {
     fn root_key(
         &self,
         state: &State,
-        account: &str,
+        account: &AccountId,
         id: &str,
         secret: &Secret,
     ) -> Result<Mutation, Error> {
@@ -122,7 +118,7 @@ impl Service {
         }
         Ok(Mutation::AccessKey(AccessKey {
             id: id.to_owned(),
-            account: account.to_owned(),
+            account: *account,
             user: None,
             status: KeyStatus::Active,
             created: self.now(),
@@ -140,7 +136,7 @@ impl Service {
         account_id: Option<&str>,
         root_key: Option<(&str, &Secret)>,
     ) -> Result<Bootstrap, Error> {
-        let existing = self.read(|state| Ok(state.first_account().map(|a| a.id.clone())))?;
+        let existing = self.read(|state| Ok(state.first_account().map(|a| a.id)))?;
         let Some(account) = existing else {
             let (account, generated_root_key) =
                 self.create_account_with_root_key(account_id, root_key)?;

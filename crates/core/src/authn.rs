@@ -43,7 +43,7 @@ impl Service {
             };
             Ok(KeyOwner {
                 caller: Caller {
-                    account: key.account.clone(),
+                    account: key.account,
                     identity,
                     access_key_id: Some(key.id.clone()),
                 },
@@ -59,7 +59,7 @@ impl Service {
                 .first_account()
                 .ok_or_else(|| Error::Internal("no account".to_owned()))?;
             Ok(Caller {
-                account: account.id.clone(),
+                account: account.id,
                 identity: Identity::Root,
                 access_key_id: None,
             })
@@ -81,7 +81,7 @@ impl Service {
         }
         Ok(KeyOwner {
             caller: Caller {
-                account: opened.session.account.clone(),
+                account: opened.session.account,
                 identity: Identity::Session(Arc::clone(&opened.session)),
                 access_key_id: Some(access_key_id.to_owned()),
             },
@@ -104,6 +104,7 @@ mod tests {
     use super::*;
     use crate::caller::{Session, SessionKind};
     use crate::ids::OsRandom;
+    use crate::model::AccountId;
     use crate::secret::MasterKey;
     use crate::store::MemoryStore;
     use crate::time::Clock;
@@ -139,7 +140,7 @@ mod tests {
     fn session() -> Session {
         Session {
             kind: SessionKind::User,
-            account: ACCOUNT.to_owned(),
+            account: AccountId::parse(ACCOUNT).unwrap(),
             issued: NOW,
             expires: NOW + 3600,
             ..Session::default()
@@ -153,7 +154,7 @@ mod tests {
         assert_eq!(
             owner.caller,
             Caller {
-                account: ACCOUNT.to_owned(),
+                account: AccountId::parse(ACCOUNT).unwrap(),
                 identity: Identity::Root,
                 access_key_id: Some(ROOT_KEY.to_owned()),
             }

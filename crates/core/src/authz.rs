@@ -178,10 +178,10 @@ pub(crate) fn user_caller(state: &State, account: &AccountState, user: &User) ->
     CallerPolicies {
         principal: Principal {
             kind: PrincipalKind::User,
-            account: user.account.clone(),
+            account: user.account.to_string(),
             arn: Arn::user(&user.account, &user.path, &user.name).build(),
             role_arn: None,
-            id: Some(user.id.clone()),
+            id: Some(user.id.to_string()),
         },
         identity,
         boundary,

@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Tag;
+use crate::model::{AccountId, Tag, UniqueId};
 use crate::time::Timestamp;
 
 /// Who made a request, as authentication established it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    pub account: String,
+    pub account: AccountId,
     pub identity: Identity,
     /// The access key that signed the request.
     pub access_key_id: Option<String>,
@@ -24,7 +24,7 @@ pub enum Identity {
     /// The account's root user.
     Root,
     /// An IAM user, by unique id (its name may change while the key stays valid).
-    User { id: String },
+    User { id: UniqueId },
     /// Temporary credentials: the claims their session token carries.
     Session(Arc<Session>),
 }
@@ -61,10 +61,10 @@ pub struct Session {
     #[serde(rename = "k")]
     pub kind: SessionKind,
     #[serde(rename = "a")]
-    pub account: String,
+    pub account: AccountId,
     /// The role's unique id (role sessions), or the calling user's (`None`: the root user).
     #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
-    pub principal_id: Option<String>,
+    pub principal_id: Option<UniqueId>,
     /// The role session name, or the federated user's name.
     #[serde(rename = "n", default, skip_serializing_if = "String::is_empty")]
     pub name: String,
@@ -102,11 +102,11 @@ impl Session {
 
 impl Identity {
     /// The IAM user the caller acts as: its own access key, or a GetSessionToken session.
-    pub fn acting_user(&self) -> Option<&str> {
+    pub fn acting_user(&self) -> Option<&UniqueId> {
         match self {
             Identity::User { id } => Some(id),
             Identity::Session(session) if session.kind == SessionKind::User => {
-                session.principal_id.as_deref()
+                session.principal_id.as_ref()
             }
             _ => None,
         }

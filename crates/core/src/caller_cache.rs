@@ -13,7 +13,7 @@ use warden_policy::{Context, PolicySet, Principal};
 
 use crate::caller::{Caller, Identity};
 use crate::error::Error;
-use crate::model::Tag;
+use crate::model::{AccountId, Tag};
 
 /// Beyond this many cached callers the cache starts over.
 const CACHE_LIMIT: usize = 100_000;
@@ -22,7 +22,7 @@ const CACHE_LIMIT: usize = 100_000;
 /// built at.
 #[derive(Debug, Default)]
 pub(crate) struct CallerCache {
-    entries: RwLock<HashMap<(String, Identity), Arc<CachedCaller>>>,
+    entries: RwLock<HashMap<(AccountId, Identity), Arc<CachedCaller>>>,
 }
 
 /// The policies that apply to a caller, gathered from the state.
@@ -36,7 +36,7 @@ pub(crate) struct CallerPolicies {
 
 impl CallerPolicies {
     /// The root user of `account`, which holds no identity-based policy or boundary.
-    pub(crate) fn root(account: &str) -> CallerPolicies {
+    pub(crate) fn root(account: &AccountId) -> CallerPolicies {
         CallerPolicies {
             principal: Principal::root(account),
             identity: PolicySet::new(),
@@ -90,7 +90,7 @@ impl CallerCache {
         generation: u64,
         build: impl FnOnce() -> Result<CachedCaller, Error>,
     ) -> Result<Arc<CachedCaller>, Error> {
-        let key = (caller.account.clone(), caller.identity.clone());
+        let key = (caller.account, caller.identity.clone());
         if let Ok(cache) = self.entries.read()
             && let Some(cached) = cache.get(&key).filter(|c| c.generation == generation)
         {
@@ -159,7 +159,7 @@ mod tests {
 
     fn caller(account: &str) -> Caller {
         Caller {
-            account: account.to_owned(),
+            account: AccountId::parse(account).unwrap(),
             identity: Identity::Root,
             access_key_id: None,
         }
@@ -167,7 +167,7 @@ mod tests {
 
     fn built(generation: u64, builds: &Cell<u32>) -> Result<CachedCaller, Error> {
         builds.set(builds.get() + 1);
-        let policies = CallerPolicies::root("111122223333");
+        let policies = CallerPolicies::root(&AccountId::parse("111122223333").unwrap());
         Ok(CachedCaller::new(
             generation,
             policies,

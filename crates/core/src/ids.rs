@@ -2,6 +2,7 @@
 //! secret access keys, request ids. Randomness comes from an injected [`Random`] source.
 
 use crate::error::Error;
+use crate::model::{AccountId, UniqueId};
 
 /// A source of random bytes; tests substitute a deterministic one.
 pub trait Random: Send + Sync {
@@ -94,8 +95,18 @@ fn draw(random: &dyn Random, alphabet: &[u8], length: usize) -> Result<String, E
         .collect())
 }
 
-/// A unique id such as `AIDAJQABLZS4A3QDU576Q` (prefix + 17 characters; access keys: 16).
-pub fn unique_id(random: &dyn Random, prefix: Prefix) -> Result<String, Error> {
+/// A unique id such as `AIDAJQABLZS4A3QDU576Q` (prefix + 17 characters).
+pub fn unique_id(random: &dyn Random, prefix: Prefix) -> Result<UniqueId, Error> {
+    Ok(UniqueId::new(&prefixed(random, prefix)?))
+}
+
+/// An access key id such as `AKIAIOSFODNN7EXAMPLE` (prefix + 16 characters). Not a
+/// [`UniqueId`]: it names a credential, not an entity.
+pub fn access_key_id(random: &dyn Random) -> Result<String, Error> {
+    prefixed(random, Prefix::AccessKey)
+}
+
+fn prefixed(random: &dyn Random, prefix: Prefix) -> Result<String, Error> {
     let length = match prefix {
         Prefix::AccessKey | Prefix::TemporaryAccessKey => 16,
         _ => 17,
@@ -113,13 +124,14 @@ pub fn secret_access_key(random: &dyn Random) -> Result<String, Error> {
 }
 
 /// A random 12-digit account id that does not start with 0.
-pub fn account_id(random: &dyn Random) -> Result<String, Error> {
+pub fn account_id(random: &dyn Random) -> Result<AccountId, Error> {
     let digits = draw(random, b"0123456789", 12)?;
-    Ok(format!(
+    let text = format!(
         "{}{}",
         draw(random, b"123456789", 1)?,
         digits.get(1..).unwrap_or_default()
-    ))
+    );
+    AccountId::parse(&text).ok_or_else(|| Error::Internal("a drawn account id is malformed".into()))
 }
 
 /// A request id in AWS's UUID form (random, version 4 layout).
@@ -151,7 +163,7 @@ mod tests {
     fn shapes() {
         let id = unique_id(&OsRandom, Prefix::User).unwrap();
         assert!(id.starts_with("AIDA") && id.len() == 21);
-        let key = unique_id(&OsRandom, Prefix::AccessKey).unwrap();
+        let key = access_key_id(&OsRandom).unwrap();
         assert!(key.starts_with("AKIA") && key.len() == 20);
         assert_eq!(secret_access_key(&OsRandom).unwrap().len(), 40);
         let account = account_id(&OsRandom).unwrap();

@@ -3,7 +3,7 @@
 
 use warden_policy::PolicyKind;
 
-use crate::model::{Document, EntityName, EntityPath, ManagedPolicy, PolicyVersion};
+use crate::model::{Document, EntityName, EntityPath, ManagedPolicy, PolicyVersion, UniqueId};
 use crate::state::{Mutation, State};
 
 pub use crate::arn::AWS_ACCOUNT;
@@ -145,7 +145,7 @@ pub(crate) fn install(state: &mut State) {
             continue;
         };
         state.apply(Mutation::Policy(ManagedPolicy {
-            id: id.to_owned(),
+            id: UniqueId::new(id),
             account: AWS_ACCOUNT.to_owned(),
             name: EntityName::new(name),
             path,

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::model::{MfaCodeUse, MfaDevice};
+use crate::model::{AccountId, MfaCodeUse, MfaDevice};
 use crate::state::{Mutation, State};
 use crate::time::{Clock, Timestamp, iso8601};
 use crate::totp;
@@ -64,14 +64,14 @@ impl MfaCodes {
             .cloned()
             .unwrap_or_else(|| MfaCodeUse {
                 serial: device.serial.clone(),
-                account: device.account.clone(),
+                account: device.account,
                 ..MfaCodeUse::default()
             });
         let mut usage = before.clone();
         let mut check = CodeCheck {
             accepted: false,
             serial: device.serial.clone(),
-            account: device.account.clone(),
+            account: device.account,
             lockout: Lockout::Unchanged,
         };
         if let Some(until) = usage.locked_until {
@@ -140,7 +140,7 @@ pub(crate) struct CodeCheck {
     /// Whether the codes were accepted (their use is then recorded by the same write).
     pub(crate) accepted: bool,
     serial: String,
-    account: String,
+    account: AccountId,
     lockout: Lockout,
 }
 
@@ -167,7 +167,7 @@ impl CodeCheck {
     }
 }
 
-fn lockout_ended(serial: &str, account: &str) {
+fn lockout_ended(serial: &str, account: &AccountId) {
     tracing::info!(
         serial = %serial,
         account = %account,

@@ -1,6 +1,7 @@
 //! The entities Warden keeps: accounts, users, groups, roles, managed policies, access keys,
 //! instance profiles. They serialize to the records a [`crate::store::Store`] persists.
 
+pub mod id;
 pub mod names;
 
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use crate::arn::Arn;
 use crate::secret::Secret;
 use crate::time::Timestamp;
 
+pub use id::{AccountId, UniqueId};
 pub use names::{EntityName, EntityPath};
 
 /// A policy document kept with its text (as the client sent it) and its compiled form.
@@ -82,7 +84,7 @@ pub struct InlinePolicy {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Account {
-    pub id: String,
+    pub id: AccountId,
     pub created: Timestamp,
     #[serde(default)]
     pub alias: Option<String>,
@@ -90,8 +92,8 @@ pub struct Account {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct User {
-    pub id: String,
-    pub account: String,
+    pub id: UniqueId,
+    pub account: AccountId,
     pub name: EntityName,
     pub path: EntityPath,
     pub created: Timestamp,
@@ -104,7 +106,7 @@ pub struct User {
     pub attached: Vec<String>,
     /// Groups, by unique id.
     #[serde(default)]
-    pub groups: Vec<String>,
+    pub groups: Vec<UniqueId>,
     #[serde(default)]
     pub boundary: Option<String>,
     #[serde(default)]
@@ -113,8 +115,8 @@ pub struct User {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Group {
-    pub id: String,
-    pub account: String,
+    pub id: UniqueId,
+    pub account: AccountId,
     pub name: EntityName,
     pub path: EntityPath,
     pub created: Timestamp,
@@ -132,8 +134,8 @@ pub struct RoleLastUsed {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Role {
-    pub id: String,
-    pub account: String,
+    pub id: UniqueId,
+    pub account: AccountId,
     pub name: EntityName,
     pub path: EntityPath,
     pub created: Timestamp,
@@ -170,7 +172,8 @@ pub struct PolicyVersion {
 /// A managed policy: customer managed (in an account) or AWS managed (account `aws`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ManagedPolicy {
-    pub id: String,
+    pub id: UniqueId,
+    /// The owning account's id, or [`crate::arn::AWS_ACCOUNT`] for an AWS managed policy.
     pub account: String,
     pub name: EntityName,
     pub path: EntityPath,
@@ -222,9 +225,9 @@ pub struct KeyLastUsed {
 #[derive(Clone, Debug)]
 pub struct AccessKey {
     pub id: String,
-    pub account: String,
+    pub account: AccountId,
     /// The owning user's unique id; `None` for the root user.
-    pub user: Option<String>,
+    pub user: Option<UniqueId>,
     pub status: KeyStatus,
     pub created: Timestamp,
     pub secret: Secret,
@@ -233,14 +236,14 @@ pub struct AccessKey {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InstanceProfile {
-    pub id: String,
-    pub account: String,
+    pub id: UniqueId,
+    pub account: AccountId,
     pub name: EntityName,
     pub path: EntityPath,
     pub created: Timestamp,
     /// Roles, by unique id (at most one).
     #[serde(default)]
-    pub roles: Vec<String>,
+    pub roles: Vec<UniqueId>,
     #[serde(default)]
     pub tags: Vec<Tag>,
 }
@@ -249,7 +252,7 @@ pub struct InstanceProfile {
 /// for the roles that trust it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OidcProvider {
-    pub account: String,
+    pub account: AccountId,
     /// The issuer URL without its scheme (`host/path`), as the ARN and the condition keys
     /// name it.
     pub url: String,
@@ -287,7 +290,7 @@ impl OidcProvider {
 /// accepts for the roles that trust it, described by its metadata document.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SamlProvider {
-    pub account: String,
+    pub account: AccountId,
     pub name: String,
     /// The id AWS shows as `SAMLProviderUUID`.
     pub uuid: String,
@@ -319,13 +322,13 @@ impl SamlProvider {
 pub struct MfaDevice {
     /// `arn:aws:iam::ACCOUNT:mfa/PATH/NAME`.
     pub serial: String,
-    pub account: String,
+    pub account: AccountId,
     pub name: String,
     pub path: String,
     pub created: Timestamp,
     pub seed: Secret,
     /// The unique id of the user it is enabled for, and when it was enabled.
-    pub user: Option<String>,
+    pub user: Option<UniqueId>,
     pub enabled: Option<Timestamp>,
     pub tags: Vec<Tag>,
 }
@@ -337,7 +340,7 @@ pub struct MfaDevice {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MfaCodeUse {
     pub serial: String,
-    pub account: String,
+    pub account: AccountId,
     /// The latest step accepted: codes of this step and earlier ones are refused.
     pub last_step: Option<i64>,
     /// Wrong codes in a row since the last accepted one or the last lockout.
@@ -353,7 +356,7 @@ pub struct UsedAssertion {
     /// Hex SHA-256 of the issuer and the assertion's `ID` (bounded, whatever the ID's length).
     pub id: String,
     /// The account of the SAML provider it was accepted through.
-    pub account: String,
+    pub account: AccountId,
     /// When it is refused as expired anyway, and may be forgotten.
     pub expires: Timestamp,
 }

@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::error::StoreError;
 use crate::model::names::fold;
 use crate::model::{
-    AccessKey, Account, Group, InstanceProfile, KeyLastUsed, ManagedPolicy, MfaCodeUse, MfaDevice,
-    OidcProvider, Role, RoleLastUsed, SamlProvider, UsedAssertion, User,
+    AccessKey, Account, AccountId, Group, InstanceProfile, KeyLastUsed, ManagedPolicy, MfaCodeUse,
+    MfaDevice, OidcProvider, Role, RoleLastUsed, SamlProvider, UniqueId, UsedAssertion, User,
 };
 use crate::secret::MasterKey;
 use crate::store::{Expect, Kind, Logged, Snapshot, Write};
@@ -31,7 +31,7 @@ pub struct State {
     /// compiled policies) is current while the generation it was built at still is.
     pub generation: u64,
     /// Access key id → account id, for authentication.
-    pub key_accounts: HashMap<String, String>,
+    pub key_accounts: HashMap<String, AccountId>,
     /// SAML assertions already accepted, by [`UsedAssertion::id`], with when they expire.
     pub used_assertions: HashMap<String, Timestamp>,
     /// The same, ordered by expiry, so expired ones are found without a scan.
@@ -69,52 +69,52 @@ pub enum Mutation {
     Account(Account),
     User(User),
     DeleteUser {
-        account: String,
-        id: String,
+        account: AccountId,
+        id: UniqueId,
     },
     Group(Group),
     DeleteGroup {
-        account: String,
-        id: String,
+        account: AccountId,
+        id: UniqueId,
     },
     Role(Role),
     DeleteRole {
-        account: String,
-        id: String,
+        account: AccountId,
+        id: UniqueId,
     },
     Policy(ManagedPolicy),
     DeletePolicy {
         account: String,
-        id: String,
+        id: UniqueId,
     },
     AccessKey(AccessKey),
     DeleteAccessKey {
-        account: String,
+        account: AccountId,
         id: String,
     },
     InstanceProfile(InstanceProfile),
     DeleteInstanceProfile {
-        account: String,
-        id: String,
+        account: AccountId,
+        id: UniqueId,
     },
     OidcProvider(OidcProvider),
     DeleteOidcProvider {
-        account: String,
+        account: AccountId,
         url: String,
     },
     SamlProvider(SamlProvider),
     DeleteSamlProvider {
-        account: String,
+        account: AccountId,
         name: String,
     },
     MfaDevice(MfaDevice),
     DeleteMfaDevice {
-        account: String,
+        account: AccountId,
         serial: String,
     },
     MfaCodeUse(MfaCodeUse),
     DeleteMfaCodeUse {
-        account: String,
+        account: AccountId,
         serial: String,
     },
     UsedAssertion(UsedAssertion),
@@ -123,14 +123,14 @@ pub enum Mutation {
     },
     /// A use of access key `key`, merged by maximum with what is stored.
     KeyLastUsed {
-        account: String,
+        account: AccountId,
         key: String,
         used: KeyLastUsed,
     },
     /// An assumption of role `role` (unique id), merged by maximum with what is stored.
     RoleLastUsed {
-        account: String,
-        role: String,
+        account: AccountId,
+        role: UniqueId,
         used: RoleLastUsed,
     },
 }
@@ -245,7 +245,7 @@ impl State {
         }
         match mutation {
             Mutation::Account(account) => {
-                let id = account.id.clone();
+                let id = account.id;
                 self.account_mut(&id).account = Some(account);
             }
             Mutation::User(user) => {
@@ -326,8 +326,7 @@ impl State {
                 }
             }
             Mutation::AccessKey(mut key) => {
-                self.key_accounts
-                    .insert(key.id.clone(), key.account.clone());
+                self.key_accounts.insert(key.id.clone(), key.account);
                 let a = self.account_mut(&key.account);
                 let known = a
                     .access_keys
@@ -426,12 +425,12 @@ impl AccountState {
     /// The access keys of a user (`None`: the root user), oldest first.
     pub fn keys_of<'a>(
         &'a self,
-        user: Option<&'a str>,
+        user: Option<&'a UniqueId>,
     ) -> impl Iterator<Item = &'a AccessKey> + 'a {
         let mut keys: Vec<&AccessKey> = self
             .access_keys
             .values()
-            .filter(|k| k.user.as_deref() == user)
+            .filter(|k| k.user.as_ref() == user)
             .collect();
         keys.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
         keys.into_iter()

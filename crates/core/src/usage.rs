@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::model::{KeyLastUsed, RoleLastUsed};
+use crate::model::{AccountId, KeyLastUsed, RoleLastUsed, UniqueId};
 use crate::state::{Mutation, State};
 use crate::time::Clock;
 
@@ -15,14 +15,14 @@ pub(crate) struct Usage {
     /// Access-key uses, by key id.
     keys: Mutex<HashMap<String, KeyLastUsed>>,
     /// Role assumptions, by account and role id.
-    roles: Mutex<HashMap<(String, String), RoleLastUsed>>,
+    roles: Mutex<HashMap<(AccountId, UniqueId), RoleLastUsed>>,
 }
 
 /// Uses taken from [`Usage`], to be written to the store.
 #[derive(Default)]
 pub(crate) struct Taken {
     keys: HashMap<String, KeyLastUsed>,
-    roles: HashMap<(String, String), RoleLastUsed>,
+    roles: HashMap<(AccountId, UniqueId), RoleLastUsed>,
 }
 
 /// The map behind `mutex`. A map of last uses is consistent whatever panicked while holding
@@ -67,19 +67,17 @@ impl Usage {
     }
 
     /// Notes that the role `id` of `account` was assumed now, in `region`.
-    pub(crate) fn record_role(&self, account: &str, id: &str, region: &str) {
+    pub(crate) fn record_role(&self, account: &AccountId, id: &UniqueId, region: &str) {
         let used = RoleLastUsed {
             date: self.clock.now(),
             region: region.to_owned(),
         };
-        lock(&self.roles).insert((account.to_owned(), id.to_owned()), used);
+        lock(&self.roles).insert((*account, id.clone()), used);
     }
 
     /// The latest assumption of role `id` of `account` not yet taken.
-    pub(crate) fn pending_role(&self, account: &str, id: &str) -> Option<RoleLastUsed> {
-        lock(&self.roles)
-            .get(&(account.to_owned(), id.to_owned()))
-            .cloned()
+    pub(crate) fn pending_role(&self, account: &AccountId, id: &UniqueId) -> Option<RoleLastUsed> {
+        lock(&self.roles).get(&(*account, id.clone())).cloned()
     }
 
     /// Every use recorded, which this no longer holds.
@@ -111,7 +109,7 @@ impl Taken {
             .filter_map(|(id, used)| {
                 let account = state.key_accounts.get(id)?;
                 Some(Mutation::KeyLastUsed {
-                    account: account.clone(),
+                    account: *account,
                     key: id.clone(),
                     used: used.clone(),
                 })
@@ -120,7 +118,7 @@ impl Taken {
         mutations.extend(self.roles.iter().filter_map(|((account, id), used)| {
             state.account(account)?.role_by_id(id)?;
             Some(Mutation::RoleLastUsed {
-                account: account.clone(),
+                account: *account,
                 role: id.clone(),
                 used: used.clone(),
             })
@@ -147,12 +145,17 @@ mod tests {
         let usage = Usage::new(Arc::new(At(100)));
         usage.record_key("AKIA1", "iam", "us-east-1");
         usage.record_key("AKIA1", "sts", "eu-west-1");
-        usage.record_role("111122223333", "AROA1", "us-east-1");
+        let (account, role) = (
+            AccountId::parse("111122223333").unwrap(),
+            UniqueId::new("AROA1"),
+        );
+        usage.record_role(&account, &role, "us-east-1");
         let key = usage.pending_key("AKIA1").unwrap();
         assert_eq!((key.date, key.service.as_str()), (100, "sts"));
-        let role = usage.pending_role("111122223333", "AROA1").unwrap();
-        assert_eq!((role.date, role.region.as_str()), (100, "us-east-1"));
-        assert!(usage.pending_role("444455556666", "AROA1").is_none());
+        let used = usage.pending_role(&account, &role).unwrap();
+        assert_eq!((used.date, used.region.as_str()), (100, "us-east-1"));
+        let other = AccountId::parse("444455556666").unwrap();
+        assert!(usage.pending_role(&other, &role).is_none());
         let taken = usage.take();
         assert!(!taken.is_empty());
         assert!(usage.pending_key("AKIA1").is_none());
@@ -163,7 +166,8 @@ mod tests {
     fn uses_of_keys_and_roles_the_state_lacks_are_dropped() {
         let usage = Usage::new(Arc::new(At(100)));
         usage.record_key("AKIAGONE", "iam", "us-east-1");
-        usage.record_role("111122223333", "AROAGONE", "us-east-1");
+        let account = AccountId::parse("111122223333").unwrap();
+        usage.record_role(&account, &UniqueId::new("AROAGONE"), "us-east-1");
         assert!(usage.take().mutations(&State::default()).is_empty());
     }
 }

@@ -144,7 +144,7 @@ impl World {
 
     fn root(&self, action: &str, input: Value) -> Result<Value, Error> {
         let root = Caller {
-            account: ACCOUNT.to_owned(),
+            account: warden_core::model::AccountId::parse(ACCOUNT).unwrap(),
             identity: Identity::Root,
             access_key_id: None,
         };

@@ -64,7 +64,7 @@ fn info() -> RequestInfo {
 
 fn root() -> Caller {
     Caller {
-        account: ACCOUNT.to_owned(),
+        account: warden_core::model::AccountId::parse(ACCOUNT).unwrap(),
         identity: Identity::Root,
         access_key_id: None,
     }

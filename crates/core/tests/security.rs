@@ -46,7 +46,7 @@ fn another_account_s_policy_is_answered_as_a_missing_boundary() {
     let h = Harness::new();
     let other = h.service.create_account(Some("444455556666")).unwrap();
     let other_root = Caller {
-        account: other.clone(),
+        account: other,
         identity: warden_core::Identity::Root,
         access_key_id: None,
     };

@@ -86,7 +86,7 @@ impl Sts {
 
     pub fn root(&self, account: &str) -> Caller {
         Caller {
-            account: account.to_owned(),
+            account: warden_core::model::AccountId::parse(account).unwrap(),
             identity: Identity::Root,
             access_key_id: None,
         }
@@ -121,9 +121,9 @@ impl Sts {
             .unwrap();
         }
         Caller {
-            account: account.to_owned(),
+            account: warden_core::model::AccountId::parse(account).unwrap(),
             identity: Identity::User {
-                id: created["User"]["UserId"].as_str().unwrap().to_owned(),
+                id: warden_core::model::UniqueId::new(created["User"]["UserId"].as_str().unwrap()),
             },
             access_key_id: None,
         }

@@ -58,7 +58,7 @@ fn a_write_that_keeps_conflicting_is_decided_a_bounded_number_of_times() {
         decided.fetch_add(1, Ordering::SeqCst);
         let used = Mutation::UsedAssertion(warden_core::model::UsedAssertion {
             id: "a".to_owned(),
-            account: "111122223333".to_owned(),
+            account: warden_core::model::AccountId::parse("111122223333").unwrap(),
             expires: 0,
         });
         Ok((vec![used], ()))
@@ -78,7 +78,7 @@ fn last_use_only_moves_forward() {
         .unwrap();
     let id = key["AccessKey"]["AccessKeyId"].as_str().unwrap().to_owned();
     let used = |date: i64, region: &str| Mutation::KeyLastUsed {
-        account: h.account.clone(),
+        account: h.account,
         key: id.clone(),
         used: KeyLastUsed {
             date,

@@ -217,7 +217,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             dev: settings.dev,
             trusted_proxies: settings.trusted_proxies.clone(),
             tls: false,
-            reset_to: Some((bootstrap.account.clone(), root_key.clone())),
+            reset_to: Some((bootstrap.account, root_key.clone())),
             clock: dev_clock,
         },
     ));

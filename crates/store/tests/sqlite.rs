@@ -255,7 +255,7 @@ fn a_database_of_schema_one_is_migrated_and_keeps_its_data() {
     };
     let call = |service: &Service, action: &str, input: Value| {
         let root = Caller {
-            account: ACCOUNT.to_owned(),
+            account: warden_core::model::AccountId::parse(ACCOUNT).unwrap(),
             identity: Identity::Root,
             access_key_id: None,
         };

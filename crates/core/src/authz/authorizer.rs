@@ -14,7 +14,7 @@ use super::CachedCaller;
 use crate::action::Action;
 use crate::arn::Arn;
 use crate::error::Error;
-use crate::model::{Role, Tag};
+use crate::model::{AccountId, Role, Tag};
 use crate::service::{RequestInfo, Service};
 use crate::time::iso8601;
 
@@ -161,7 +161,7 @@ impl<'a> Authorizer<'a> {
         context: &Context,
         trust: Option<&PolicySet>,
         target: &Target<'_>,
-        caller_account: &str,
+        caller_account: &AccountId,
     ) -> Result<(), Error> {
         let request = Request {
             principal: &cached.policies.principal,
@@ -188,7 +188,7 @@ impl<'a> Authorizer<'a> {
         &self,
         policies: &Policies<'_>,
         request: &Request<'_>,
-        caller_account: &str,
+        caller_account: &AccountId,
     ) -> Error {
         let explanation = policies.explain(request);
         let why = match explanation.reason {

@@ -63,7 +63,7 @@ pub(crate) fn caller_policies(state: &State, session: &Session) -> Result<Caller
             CallerPolicies {
                 principal: Principal {
                     kind: PrincipalKind::FederatedUser,
-                    account: account_id.clone(),
+                    account: account_id.to_string(),
                     arn: Arn::FederatedUser {
                         account: account_id,
                         name: &session.name,
@@ -140,7 +140,7 @@ fn role_session(state: &State, role: &Role, session: &Session) -> CallerPolicies
     CallerPolicies {
         principal: Principal {
             kind: PrincipalKind::AssumedRole,
-            account: role.account.clone(),
+            account: role.account.to_string(),
             arn: Arn::AssumedRole {
                 account: &role.account,
                 role: &role.name,
@@ -148,7 +148,7 @@ fn role_session(state: &State, role: &Role, session: &Session) -> CallerPolicies
             }
             .build(),
             role_arn: Some(role_arn),
-            id: Some(role.id.clone()),
+            id: Some(role.id.to_string()),
         },
         identity,
         boundary,

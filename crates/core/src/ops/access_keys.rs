@@ -7,8 +7,8 @@ use super::users::{account, authorized_user, non_user_credentials};
 use crate::action::Action;
 use crate::arn::Arn;
 use crate::error::Error;
-use crate::ids::{Prefix, secret_access_key, unique_id};
-use crate::model::{AccessKey, KeyStatus};
+use crate::ids::{access_key_id, secret_access_key};
+use crate::model::{AccessKey, KeyStatus, UniqueId};
 use crate::secret::Secret;
 use crate::service::Cx;
 use crate::state::{Mutation, State};
@@ -20,7 +20,7 @@ pub const KEYS_PER_USER: usize = 2;
 /// Whose keys an operation is about: a named user, else the caller itself.
 struct Owner {
     /// The user's unique id; `None` for the root user.
-    user_id: Option<String>,
+    user_id: Option<UniqueId>,
     /// The name reported in responses (empty for the root user... AWS reports the account's
     /// root by leaving UserName out).
     user_name: Option<String>,
@@ -41,14 +41,15 @@ fn owner(
             })
         }
         (None, identity) if identity.acting_user().is_some() => {
-            let id = identity.acting_user().unwrap_or_default();
+            let gone = || Error::Internal("the caller's user is gone".to_owned());
+            let id = identity.acting_user().ok_or_else(gone)?;
             let name = account(cx, state)?
                 .user_by_id(id)
                 .map(|u| u.name.to_string())
-                .ok_or_else(|| Error::Internal("the caller's user is gone".to_owned()))?;
+                .ok_or_else(gone)?;
             authorized_user(cx, state, action, &name, &[])?;
             Ok(Owner {
-                user_id: Some(id.to_owned()),
+                user_id: Some(id.clone()),
                 user_name: Some(name),
             })
         }
@@ -103,14 +104,14 @@ pub(super) fn create_access_key(
             input.user_name.as_deref(),
         )?;
         let account = account(cx, state)?;
-        if account.keys_of(owner.user_id.as_deref()).count() >= KEYS_PER_USER {
+        if account.keys_of(owner.user_id.as_ref()).count() >= KEYS_PER_USER {
             return Err(Error::LimitExceeded(format!(
                 "Cannot exceed quota for AccessKeysPerUser: {KEYS_PER_USER}"
             )));
         }
         let key = AccessKey {
-            id: unique_id(cx.service.random(), Prefix::AccessKey)?,
-            account: cx.caller.account.clone(),
+            id: access_key_id(cx.service.random())?,
+            account: cx.caller.account,
             user: owner.user_id.clone(),
             status: KeyStatus::Active,
             created: cx.service.now(),
@@ -169,7 +170,7 @@ pub(super) fn list_access_keys(
             input.user_name.as_deref(),
         )?;
         let keys = account(cx, state)?
-            .keys_of(owner.user_id.as_deref())
+            .keys_of(owner.user_id.as_ref())
             .map(|k| (format!("{:020}{}", k.created, k.id), k));
         let scope = [owner.user_id.as_deref().unwrap_or_default()];
         let page = super::paginate(cx, &scope, keys, input.marker.as_deref(), input.max_items)?;
@@ -249,7 +250,7 @@ pub(super) fn delete_access_key(cx: &Cx<'_>, input: DeleteAccessKeyInput) -> Res
         let key = owned_key(state, cx, &owner, &input.access_key_id)?;
         Ok((
             vec![Mutation::DeleteAccessKey {
-                account: key.account.clone(),
+                account: key.account,
                 id: key.id.clone(),
             }],
             (),

@@ -36,7 +36,7 @@ impl WireGroup {
         WireGroup {
             path: group.path.to_string(),
             group_name: group.name.to_string(),
-            group_id: group.id.clone(),
+            group_id: group.id.to_string(),
             arn: group_arn(group),
             create_date: iso8601(group.created),
         }
@@ -104,7 +104,7 @@ pub(super) fn create_group(
         }
         let group = Group {
             id: unique_id(cx.service.random(), Prefix::Group)?,
-            account: cx.caller.account.clone(),
+            account: cx.caller.account,
             name: EntityName::new(&input.group_name),
             path: path.clone(),
             created: cx.service.now(),
@@ -278,7 +278,7 @@ pub(super) fn delete_group(cx: &Cx<'_>, input: GroupNameInput) -> Result<(), Err
         }
         Ok((
             vec![Mutation::DeleteGroup {
-                account: group.account.clone(),
+                account: group.account,
                 id: group.id.clone(),
             }],
             (),

@@ -24,11 +24,11 @@ pub(super) struct CallerIdentity {
 
 pub(super) fn get_caller_identity(cx: &Cx<'_>, _: Empty) -> Result<CallerIdentity, Error> {
     cx.service.read(|state| {
-        let account_id = cx.caller.account.clone();
+        let account_id = cx.caller.account;
         let root = || CallerIdentity {
-            user_id: account_id.clone(),
+            user_id: account_id.to_string(),
             arn: Arn::root(&account_id).build(),
-            account: account_id.clone(),
+            account: account_id.to_string(),
         };
         let user = |id: &str| {
             let user = account(cx, state)?.user_by_id(id).ok_or_else(|| {
@@ -37,9 +37,9 @@ pub(super) fn get_caller_identity(cx: &Cx<'_>, _: Empty) -> Result<CallerIdentit
                 )
             })?;
             Ok(CallerIdentity {
-                user_id: user.id.clone(),
+                user_id: user.id.to_string(),
                 arn: super::users::user_arn(user),
-                account: account_id.clone(),
+                account: account_id.to_string(),
             })
         };
         let session = match &cx.caller.identity {
@@ -66,7 +66,7 @@ pub(super) fn get_caller_identity(cx: &Cx<'_>, _: Empty) -> Result<CallerIdentit
                         session: &session.name,
                     }
                     .build(),
-                    account: account_id.clone(),
+                    account: account_id.to_string(),
                 })
             }
             (SessionKind::Federated, _) => Ok(CallerIdentity {
@@ -76,7 +76,7 @@ pub(super) fn get_caller_identity(cx: &Cx<'_>, _: Empty) -> Result<CallerIdentit
                     name: &session.name,
                 }
                 .build(),
-                account: account_id.clone(),
+                account: account_id.to_string(),
             }),
         }
     })

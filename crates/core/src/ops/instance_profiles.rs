@@ -46,7 +46,7 @@ impl WireInstanceProfile {
         WireInstanceProfile {
             path: profile.path.to_string(),
             instance_profile_name: profile.name.to_string(),
-            instance_profile_id: profile.id.clone(),
+            instance_profile_id: profile.id.to_string(),
             arn: profile_arn(profile),
             create_date: iso8601(profile.created),
             roles: profile
@@ -152,7 +152,7 @@ pub(super) fn create_instance_profile(
         }
         let profile = InstanceProfile {
             id: unique_id(cx.service.random(), Prefix::InstanceProfile)?,
-            account: cx.caller.account.clone(),
+            account: cx.caller.account,
             name: EntityName::new(&input.instance_profile_name),
             path: path.clone(),
             created: cx.service.now(),
@@ -308,7 +308,7 @@ pub(super) fn delete_instance_profile(cx: &Cx<'_>, input: ProfileNameInput) -> R
         }
         Ok((
             vec![Mutation::DeleteInstanceProfile {
-                account: profile.account.clone(),
+                account: profile.account,
                 id: profile.id.clone(),
             }],
             (),

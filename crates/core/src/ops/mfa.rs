@@ -152,7 +152,7 @@ pub(super) fn create_virtual_mfa_device(
         cx.service.random().fill(&mut raw)?;
         let device = MfaDevice {
             serial: serial.clone(),
-            account: cx.caller.account.clone(),
+            account: cx.caller.account,
             name: input.virtual_mfa_device_name.clone(),
             path: path.clone(),
             created: cx.service.now(),
@@ -339,13 +339,13 @@ pub(super) fn delete_virtual_mfa_device(cx: &Cx<'_>, input: DeleteInput) -> Resu
             ));
         }
         let mut mutations = vec![Mutation::DeleteMfaDevice {
-            account: device.account.clone(),
+            account: device.account,
             serial: device.serial.clone(),
         }];
         // Its code use goes with it: a device made again under this name has a new seed.
         if account.mfa_code_use(&device.serial).is_some() {
             mutations.push(Mutation::DeleteMfaCodeUse {
-                account: device.account.clone(),
+                account: device.account,
                 serial: device.serial.clone(),
             });
         }

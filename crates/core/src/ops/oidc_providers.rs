@@ -167,7 +167,7 @@ pub(super) fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Er
             )));
         }
         let provider = OidcProvider {
-            account: cx.caller.account.clone(),
+            account: cx.caller.account,
             url,
             http,
             created: cx.service.now(),
@@ -267,7 +267,7 @@ pub(super) fn delete(cx: &Cx<'_>, input: ArnInput) -> Result<(), Error> {
             &[],
         )?;
         let mutation = Mutation::DeleteOidcProvider {
-            account: provider.account.clone(),
+            account: provider.account,
             url: provider.url.clone(),
         };
         Ok((vec![mutation], ()))

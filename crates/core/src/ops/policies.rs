@@ -183,7 +183,7 @@ impl WirePolicy {
     fn new(policy: &ManagedPolicy, usage: Usage, with_details: bool) -> WirePolicy {
         WirePolicy {
             policy_name: policy.name.to_string(),
-            policy_id: policy.id.clone(),
+            policy_id: policy.id.to_string(),
             arn: policy_arn(policy),
             path: policy.path.to_string(),
             default_version_id: policy.default_version.clone(),
@@ -242,7 +242,7 @@ pub(super) fn create_policy(cx: &Cx<'_>, input: CreatePolicyInput) -> Result<Pol
         let now = cx.service.now();
         let policy = ManagedPolicy {
             id: unique_id(cx.service.random(), Prefix::Policy)?,
-            account: cx.caller.account.clone(),
+            account: cx.caller.account.to_string(),
             name: EntityName::new(&input.policy_name),
             path: path.clone(),
             created: now,

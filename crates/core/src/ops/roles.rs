@@ -158,7 +158,7 @@ pub(super) fn create_role(cx: &Cx<'_>, input: CreateRoleInput) -> Result<RoleOut
         }
         let role = Role {
             id: unique_id(cx.service.random(), Prefix::Role)?,
-            account: cx.caller.account.clone(),
+            account: cx.caller.account,
             name: EntityName::new(&input.role_name),
             path: path.clone(),
             created: cx.service.now(),
@@ -369,7 +369,7 @@ pub(super) fn delete_role(cx: &Cx<'_>, input: RoleNameInput) -> Result<(), Error
         }
         Ok((
             vec![Mutation::DeleteRole {
-                account: role.account.clone(),
+                account: role.account,
                 id: role.id.clone(),
             }],
             (),

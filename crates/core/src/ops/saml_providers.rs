@@ -157,7 +157,7 @@ pub(super) fn create(cx: &Cx<'_>, input: CreateInput) -> Result<CreateOutput, Er
         cx.service.random().fill(&mut uuid)?;
         let now = cx.service.now();
         let provider = SamlProvider {
-            account: cx.caller.account.clone(),
+            account: cx.caller.account,
             name: input.name.clone(),
             uuid: uuid.iter().map(|b| format!("{b:02X}")).collect(),
             created: now,
@@ -321,7 +321,7 @@ pub(super) fn delete(cx: &Cx<'_>, input: ArnInput) -> Result<(), Error> {
             &[],
         )?;
         let mutation = Mutation::DeleteSamlProvider {
-            account: provider.account.clone(),
+            account: provider.account,
             name: provider.name.clone(),
         };
         Ok((vec![mutation], ()))

@@ -14,7 +14,7 @@ use crate::action::{Action, TAG_SESSION};
 use crate::arn::Arn;
 use crate::authz::request_tag_keys;
 use crate::error::Error;
-use crate::model::{Role, Tag};
+use crate::model::{AccountId, Role, Tag};
 use crate::service::{Cx, Service};
 use crate::sessions::{Credentials, Session, SessionKind, temporary_key_account};
 use crate::time::iso8601;
@@ -149,8 +149,8 @@ pub(super) fn get_session_token(
     let now = cx.service.now();
     let session = Session {
         kind: SessionKind::User,
-        account: cx.caller.account.clone(),
-        principal_id: cx.caller.identity.acting_user().map(str::to_owned),
+        account: cx.caller.account,
+        principal_id: cx.caller.identity.acting_user().cloned(),
         issued: now,
         expires: now + seconds,
         mfa_time,
@@ -198,7 +198,7 @@ pub(super) fn get_federation_token(
     input: GetFederationTokenInput,
 ) -> Result<GetFederationTokenOutput, Error> {
     check_name(&input.name, "name", 32)?;
-    let account = cx.caller.account.clone();
+    let account = cx.caller.account;
     let arn = Arn::FederatedUser {
         account: &account,
         name: &input.name,
@@ -236,8 +236,8 @@ pub(super) fn get_federation_token(
     let now = cx.service.now();
     let session = Session {
         kind: SessionKind::Federated,
-        account: account.clone(),
-        principal_id: cx.caller.identity.acting_user().map(str::to_owned),
+        account,
+        principal_id: cx.caller.identity.acting_user().cloned(),
         name: input.name.clone(),
         issued: now,
         expires: now + seconds,
@@ -282,7 +282,7 @@ pub(super) fn get_access_key_info(
             Some(account) => {
                 Some(account).filter(|a| state.account(a).is_some_and(|a| a.account.is_some()))
             }
-            None => state.key_accounts.get(id).cloned(),
+            None => state.key_accounts.get(id).map(AccountId::to_string),
         };
         account
             .map(|account| AccessKeyInfoOutput { account })

@@ -54,7 +54,7 @@ impl WireUser {
         WireUser {
             path: user.path.to_string(),
             user_name: user.name.to_string(),
-            user_id: user.id.clone(),
+            user_id: user.id.to_string(),
             arn: user_arn(user),
             create_date: iso8601(user.created),
             password_last_used: user.password_last_used.map(iso8601),
@@ -166,7 +166,7 @@ pub(super) fn create_user(cx: &Cx<'_>, input: CreateUserInput) -> Result<CreateU
         }
         let user = User {
             id: unique_id(cx.service.random(), Prefix::User)?,
-            account: cx.caller.account.clone(),
+            account: cx.caller.account,
             name: EntityName::new(&input.user_name),
             path: path.clone(),
             created: cx.service.now(),
@@ -225,7 +225,7 @@ pub(super) fn get_user(cx: &Cx<'_>, input: GetUserInput) -> Result<GetUserOutput
         let name = match (&input.user_name, &cx.caller.identity) {
             (Some(name), _) => name.clone(),
             (None, identity) if identity.acting_user().is_some() => account(cx, state)?
-                .user_by_id(identity.acting_user().unwrap_or_default())
+                .user_by_id(identity.acting_user().map_or("", |id| id.as_str()))
                 .map(|u| u.name.to_string())
                 .ok_or_else(|| Error::Internal("the caller's user is gone".to_owned()))?,
             (None, identity) if identity.acts_as_root() => {
@@ -240,7 +240,7 @@ pub(super) fn get_user(cx: &Cx<'_>, input: GetUserInput) -> Result<GetUserOutput
                     user: WireUser {
                         path: "/".to_owned(),
                         user_name: String::new(),
-                        user_id: cx.caller.account.clone(),
+                        user_id: cx.caller.account.to_string(),
                         arn,
                         create_date: iso8601(created),
                         password_last_used: None,
@@ -374,7 +374,7 @@ pub(super) fn delete_user(cx: &Cx<'_>, input: UserNameInput) -> Result<(), Error
         }
         Ok((
             vec![Mutation::DeleteUser {
-                account: user.account.clone(),
+                account: user.account,
                 id: user.id.clone(),
             }],
             (),

@@ -26,6 +26,7 @@ use zeroize::Zeroizing;
 use super::Session;
 use crate::error::Error;
 use crate::ids::Random;
+use crate::model::AccountId;
 use crate::secret::{MasterKey, Secret};
 
 const VERSION: u8 = 1;
@@ -213,8 +214,9 @@ fn nonce_of(bytes: &[u8]) -> &[u8] {
 }
 
 /// `ASIA` + base32 of 80 bits: the account (40 bits), then 40 random bits.
-fn temporary_key_id(random: &dyn Random, account: &str) -> Result<String, Error> {
+fn temporary_key_id(random: &dyn Random, account: &AccountId) -> Result<String, Error> {
     let account: u64 = account
+        .as_str()
         .parse()
         .map_err(|_| Error::Internal(format!("account id `{account}` is not numeric")))?;
     let mut bytes = [0u8; 10];
@@ -317,13 +319,14 @@ fn from_base64url(text: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::ids::OsRandom;
+    use crate::model::{AccountId, UniqueId};
     use crate::sessions::SessionKind;
 
     fn session() -> Session {
         Session {
             kind: SessionKind::Role,
-            account: "111122223333".to_owned(),
-            principal_id: Some("AROAEXAMPLE0000000001".to_owned()),
+            account: AccountId::parse("111122223333").unwrap(),
+            principal_id: Some(UniqueId::new("AROAEXAMPLE0000000001")),
             name: "s1".to_owned(),
             issued: 1_767_225_600,
             expires: 1_767_229_200,
@@ -422,7 +425,7 @@ mod tests {
 
     #[test]
     fn key_ids_carry_their_account() {
-        let id = temporary_key_id(&OsRandom, "012345678901").unwrap();
+        let id = temporary_key_id(&OsRandom, &AccountId::parse("012345678901").unwrap()).unwrap();
         assert_eq!(temporary_key_account(&id).as_deref(), Some("012345678901"));
         assert_eq!(temporary_key_account("AKIAIOSFODNN7EXAMPLE"), None);
         assert_eq!(temporary_key_account("ASIA7777777777777777"), None);

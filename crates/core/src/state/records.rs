@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 use super::Mutation;
 use crate::arn::Arn;
 use crate::error::{Error, StoreError};
-use crate::model::{AccessKey, EntityName, KeyLastUsed, KeyStatus, MfaDevice, Role, RoleLastUsed};
+use crate::model::{
+    AccessKey, AccountId, EntityName, KeyLastUsed, KeyStatus, MfaDevice, Role, RoleLastUsed,
+    UniqueId,
+};
 use crate::secret::{MasterKey, Secret};
 use crate::store::{Kind, Record, Write};
 use crate::time::Timestamp;
@@ -21,8 +24,8 @@ pub const FORMAT_VERSION: u32 = 1;
 #[derive(Serialize, Deserialize)]
 struct StoredAccessKey {
     id: String,
-    account: String,
-    user: Option<String>,
+    account: AccountId,
+    user: Option<UniqueId>,
     status: KeyStatus,
     created: Timestamp,
     sealed_secret: String,
@@ -35,15 +38,15 @@ struct StoredAccessKey {
 #[derive(Serialize, Deserialize)]
 struct StoredKeyLastUsed {
     key: String,
-    account: String,
+    account: AccountId,
     used: KeyLastUsed,
 }
 
 /// How a role's last assumption is stored, apart from the role.
 #[derive(Serialize, Deserialize)]
 struct StoredRoleLastUsed {
-    role: String,
-    account: String,
+    role: UniqueId,
+    account: AccountId,
     used: RoleLastUsed,
 }
 
@@ -66,12 +69,12 @@ struct Format {
 #[derive(Serialize, Deserialize)]
 struct StoredMfaDevice {
     serial: String,
-    account: String,
+    account: AccountId,
     name: String,
     path: String,
     created: Timestamp,
     sealed_seed: String,
-    user: Option<String>,
+    user: Option<UniqueId>,
     enabled: Option<Timestamp>,
     #[serde(default)]
     tags: Vec<crate::model::Tag>,
@@ -154,7 +157,7 @@ impl Mutation {
             Mutation::KeyLastUsed { account, key, used } => {
                 let stored = StoredKeyLastUsed {
                     key: key.clone(),
-                    account: account.clone(),
+                    account: *account,
                     used: used.clone(),
                 };
                 put(Kind::KeyLastUsed, key, account, &stored)
@@ -166,7 +169,7 @@ impl Mutation {
             } => {
                 let stored = StoredRoleLastUsed {
                     role: role.clone(),
-                    account: account.clone(),
+                    account: *account,
                     used: used.clone(),
                 };
                 put(Kind::RoleLastUsed, role, account, &stored)
@@ -174,7 +177,7 @@ impl Mutation {
             Mutation::AccessKey(k) => {
                 let stored = StoredAccessKey {
                     id: k.id.clone(),
-                    account: k.account.clone(),
+                    account: k.account,
                     user: k.user.clone(),
                     status: k.status,
                     created: k.created,
@@ -186,7 +189,7 @@ impl Mutation {
             Mutation::MfaDevice(d) => {
                 let stored = StoredMfaDevice {
                     serial: d.serial.clone(),
-                    account: d.account.clone(),
+                    account: d.account,
                     name: d.name.clone(),
                     path: d.path.clone(),
                     created: d.created,
@@ -340,16 +343,42 @@ impl Mutation {
     /// The mutation of a logged delete, for a state following another writer's changes.
     /// `None` for records nothing in memory stands for once deleted (last-use records go
     /// with their key or role).
+    /// (A delete whose account is not an account id names nothing in memory either.)
     pub fn from_delete(kind: Kind, id: &str, account: &str) -> Option<Mutation> {
-        let (account, id) = (account.to_owned(), id.to_owned());
+        if kind == Kind::Policy {
+            let (account, id) = (account.to_owned(), UniqueId::new(id));
+            return Some(Mutation::DeletePolicy { account, id });
+        }
+        if kind == Kind::UsedAssertion {
+            let id = id.to_owned();
+            return Some(Mutation::DeleteUsedAssertion { id });
+        }
+        let account = AccountId::parse(account)?;
+        let unique = UniqueId::new(id);
+        let id = id.to_owned();
         Some(match kind {
-            Kind::Account | Kind::KeyLastUsed | Kind::RoleLastUsed => return None,
-            Kind::User => Mutation::DeleteUser { account, id },
-            Kind::Group => Mutation::DeleteGroup { account, id },
-            Kind::Role => Mutation::DeleteRole { account, id },
-            Kind::Policy => Mutation::DeletePolicy { account, id },
+            Kind::Account
+            | Kind::KeyLastUsed
+            | Kind::RoleLastUsed
+            | Kind::Policy
+            | Kind::UsedAssertion => return None,
+            Kind::User => Mutation::DeleteUser {
+                account,
+                id: unique,
+            },
+            Kind::Group => Mutation::DeleteGroup {
+                account,
+                id: unique,
+            },
+            Kind::Role => Mutation::DeleteRole {
+                account,
+                id: unique,
+            },
             Kind::AccessKey => Mutation::DeleteAccessKey { account, id },
-            Kind::InstanceProfile => Mutation::DeleteInstanceProfile { account, id },
+            Kind::InstanceProfile => Mutation::DeleteInstanceProfile {
+                account,
+                id: unique,
+            },
             // A provider's record id is its ARN.
             Kind::OidcProvider => match Arn::parse(&id) {
                 Ok(Arn::OidcProvider { url, .. }) => Mutation::DeleteOidcProvider {
@@ -373,7 +402,6 @@ impl Mutation {
                 account,
                 serial: id,
             },
-            Kind::UsedAssertion => Mutation::DeleteUsedAssertion { id },
         })
     }
 }

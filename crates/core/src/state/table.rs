@@ -211,11 +211,12 @@ entity!(User, Group, Role, ManagedPolicy, InstanceProfile);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{AccountId, UniqueId};
 
     fn group(id: &str, name: &str) -> Group {
         Group {
-            id: id.to_owned(),
-            account: "123456789012".to_owned(),
+            id: UniqueId::new(id),
+            account: AccountId::parse("123456789012").unwrap(),
             name: EntityName::new(name),
             path: EntityPath::root(),
             created: 0,
@@ -293,7 +294,7 @@ mod tests {
         assert!(table.remove("AGPA2").is_none());
         assert_eq!(
             table.remove("AGPA1").map(|g| g.id),
-            Some("AGPA1".to_owned())
+            Some(UniqueId::new("AGPA1"))
         );
         assert!(table.get("admins").is_none());
         assert!(table.by_id("AGPA1").is_none());

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use warden_core::ids::OsRandom;
+use warden_core::model::{AccountId, UniqueId};
 use warden_core::store::MemoryStore;
 use warden_core::time::Clock;
 use warden_core::{Action, Caller, Error, Identity, MasterKey, RequestInfo, Service};
@@ -26,7 +27,7 @@ impl Clock for FixedClock {
 
 pub struct Harness {
     pub service: Service,
-    pub account: String,
+    pub account: AccountId,
 }
 
 impl Harness {
@@ -47,7 +48,7 @@ impl Harness {
 
     pub fn root(&self) -> Caller {
         Caller {
-            account: self.account.clone(),
+            account: self.account,
             identity: Identity::Root,
             access_key_id: None,
         }
@@ -63,9 +64,9 @@ impl Harness {
             .root_call("GetUser", json!({"UserName": name}))
             .unwrap();
         Caller {
-            account: self.account.clone(),
+            account: self.account,
             identity: Identity::User {
-                id: user["User"]["UserId"].as_str().unwrap().to_owned(),
+                id: UniqueId::new(user["User"]["UserId"].as_str().unwrap()),
             },
             access_key_id: None,
         }

@@ -335,7 +335,7 @@ fn seeds_are_sealed_at_rest() {
     let seed = totp::base32_encode(b"12345678901234567890");
     let device = MfaDevice {
         serial: format!("arn:aws:iam::{A}:mfa/d"),
-        account: A.to_owned(),
+        account: warden_core::model::AccountId::parse(A).unwrap(),
         name: "d".to_owned(),
         path: "/".to_owned(),
         created: 0,

@@ -209,7 +209,7 @@ fn the_first_account_stays_first() {
     sts.service.create_account(Some("000000000001")).unwrap();
     let first = sts
         .service
-        .read(|state| Ok(state.first_account().map(|a| a.id.clone())))
+        .read(|state| Ok(state.first_account().map(|a| a.id)))
         .unwrap();
     assert_eq!(first.as_deref(), Some(A));
 }

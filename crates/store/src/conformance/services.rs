@@ -7,6 +7,7 @@ use std::sync::{Arc, Barrier};
 
 use serde_json::{Value, json};
 use warden_core::ids::OsRandom;
+use warden_core::model::{AccountId, UniqueId};
 use warden_core::store::{Change, Expect, Store};
 use warden_core::time::Clock;
 use warden_core::{Caller, Error, Identity, MasterKey, RequestInfo, Service, totp};
@@ -161,9 +162,9 @@ fn racing_mfa_code_is_accepted_once(Handles(first, second): Handles) -> Result<(
     let a = started(first, &clock)?;
     let created = call(&a, "CreateUser", json!({"UserName": "lee"}))?;
     let lee = Caller {
-        account: ACCOUNT.to_owned(),
+        account: AccountId::parse(ACCOUNT).ok_or_else(|| Problem(format!("{ACCOUNT}?")))?,
         identity: Identity::User {
-            id: text(&created, "/User/UserId")?,
+            id: UniqueId::new(&text(&created, "/User/UserId")?),
         },
         access_key_id: None,
     };
@@ -328,8 +329,10 @@ fn info() -> RequestInfo {
 }
 
 fn call(service: &Service, action: &str, input: Value) -> Result<Value, Error> {
+    let account = AccountId::parse(ACCOUNT)
+        .ok_or_else(|| Error::Internal(format!("{ACCOUNT} is not an account id")))?;
     let root = Caller {
-        account: ACCOUNT.to_owned(),
+        account,
         identity: Identity::Root,
         access_key_id: None,
     };

@@ -8,6 +8,7 @@ use super::*;
 use crate::action::TAG_SESSION;
 use crate::authz::CallerPolicies;
 use crate::ids::OsRandom;
+use crate::model::{AccountId, UniqueId};
 use crate::secret::MasterKey;
 use crate::service::{Caller, Cx, Identity};
 use crate::state::State;
@@ -55,7 +56,7 @@ fn info() -> RequestInfo {
 
 fn root_call(service: &Service, action: Action, input: Value) -> Value {
     let root = Caller {
-        account: ACCOUNT.to_owned(),
+        account: AccountId::parse(ACCOUNT).unwrap(),
         identity: Identity::Root,
         access_key_id: None,
     };
@@ -236,7 +237,7 @@ fn assume(caller: &CachedCaller, role_account: &str) -> String {
         &Context::new(),
         None,
         &target,
-        ACCOUNT,
+        &AccountId::parse(ACCOUNT).unwrap(),
     ))
 }
 
@@ -416,9 +417,9 @@ fn with_alice<T>(condition: Value, f: impl FnOnce(&Cx<'_>, &State) -> T) -> T {
     );
     let user = root_call(&service, Action::GetUser, json!({"UserName": "alice"}));
     let caller = Caller {
-        account: ACCOUNT.to_owned(),
+        account: AccountId::parse(ACCOUNT).unwrap(),
         identity: Identity::User {
-            id: user["User"]["UserId"].as_str().unwrap().to_owned(),
+            id: UniqueId::new(user["User"]["UserId"].as_str().unwrap()),
         },
         access_key_id: None,
     };

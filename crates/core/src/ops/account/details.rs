@@ -291,7 +291,7 @@ fn user_detail(state: &State, account: &AccountState, user: &User) -> UserDetail
     UserDetail {
         path: user.path.to_string(),
         user_name: user.name.to_string(),
-        user_id: user.id.clone(),
+        user_id: user.id.to_string(),
         arn: user_arn(user),
         create_date: iso8601(user.created),
         user_policy_list: inline(&user.inline),
@@ -311,7 +311,7 @@ fn group_detail(state: &State, group: &Group) -> GroupDetail {
     GroupDetail {
         path: group.path.to_string(),
         group_name: group.name.to_string(),
-        group_id: group.id.clone(),
+        group_id: group.id.to_string(),
         arn: Arn::group(&group.account, &group.path, &group.name).build(),
         create_date: iso8601(group.created),
         group_policy_list: inline(&group.inline),
@@ -323,7 +323,7 @@ fn role_detail(state: &State, account: &AccountState, role: &Role) -> RoleDetail
     RoleDetail {
         path: role.path.to_string(),
         role_name: role.name.to_string(),
-        role_id: role.id.clone(),
+        role_id: role.id.to_string(),
         arn: role_arn(role),
         create_date: iso8601(role.created),
         assume_role_policy_document: role.trust.text.clone(),
@@ -345,7 +345,7 @@ fn policy_detail(policy: &ManagedPolicy, usage: &Usage) -> PolicyDetail {
     let (attachments, boundaries) = usage.get(&policy_arn(policy)).copied().unwrap_or_default();
     PolicyDetail {
         policy_name: policy.name.to_string(),
-        policy_id: policy.id.clone(),
+        policy_id: policy.id.to_string(),
         arn: policy_arn(policy),
         path: policy.path.to_string(),
         default_version_id: policy.default_version.clone(),

@@ -192,15 +192,15 @@ pub(in crate::ops) fn list_entities_for_policy(
             match entity {
                 Entity::Group(g) => output.policy_groups.push(PolicyGroup {
                     group_name: g.name.to_string(),
-                    group_id: g.id.clone(),
+                    group_id: g.id.to_string(),
                 }),
                 Entity::User(u) => output.policy_users.push(PolicyUser {
                     user_name: u.name.to_string(),
-                    user_id: u.id.clone(),
+                    user_id: u.id.to_string(),
                 }),
                 Entity::Role(r) => output.policy_roles.push(PolicyRole {
                     role_name: r.name.to_string(),
-                    role_id: r.id.clone(),
+                    role_id: r.id.to_string(),
                 }),
             }
         }

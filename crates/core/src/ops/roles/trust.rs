@@ -14,7 +14,7 @@ use warden_policy::PolicyKind;
 use crate::arn::{Arn, EntityKind, is_account_id};
 use crate::authz::parse_document;
 use crate::error::Error;
-use crate::model::{Document, Role};
+use crate::model::{Document, Role, UniqueId};
 use crate::state::{AccountState, State};
 
 /// Parses `text` as a trust policy and checks that the users and roles it names exist.
@@ -111,7 +111,7 @@ pub(super) fn bind(state: &State, text: &str) -> Result<Option<Document>, Error>
             for value in values {
                 let id = value.as_str().and_then(|arn| unique_id_of(state, arn));
                 if let Some(id) = id {
-                    *value = Value::String(id);
+                    *value = Value::String(id.to_string());
                     bound = true;
                 }
             }
@@ -194,7 +194,7 @@ fn statements_mut(json: &mut Value) -> Vec<&mut Value> {
 }
 
 /// The unique id of the user or role a principal ARN names, in an account Warden holds.
-fn unique_id_of(state: &State, arn: &str) -> Option<String> {
+fn unique_id_of(state: &State, arn: &str) -> Option<UniqueId> {
     let Ok(Arn::Entity {
         account,
         kind,

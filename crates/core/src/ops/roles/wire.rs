@@ -68,7 +68,7 @@ impl WireRole {
         WireRole {
             path: role.path.to_string(),
             role_name: role.name.to_string(),
-            role_id: role.id.clone(),
+            role_id: role.id.to_string(),
             arn: role_arn(role),
             create_date: iso8601(role.created),
             assume_role_policy_document: role.trust.text.clone(),

@@ -212,7 +212,7 @@ pub(super) fn prepare(
             Principal::from_arn(&Arn::user(&user.account, &user.path, &user.name).build());
     }
     if let Some(caller) = &mut simulation.caller {
-        caller.id = caller_user.map(|u| u.id.clone());
+        caller.id = caller_user.map(|u| u.id.to_string());
         let name = match caller_user {
             Some(user) => user.name.to_string(),
             None => caller.arn.rsplit('/').next().unwrap_or_default().to_owned(),

@@ -22,7 +22,7 @@ use crate::action::{Action, SET_SOURCE_IDENTITY, TAG_SESSION};
 use crate::arn::{Arn, EntityKind};
 use crate::authz::{Target, insert_resource_keys, request_tag_keys, trust_policy};
 use crate::error::Error;
-use crate::model::{Role, Tag};
+use crate::model::{AccountId, Role, Tag};
 use crate::ops::WireTag;
 use crate::service::{Cx, Identity};
 use crate::sessions::{Session, SessionKind};
@@ -250,7 +250,7 @@ fn issue(
     let now = cx.service.now();
     let session = Session {
         kind: SessionKind::Role,
-        account: role.account.clone(),
+        account: role.account,
         principal_id: Some(role.id.clone()),
         name: input.role_session_name.clone(),
         issued: now,
@@ -289,7 +289,7 @@ fn transitive_tags(session: &Session) -> Vec<Tag> {
 }
 
 /// `arn:aws:iam::ACCOUNT:role/PATH/NAME` → (account, `/PATH/`, name).
-pub(super) fn parse_role_arn(arn: &str) -> Result<(String, String, String), Error> {
+pub(super) fn parse_role_arn(arn: &str) -> Result<(AccountId, String, String), Error> {
     let malformed = || {
         invalid(
             arn,
@@ -303,7 +303,11 @@ pub(super) fn parse_role_arn(arn: &str) -> Result<(String, String, String), Erro
             kind: EntityKind::Role,
             path,
             name,
-        }) => Ok((account.to_owned(), path.to_owned(), name.to_owned())),
+        }) => {
+            // The ARN's parse checked the account already; this makes it an AccountId.
+            let account = AccountId::parse(account).ok_or_else(malformed)?;
+            Ok((account, path.to_owned(), name.to_owned()))
+        }
         _ => Err(malformed()),
     }
 }

@@ -7,7 +7,7 @@ use warden_policy::{Policy, PolicyKind};
 
 use crate::error::Error;
 use crate::managed::AWS_ACCOUNT;
-use crate::model::Tag;
+use crate::model::{AccountId, Tag};
 use crate::ops::WireTag;
 use crate::state::State;
 
@@ -99,7 +99,7 @@ pub(super) fn check_range(seconds: i64, member: &str, min: i64, max: i64) -> Res
 /// exist, in `account` or among AWS's, at most ten of them. Returns their ARNs.
 pub(super) fn check_session_policies(
     state: &State,
-    account: &str,
+    account: &AccountId,
     policy: Option<&str>,
     arns: &[PolicyArn],
 ) -> Result<Vec<String>, Error> {
@@ -119,7 +119,7 @@ pub(super) fn check_session_policies(
             let arn = entry.arn.clone().unwrap_or_default();
             let usable = state
                 .managed_policy(&arn)
-                .is_some_and(|p| p.account == account || p.account == AWS_ACCOUNT);
+                .is_some_and(|p| p.account == *account || p.account == AWS_ACCOUNT);
             if usable {
                 Ok(arn)
             } else {

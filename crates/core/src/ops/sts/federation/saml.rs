@@ -20,7 +20,7 @@ use super::saml_trust::{Claims, trusts};
 use crate::arn::Arn;
 use crate::authz::{Authorizer, Federation};
 use crate::error::Error;
-use crate::model::{SamlProvider, UsedAssertion};
+use crate::model::{AccountId, SamlProvider, UsedAssertion};
 use crate::ops::WireTag;
 use crate::ops::sts::assume_role::parse_role_arn;
 use crate::ops::sts::session_input::{
@@ -141,7 +141,7 @@ pub(crate) fn assume_role_with_saml(
             .map_or(now + duration, |end| end.min(now + duration));
         let session = Session {
             kind: SessionKind::Role,
-            account: role.account.clone(),
+            account: role.account,
             principal_id: Some(role.id.clone()),
             name: claims.session_name.clone(),
             issued: now,
@@ -200,7 +200,7 @@ fn use_assertion(
             .collect();
         mutations.push(Mutation::UsedAssertion(UsedAssertion {
             id: id.clone(),
-            account: provider.account.clone(),
+            account: provider.account,
             expires: assertion.expires,
         }));
         Ok((mutations, true))
@@ -234,7 +234,7 @@ fn assertion_key(issuer: &str, id: &str) -> String {
 }
 
 /// The SAML provider `arn` names, which must be in the role's account and still valid.
-fn provider(service: &Service, arn: &str, role_account: &str) -> Result<SamlProvider, Error> {
+fn provider(service: &Service, arn: &str, role_account: &AccountId) -> Result<SamlProvider, Error> {
     let Ok(Arn::SamlProvider { account, name }) = Arn::parse(arn) else {
         return Err(Error::ValidationError(format!(
             "1 validation error detected: Value '{arn}' at 'principalArn' failed to satisfy constraint: Member must be the ARN of a SAML provider"

@@ -136,7 +136,7 @@ pub(crate) fn assume_role_with_web_identity(
         let now = service.now();
         let session = Session {
             kind: SessionKind::Role,
-            account: role.account.clone(),
+            account: role.account,
             principal_id: Some(role.id.clone()),
             name: input.role_session_name.clone(),
             issued: now,
