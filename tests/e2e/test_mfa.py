@@ -247,6 +247,13 @@ def test_a_new_device_comes_with_the_qr_code_of_its_otpauth_uri(iam, account, na
     listed = iam.list_virtual_mfa_devices()["VirtualMFADevices"]
     mine = [d for d in listed if d["SerialNumber"] == created["SerialNumber"]]
     assert mine and "QRCodePNG" not in mine[0] and "Base32StringSeed" not in mine[0]
+    # The longest name AWS allows still makes a readable code; a longer one is refused.
+    longest = "q" * 226
+    made = iam.create_virtual_mfa_device(VirtualMFADeviceName=longest)["VirtualMFADevice"]
+    assert qr_text(made["QRCodePNG"]) == f"otpauth://totp/{longest}@{account}?secret={made['Base32StringSeed'].decode()}"
+    iam.delete_virtual_mfa_device(SerialNumber=made["SerialNumber"])
+    code, message, status = error(lambda: iam.create_virtual_mfa_device(VirtualMFADeviceName="q" * 5000))
+    assert (code, status) == ("ValidationError", 400), message
 
 
 def test_get_mfa_device_for_assigned_and_unassigned_devices(server, iam, make, mfa_user, account, name):

@@ -36,6 +36,9 @@ use crate::totp;
 /// AWS's quota of MFA devices per user.
 pub const DEVICES_PER_USER: usize = 8;
 
+/// The longest VirtualMFADeviceName AWS accepts (its QR code then still fits easily).
+const MAX_DEVICE_NAME: usize = 226;
+
 fn no_such_device(serial: &str) -> Error {
     Error::NoSuchEntity(format!(
         "VirtualMFADevice with serial number {serial} doesn't exist."
@@ -141,6 +144,11 @@ pub(super) fn create_virtual_mfa_device(
     cx: &Cx<'_>,
     input: CreateInput,
 ) -> Result<CreateOutput, Error> {
+    if input.virtual_mfa_device_name.chars().count() > MAX_DEVICE_NAME {
+        return Err(Error::ValidationError(format!(
+            "1 validation error detected: Value at 'virtualMFADeviceName' failed to satisfy constraint: Member must have length less than or equal to {MAX_DEVICE_NAME}"
+        )));
+    }
     let path = input.path.unwrap_or_else(|| "/".to_owned());
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {

@@ -418,3 +418,32 @@ fn tagging_a_device_is_authorized_on_its_arn_with_tag_condition_keys() {
     let kim = sts.user(A, "kim", json!([]));
     denied(sts.call(&kim, "ListMFADeviceTags", json!({"SerialNumber": serial})));
 }
+
+#[test]
+fn device_names_longer_than_aws_allows_are_refused_before_anything_is_made() {
+    let sts = Sts::start();
+    let longest = "d".repeat(226);
+    let created = sts
+        .root_call(
+            A,
+            "CreateVirtualMFADevice",
+            json!({"VirtualMFADeviceName": longest}),
+        )
+        .unwrap();
+    assert!(
+        created["VirtualMFADevice"]["QRCodePNG"]
+            .as_str()
+            .unwrap()
+            .starts_with("iVBORw0KGgo"),
+        "a base64 PNG"
+    );
+    let (error, message) = failure(sts.root_call(
+        A,
+        "CreateVirtualMFADevice",
+        json!({"VirtualMFADeviceName": "d".repeat(100_000)}),
+    ));
+    assert_eq!(error, "ValidationError");
+    assert!(message.contains("less than or equal to 226"), "{message}");
+    let listed = sts.root_call(A, "ListVirtualMFADevices", json!({})).unwrap();
+    assert_eq!(listed["VirtualMFADevices"].as_array().unwrap().len(), 1);
+}

@@ -216,9 +216,9 @@ mod tests {
 
     #[test]
     fn a_long_uri_spans_several_deflate_blocks_and_still_reads() {
-        // A 128-character device name and a 64-byte seed: a larger code.
-        let name = "d".repeat(128);
-        let uri = otpauth_uri(&name, "my-company-account-alias", &"A".repeat(104));
+        // The longest device name, the longest alias and a 64-byte seed: a larger code.
+        let name = "d".repeat(226);
+        let uri = otpauth_uri(&name, &"a".repeat(63), &"A".repeat(104));
         let png = qr_png(&uri).unwrap();
         assert_eq!(decode(&png), uri);
         let raw = zlib_stored(&vec![7u8; STORED_BLOCK * 2 + 3]);
