@@ -748,7 +748,11 @@ impl Service {
         self.read(|state| {
             Ok(state
                 .account(account)
-                .map(|a| a.mfa_devices_of(MfaDevice::ROOT).map(|d| d.serial.clone()).collect())
+                .map(|a| {
+                    a.mfa_devices_of(MfaDevice::ROOT)
+                        .map(|d| d.serial.clone())
+                        .collect()
+                })
                 .unwrap_or_default())
         })
     }

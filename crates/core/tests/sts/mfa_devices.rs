@@ -38,7 +38,10 @@ fn the_root_user_enrols_a_device_with_two_codes_and_the_api_shows_it() {
     sts.service
         .enable_root_mfa_device(A, &serial, &c0, &c1)
         .unwrap();
-    assert_eq!(sts.service.root_mfa_devices(A).unwrap(), vec![serial.clone()]);
+    assert_eq!(
+        sts.service.root_mfa_devices(A).unwrap(),
+        vec![serial.clone()]
+    );
     assert!(sts.service.root_mfa_devices(B).unwrap().is_empty());
     // In use: neither the root user again nor a user can take it.
     let error = sts
@@ -72,7 +75,10 @@ fn the_root_user_enrols_a_device_with_two_codes_and_the_api_shows_it() {
         .unwrap();
     let shown = &virtual_devices["VirtualMFADevices"][0];
     assert_eq!(shown["SerialNumber"], json!(serial));
-    assert_eq!(shown["User"]["Arn"], json!(format!("arn:aws:iam::{A}:root")));
+    assert_eq!(
+        shown["User"]["Arn"],
+        json!(format!("arn:aws:iam::{A}:root"))
+    );
     assert_eq!(shown["User"]["UserId"], json!(A));
     assert!(shown.get("EnableDate").is_some());
     let got = sts
@@ -126,10 +132,7 @@ fn a_root_code_at_sign_in_is_accepted_once_and_wrong_ones_are_refused() {
     sts.service
         .use_root_mfa_code(A, Some(&serial), &now)
         .unwrap();
-    let error = sts
-        .service
-        .use_root_mfa_code(A, None, &now)
-        .unwrap_err();
+    let error = sts.service.use_root_mfa_code(A, None, &now).unwrap_err();
     assert_eq!(error.code(), "InvalidAuthenticationCode");
     // Another account's root user has no device.
     let error = sts
@@ -164,7 +167,10 @@ fn get_session_token_by_the_root_user_takes_a_code_of_its_device() {
         "GetSessionToken",
         json!({"SerialNumber": serial, "TokenCode": wrong(&code(&sts, &seed, 0))}),
     ));
-    assert!(message.contains("invalid MFA one time pass code"), "{message}");
+    assert!(
+        message.contains("invalid MFA one time pass code"),
+        "{message}"
+    );
     let with_mfa = sts.session(
         &sts.call(
             &root,
@@ -237,14 +243,19 @@ fn get_mfa_device_shows_a_users_device_and_authorizes_first() {
 
     // Authorization before existence: a user without permission learns nothing.
     let kim = sts.user(A, "kim", json!([]));
-    for (serial, user) in [(serial.as_str(), "lee"), ("arn:aws:iam::111122223333:mfa/none", "nobody")] {
+    for (serial, user) in [
+        (serial.as_str(), "lee"),
+        ("arn:aws:iam::111122223333:mfa/none", "nobody"),
+    ] {
         let message = denied(sts.call(
             &kim,
             "GetMFADevice",
             json!({"SerialNumber": serial, "UserName": user}),
         ));
         assert!(
-            message.contains(&format!("iam:GetMFADevice on resource: arn:aws:iam::{A}:user/{user}")),
+            message.contains(&format!(
+                "iam:GetMFADevice on resource: arn:aws:iam::{A}:user/{user}"
+            )),
             "{message}"
         );
     }
@@ -276,8 +287,16 @@ fn tags_on_create_and_through_tag_untag_and_list() {
         listed["Tags"],
         json!([{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "blue"}])
     );
-    let all = sts.root_call(A, "ListVirtualMFADevices", json!({})).unwrap();
-    assert_eq!(all["VirtualMFADevices"][0]["Tags"].as_array().unwrap().len(), 2);
+    let all = sts
+        .root_call(A, "ListVirtualMFADevices", json!({}))
+        .unwrap();
+    assert_eq!(
+        all["VirtualMFADevices"][0]["Tags"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
     sts.root_call(
         A,
@@ -310,7 +329,9 @@ fn tags_on_create_and_through_tag_untag_and_list() {
     assert_eq!(rest["Tags"], json!([{"Key": "x", "Value": ""}]));
 
     // Limits and rules, and nothing half-applied.
-    let many: Vec<_> = (0..49).map(|i| json!({"Key": format!("k{i}"), "Value": "v"})).collect();
+    let many: Vec<_> = (0..49)
+        .map(|i| json!({"Key": format!("k{i}"), "Value": "v"}))
+        .collect();
     let (error, message) = failure(sts.root_call(
         A,
         "TagMFADevice",
@@ -414,7 +435,10 @@ fn tagging_a_device_is_authorized_on_its_arn_with_tag_condition_keys() {
         "TagMFADevice",
         json!({"SerialNumber": format!("arn:aws:iam::{A}:mfa/other"), "Tags": [{"Key": "owner", "Value": "lee"}]}),
     ));
-    assert!(message.contains(&format!("arn:aws:iam::{A}:mfa/other")), "{message}");
+    assert!(
+        message.contains(&format!("arn:aws:iam::{A}:mfa/other")),
+        "{message}"
+    );
     let kim = sts.user(A, "kim", json!([]));
     denied(sts.call(&kim, "ListMFADeviceTags", json!({"SerialNumber": serial})));
 }
@@ -444,6 +468,8 @@ fn device_names_longer_than_aws_allows_are_refused_before_anything_is_made() {
     ));
     assert_eq!(error, "ValidationError");
     assert!(message.contains("less than or equal to 226"), "{message}");
-    let listed = sts.root_call(A, "ListVirtualMFADevices", json!({})).unwrap();
+    let listed = sts
+        .root_call(A, "ListVirtualMFADevices", json!({}))
+        .unwrap();
     assert_eq!(listed["VirtualMFADevices"].as_array().unwrap().len(), 1);
 }

@@ -159,7 +159,10 @@ mod tests {
             }
             at += 12 + len;
         }
-        assert_eq!(kinds, [b"IHDR".to_vec(), b"IDAT".to_vec(), b"IEND".to_vec()]);
+        assert_eq!(
+            kinds,
+            [b"IHDR".to_vec(), b"IDAT".to_vec(), b"IEND".to_vec()]
+        );
         let ihdr = ihdr.unwrap();
         let width = u32::from_be_bytes(ihdr[0..4].try_into().unwrap()) as usize;
         let height = u32::from_be_bytes(ihdr[4..8].try_into().unwrap()) as usize;
@@ -206,7 +209,11 @@ mod tests {
 
     #[test]
     fn the_png_holds_the_qr_code_of_the_uri() {
-        let uri = otpauth_uri("alice-phone", "123456789012", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP");
+        let uri = otpauth_uri(
+            "alice-phone",
+            "123456789012",
+            "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+        );
         assert_eq!(
             uri,
             "otpauth://totp/alice-phone@123456789012?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -229,6 +236,9 @@ mod tests {
     fn checksums_match_their_definitions() {
         assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
         assert_eq!(adler32(b"Wikipedia"), 0x11e6_0398);
-        assert_eq!(zlib_stored(&[]), [0x78, 0x01, 1, 0, 0, 0xff, 0xff, 0, 0, 0, 1]);
+        assert_eq!(
+            zlib_stored(&[]),
+            [0x78, 0x01, 1, 0, 0, 0xff, 0xff, 0, 0, 0, 1]
+        );
     }
 }
