@@ -63,8 +63,8 @@ pub(crate) fn use_caller_code_if_given(
 }
 
 /// STS's MFA check: `serial` must be an MFA device enabled for the calling IAM user (or
-/// root user) and `code` its current code, not used before. The outcome is committed before this returns
-/// (see the module's documentation). Returns when authentication took place.
+/// root user) and `code` its current code, not used before. The outcome is committed before
+/// this returns (see the module's documentation). Returns when authentication took place.
 fn use_caller_code(
     cx: &Cx<'_>,
     serial: Option<&str>,

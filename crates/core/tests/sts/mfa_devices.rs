@@ -473,3 +473,24 @@ fn device_names_longer_than_aws_allows_are_refused_before_anything_is_made() {
         .unwrap();
     assert_eq!(listed["VirtualMFADevices"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn the_root_users_device_and_its_used_codes_survive_a_restart() {
+    let sts = Sts::start();
+    let (serial, seed) = device(&sts, "root-phone");
+    sts.service
+        .enable_root_mfa_device(A, &serial, &code(&sts, &seed, 0), &code(&sts, &seed, 1))
+        .unwrap();
+    sts.advance(60);
+    let now = code(&sts, &seed, 0);
+    sts.service.use_root_mfa_code(A, None, &now).unwrap();
+
+    let again = sts.reopen();
+    assert_eq!(again.service.root_mfa_devices(A).unwrap(), vec![serial]);
+    let error = again.service.use_root_mfa_code(A, None, &now).unwrap_err();
+    assert_eq!(error.code(), "InvalidAuthenticationCode");
+    again
+        .service
+        .use_root_mfa_code(A, None, &code(&again, &seed, 1))
+        .unwrap();
+}
