@@ -2,7 +2,8 @@
 enabled with two consecutive TOTP codes (computed here, RFC 6238), a role whose trust policy
 requires MFA, GetSessionToken credentials that reach IAM only with MFA, the conflicts that
 keep an assigned device and its user, the lockout after five wrong codes, and codes that stay
-used across a restart."""
+used across a restart; the QR code of a new device (its PNG read here, its code read by
+zxing-cpp), GetMFADevice, tags on devices, and the root user's device."""
 
 import base64
 import hashlib
@@ -10,11 +11,14 @@ import hmac
 import datetime
 import struct
 import time
+import urllib.parse
 import urllib.request
+import zlib
 
 import botocore.auth
 
 import pytest
+import zxingcpp
 from botocore.exceptions import ClientError
 
 from test_sts import account, allow, as_key, as_session, denied, error, make, trust  # noqa: F401 (fixtures)
@@ -193,3 +197,191 @@ def test_a_code_used_before_a_restart_is_refused_after_it(fresh_server, name):
     fresh_server.start()
     message = denied(lambda: sts.get_session_token(SerialNumber=device.serial, TokenCode=code))
     assert "invalid MFA one time pass code" in message
+
+
+def read_png(data):
+    """The pixels of a PNG as Warden writes it (1-bit grayscale, no interlace), checking its
+    chunks' CRCs: (width, height, rows of 0/255)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    at, chunks = 8, []
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        kind, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + length]
+        (crc,) = struct.unpack(">I", data[at + 8 + length : at + 12 + length])
+        assert crc == zlib.crc32(kind + body), kind
+        chunks.append((kind, body))
+        at += 12 + length
+    assert [k for k, _ in chunks][0] == b"IHDR" and chunks[-1][0] == b"IEND"
+    width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
+    assert (depth, color, interlace) == (1, 0, 0)
+    raw = zlib.decompress(b"".join(b for k, b in chunks if k == b"IDAT"))
+    stride = (width + 7) // 8 + 1
+    assert len(raw) == stride * height
+    rows = []
+    for y in range(height):
+        line = raw[y * stride : (y + 1) * stride]
+        assert line[0] == 0
+        rows.append([255 if line[1 + x // 8] & (0x80 >> (x % 8)) else 0 for x in range(width)])
+    return width, height, rows
+
+
+def qr_text(png):
+    width, height, rows = read_png(png)
+    # White quiet zone all around; a black finder pattern in the top-left corner.
+    assert all(v == 255 for v in rows[0]) and all(r[0] == 255 for r in rows)
+    assert 0 in rows[height // 2]
+    pixels = memoryview(bytes(v for row in rows for v in row)).cast("B", (height, width))
+    found = zxingcpp.read_barcodes(pixels, formats=zxingcpp.BarcodeFormat.QRCode)
+    assert len(found) == 1, found
+    return found[0].text
+
+
+def test_a_new_device_comes_with_the_qr_code_of_its_otpauth_uri(iam, account, name):
+    created = iam.create_virtual_mfa_device(VirtualMFADeviceName=name + "-qr")["VirtualMFADevice"]
+    seed = created["Base32StringSeed"].decode()
+    png = created["QRCodePNG"]
+    assert qr_text(png) == f"otpauth://totp/{name}-qr@{account}?secret={seed}"
+    # Another device: another seed, another picture; neither is shown again.
+    other = iam.create_virtual_mfa_device(VirtualMFADeviceName=name + "-qr2", Path="/team/")["VirtualMFADevice"]
+    assert qr_text(other["QRCodePNG"]) == f"otpauth://totp/{name}-qr2@{account}?secret={other['Base32StringSeed'].decode()}"
+    listed = iam.list_virtual_mfa_devices()["VirtualMFADevices"]
+    mine = [d for d in listed if d["SerialNumber"] == created["SerialNumber"]]
+    assert mine and "QRCodePNG" not in mine[0] and "Base32StringSeed" not in mine[0]
+    # The longest name AWS allows still makes a readable code; a longer one is refused.
+    longest = "q" * 226
+    made = iam.create_virtual_mfa_device(VirtualMFADeviceName=longest)["VirtualMFADevice"]
+    assert qr_text(made["QRCodePNG"]) == f"otpauth://totp/{longest}@{account}?secret={made['Base32StringSeed'].decode()}"
+    iam.delete_virtual_mfa_device(SerialNumber=made["SerialNumber"])
+    code, message, status = error(lambda: iam.create_virtual_mfa_device(VirtualMFADeviceName="q" * 5000))
+    assert (code, status) == ("ValidationError", 400), message
+
+
+def test_get_mfa_device_for_assigned_and_unassigned_devices(server, iam, make, mfa_user, account, name):
+    user, key, device = mfa_user
+    got = iam.get_mfa_device(SerialNumber=device.serial, UserName=user)
+    assert got["UserName"] == user and got["SerialNumber"] == device.serial
+    assert isinstance(got["EnableDate"], datetime.datetime)
+    assert "Certifications" not in got
+    spare = iam.create_virtual_mfa_device(VirtualMFADeviceName=name + "-spare")["VirtualMFADevice"]["SerialNumber"]
+    got = iam.get_mfa_device(SerialNumber=spare)
+    assert got["SerialNumber"] == spare and "UserName" not in got and "EnableDate" not in got
+    code, message, status = error(lambda: iam.get_mfa_device(SerialNumber=spare, UserName=user))
+    assert (code, status) == ("NoSuchEntity", 404)
+    assert message == f"MFA Device with serial number {spare} does not exist."
+    code, _, _ = error(lambda: iam.get_mfa_device(SerialNumber=device.serial, UserName=name + "-nobody"))
+    assert code == "NoSuchEntity"
+    # A user without permission is refused before anything is looked up.
+    outsider = as_key(server, "iam", make.user("-o"))
+    for user_name in (user, name + "-nobody"):
+        message = denied(lambda: outsider.get_mfa_device(SerialNumber=device.serial, UserName=user_name))
+        assert f"iam:GetMFADevice on resource: arn:aws:iam::{account}:user/{user_name}" in message
+
+
+def test_tags_on_devices(iam, make, server, account, name):
+    serial = iam.create_virtual_mfa_device(
+        VirtualMFADeviceName=name + "-t", Tags=[{"Key": "team", "Value": "blue"}, {"Key": "env", "Value": "dev"}]
+    )["VirtualMFADevice"]["SerialNumber"]
+    listed = iam.list_virtual_mfa_devices()["VirtualMFADevices"]
+    assert [d["Tags"] for d in listed if d["SerialNumber"] == serial] == [[{"Key": "team", "Value": "blue"}, {"Key": "env", "Value": "dev"}]]
+    assert iam.list_mfa_device_tags(SerialNumber=serial)["Tags"] == [{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "blue"}]
+    iam.tag_mfa_device(SerialNumber=serial, Tags=[{"Key": "TEAM", "Value": "red"}])
+    iam.untag_mfa_device(SerialNumber=serial, TagKeys=["env", "absent"])
+    assert iam.list_mfa_device_tags(SerialNumber=serial)["Tags"] == [{"Key": "TEAM", "Value": "red"}]
+
+    code, message, status = error(lambda: iam.tag_mfa_device(SerialNumber=serial, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)]))
+    assert (code, message, status) == ("LimitExceeded", "Cannot exceed quota for TagsPerResource: 50", 409)
+    code, message, _ = error(lambda: iam.tag_mfa_device(SerialNumber=serial, Tags=[{"Key": "aws:x", "Value": "v"}]))
+    assert code == "InvalidInput" and "reserved" in message
+    assert len(iam.list_mfa_device_tags(SerialNumber=serial)["Tags"]) == 1
+    missing = f"arn:aws:iam::{account}:mfa/{name}-missing"
+    for call in (
+        lambda: iam.list_mfa_device_tags(SerialNumber=missing),
+        lambda: iam.tag_mfa_device(SerialNumber=missing, Tags=[{"Key": "a", "Value": "b"}]),
+        lambda: iam.untag_mfa_device(SerialNumber=missing, TagKeys=["a"]),
+    ):
+        code, message, status = error(call)
+        assert (code, status) == ("NoSuchEntity", 404)
+        assert message == f"VirtualMFADevice with serial number {missing} doesn't exist."
+
+    # Authorized on the device's ARN, with its tags and the request's.
+    statement = allow("iam:TagMFADevice", f"arn:aws:iam::{account}:mfa/{name}-*", Condition={"StringEquals": {"aws:ResourceTag/TEAM": "red", "aws:RequestTag/owner": "me"}})
+    tagger = as_key(server, "iam", make.user("-tagger", statement))
+    tagger.tag_mfa_device(SerialNumber=serial, Tags=[{"Key": "owner", "Value": "me"}])
+    message = denied(lambda: tagger.tag_mfa_device(SerialNumber=serial, Tags=[{"Key": "owner", "Value": "you"}]))
+    assert f"iam:TagMFADevice on resource: {serial}" in message
+    # Denied before existence: no NoSuchEntity for a device the caller may not tag.
+    message = denied(lambda: tagger.list_mfa_device_tags(SerialNumber=missing))
+    assert missing in message
+    assert iam.list_mfa_device_tags(SerialNumber=serial)["Tags"] == [{"Key": "TEAM", "Value": "red"}, {"Key": "owner", "Value": "me"}]
+
+
+def test_reused_and_out_of_window_codes_are_refused(server, mfa_user):
+    _, key, device = mfa_user
+    sts = as_key(server, "sts", key)
+    code = device.next_code()
+    sts.get_session_token(SerialNumber=device.serial, TokenCode=code)
+    assert "invalid MFA one time pass code" in denied(lambda: sts.get_session_token(SerialNumber=device.serial, TokenCode=code))
+    # Three steps away either side: out of the window.
+    for step in (current_step() + 3, current_step() - 3):
+        message = denied(lambda: sts.get_session_token(SerialNumber=device.serial, TokenCode=totp(device.seed, step)))
+        assert "invalid MFA one time pass code" in message
+
+
+def test_resync_takes_two_consecutive_codes(iam, mfa_user):
+    user, _, device = mfa_user
+    now = current_step()
+    code, message, status = error(
+        lambda: iam.resync_mfa_device(UserName=user, SerialNumber=device.serial, AuthenticationCode1=totp(device.seed, now + 1), AuthenticationCode2=totp(device.seed, now))
+    )
+    assert (code, message, status) == ("InvalidAuthenticationCode", "Authentication code for device is not valid.", 403)
+    while current_step() <= device.last:
+        time.sleep(0.5)
+    step = current_step()
+    device.last = step + 1
+    iam.resync_mfa_device(UserName=user, SerialNumber=device.serial, AuthenticationCode1=totp(device.seed, step), AuthenticationCode2=totp(device.seed, step + 1))
+    code, _, _ = error(
+        lambda: iam.resync_mfa_device(UserName=user, SerialNumber=device.serial, AuthenticationCode1=totp(device.seed, step), AuthenticationCode2=totp(device.seed, step + 1))
+    )
+    assert code == "InvalidAuthenticationCode"
+
+
+def test_the_root_users_device(fresh_server, name):
+    fresh_server.extra_args = ["--dev"]
+    fresh_server.start()
+    iam = fresh_server.client()
+    account = fresh_server.client("sts").get_caller_identity()["Account"]
+    assert iam.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == 0
+    device = Device(iam, "root-phone")
+
+    def enrol(first, second):
+        query = urllib.parse.urlencode({"account": account, "serial": device.serial, "code1": first, "code2": second})
+        request = urllib.request.Request(f"{fresh_server.endpoint}/_warden/root-mfa?{query}", method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as failed:
+            return failed.code, failed.read().decode()
+
+    first, second = device.enable_codes()
+    status, body = enrol(second, first)
+    assert status == 400 and body.startswith("InvalidAuthenticationCode"), body
+    assert enrol(first, second)[0] == 200
+
+    assert iam.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == 1
+    assert [d["SerialNumber"] for d in iam.list_mfa_devices()["MFADevices"]] == [device.serial]
+    [shown] = iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]
+    assert shown["SerialNumber"] == device.serial
+    assert shown["User"]["Arn"] == f"arn:aws:iam::{account}:root" and shown["User"]["UserId"] == account
+    assert iam.get_mfa_device(SerialNumber=device.serial)["SerialNumber"] == device.serial
+
+    sts = fresh_server.client("sts")
+    plain = sts.get_session_token()["Credentials"]
+    code, _, _ = error(lambda: as_session(fresh_server, "iam", plain).list_users())
+    assert code == "InvalidClientTokenId"
+    assert "invalid MFA one time pass code" in denied(lambda: sts.get_session_token(SerialNumber=device.serial, TokenCode=wrong(totp(device.seed, current_step()))))
+    with_mfa = sts.get_session_token(SerialNumber=device.serial, TokenCode=device.next_code())["Credentials"]
+    as_session(fresh_server, "iam", with_mfa).list_users()
+
+    iam.deactivate_mfa_device(SerialNumber=device.serial)
+    assert iam.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == 0
+    assert iam.list_mfa_devices()["MFADevices"] == []

@@ -90,6 +90,7 @@ pub fn router(edge: Arc<Edge>) -> Router {
         .route("/metrics", get(metrics))
         .route("/_warden/reset", post(reset))
         .route("/_warden/clock", post(advance_clock))
+        .route("/_warden/root-mfa", post(enable_root_mfa))
         .with_state(edge)
         .layer(LimitHeadersLayer)
 }
@@ -176,6 +177,51 @@ async fn advance_clock(State(edge): State<Arc<Edge>>, uri: Uri) -> Response {
     match seconds {
         Some(seconds) => (StatusCode::OK, format!("{}\n", clock.advance(seconds))).into_response(),
         None => (StatusCode::BAD_REQUEST, "advance=SECONDS is required\n").into_response(),
+    }
+}
+
+/// `--dev` only: `POST /_warden/root-mfa?account=ID&serial=ARN&code1=C&code2=C` enrols a
+/// virtual MFA device for the account's root user, as the console's MFA page will: tests and
+/// scripts reach the root user's MFA before the console exists. 200, or 400 with the error's
+/// code and message.
+async fn enable_root_mfa(State(edge): State<Arc<Edge>>, uri: Uri) -> Response {
+    if !edge.config.dev {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let params: Vec<(String, String)> = uri
+        .query()
+        .into_iter()
+        .flat_map(|q| form_urlencoded::parse(q.as_bytes()))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let (Some(account), Some(serial), Some(code1), Some(code2)) =
+        (get("account"), get("serial"), get("code1"), get("code2"))
+    else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "account, serial, code1 and code2 are required\n",
+        )
+            .into_response();
+    };
+    let service = Arc::clone(&edge.service);
+    let result = tokio::task::spawn_blocking(move || {
+        service.enable_root_mfa_device(&account, &serial, &code1, &code2)
+    })
+    .await;
+    match result {
+        Ok(Ok(())) => (StatusCode::OK, "enabled\n").into_response(),
+        Ok(Err(error)) => (
+            StatusCode::BAD_REQUEST,
+            format!("{}: {}\n", error.code(), error.message()),
+        )
+            .into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 

@@ -375,7 +375,7 @@ async fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
 }
 
 #[tokio::test]
-async fn dev_reset_and_clock_exist_only_in_dev_mode() {
+async fn dev_reset_clock_and_root_mfa_exist_only_in_dev_mode() {
     let clock = Arc::new(OffsetClock::default());
     let service = service(Arc::clone(&clock));
     let dev = EdgeConfig {
@@ -388,7 +388,14 @@ async fn dev_reset_and_clock_exist_only_in_dev_mode() {
         ..EdgeConfig::default()
     };
 
-    for path in ["/_warden/reset", "/_warden/clock?advance=60"] {
+    let root_mfa = format!(
+        "/_warden/root-mfa?account={ACCOUNT}&serial=arn:aws:iam::{ACCOUNT}:mfa/none&code1=123456&code2=654321"
+    );
+    for path in [
+        "/_warden/reset",
+        "/_warden/clock?advance=60",
+        root_mfa.as_str(),
+    ] {
         let (status, _) = send(
             app(Arc::clone(&service), EdgeConfig::default(), PEER),
             post(path),
@@ -425,6 +432,26 @@ async fn dev_reset_and_clock_exist_only_in_dev_mode() {
     assert!(moved >= before + 3600 && moved < before + 3700, "{moved}");
     assert!(service.now() >= before + 3600);
 
-    let (status, _) = send(app(Arc::clone(&service), dev, PEER), post("/_warden/clock")).await;
+    let (status, _) = send(
+        app(Arc::clone(&service), dev.clone(), PEER),
+        post("/_warden/clock"),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The root user's MFA enrolment answers the core's refusal in words, never enrolling.
+    let (status, body) = send(
+        app(Arc::clone(&service), dev.clone(), PEER),
+        post(&root_mfa),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.starts_with("NoSuchEntity: "), "{body}");
+    let (status, _) = send(
+        app(Arc::clone(&service), dev, PEER),
+        post("/_warden/root-mfa?account=1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(service.root_mfa_devices(ACCOUNT).unwrap().is_empty());
 }

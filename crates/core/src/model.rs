@@ -327,10 +327,23 @@ pub struct MfaDevice {
     pub path: String,
     pub created: Timestamp,
     pub seed: Secret,
-    /// The unique id of the user it is enabled for, and when it was enabled.
+    /// The unique id of the user it is enabled for ([`MfaDevice::ROOT`] for the account's
+    /// root user), and when it was enabled.
     pub user: Option<UniqueId>,
     pub enabled: Option<Timestamp>,
     pub tags: Vec<Tag>,
+}
+
+impl MfaDevice {
+    /// What `user` holds for a device enabled for the account's root user. An IAM user's
+    /// unique id (`AIDA…`, upper case) is never this, so one field names either owner and
+    /// the stored record keeps its format.
+    pub const ROOT: &'static str = "root";
+
+    /// Whether the device is enabled for the account's root user.
+    pub fn is_root(&self) -> bool {
+        self.user.as_deref() == Some(Self::ROOT)
+    }
 }
 
 /// What a virtual MFA device's codes have done: the last time step whose code was accepted

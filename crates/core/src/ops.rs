@@ -201,6 +201,7 @@ fn handle<H: Handling>(action: Action, handling: H) -> H::Output {
         Action::DetachRolePolicy => handling.handler(attachments::detach_role_policy),
         Action::DetachUserPolicy => handling.handler(attachments::detach_user_policy),
         Action::EnableMFADevice => handling.handler(mfa::enable_mfa_device),
+        Action::GetMFADevice => handling.handler(mfa::get_mfa_device),
         Action::GetAccessKeyInfo => handling.handler(sts::get_access_key_info),
         Action::GetAccessKeyLastUsed => handling.handler(access_keys::get_access_key_last_used),
         Action::GetAccountAuthorizationDetails => {
@@ -250,6 +251,7 @@ fn handle<H: Handling>(action: Action, handling: H) -> H::Output {
             handling.handler(instance_profiles::list_instance_profiles_for_role)
         }
         Action::ListMFADevices => handling.handler(mfa::list_mfa_devices),
+        Action::ListMFADeviceTags => handling.handler(mfa::list_mfa_device_tags),
         Action::ListOpenIDConnectProviderTags => {
             handling.handler(oidc_providers::list_provider_tags)
         }
@@ -282,12 +284,14 @@ fn handle<H: Handling>(action: Action, handling: H) -> H::Output {
         }
         Action::SimulateCustomPolicy => handling.handler(simulate::simulate_custom_policy),
         Action::SimulatePrincipalPolicy => handling.handler(simulate::simulate_principal_policy),
+        Action::TagMFADevice => handling.handler(mfa::tag_mfa_device),
         Action::TagInstanceProfile => handling.handler(instance_profiles::tag_instance_profile),
         Action::TagOpenIDConnectProvider => handling.handler(oidc_providers::tag),
         Action::TagPolicy => handling.handler(tags::tag_policy),
         Action::TagRole => handling.handler(roles::tag_role),
         Action::TagSAMLProvider => handling.handler(saml_providers::tag),
         Action::TagUser => handling.handler(tags::tag_user),
+        Action::UntagMFADevice => handling.handler(mfa::untag_mfa_device),
         Action::UntagInstanceProfile => handling.handler(instance_profiles::untag_instance_profile),
         Action::UntagOpenIDConnectProvider => handling.handler(oidc_providers::untag),
         Action::UntagPolicy => handling.handler(tags::untag_policy),
@@ -334,7 +338,6 @@ fn handle<H: Handling>(action: Action, handling: H) -> H::Output {
         | Action::GetDelegationRequest
         | Action::GetHumanReadableSummary
         | Action::GetLoginProfile
-        | Action::GetMFADevice
         | Action::GetOrganizationsAccessReport
         | Action::GetOutboundWebIdentityFederationInfo
         | Action::GetSSHPublicKey
@@ -344,7 +347,6 @@ fn handle<H: Handling>(action: Action, handling: H) -> H::Output {
         | Action::GetServiceLinkedRoleDeletionStatus
         | Action::GetWebIdentityToken
         | Action::ListDelegationRequests
-        | Action::ListMFADeviceTags
         | Action::ListOrganizationsFeatures
         | Action::ListPoliciesGrantingServiceAccess
         | Action::ListSSHPublicKeys
@@ -356,9 +358,7 @@ fn handle<H: Handling>(action: Action, handling: H) -> H::Output {
         | Action::ResetServiceSpecificCredential
         | Action::SendDelegationToken
         | Action::SetSecurityTokenServicePreferences
-        | Action::TagMFADevice
         | Action::TagServerCertificate
-        | Action::UntagMFADevice
         | Action::UntagServerCertificate
         | Action::UpdateAccountPasswordPolicy
         | Action::UpdateDelegationRequest

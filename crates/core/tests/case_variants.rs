@@ -286,6 +286,11 @@ fn cases() -> Vec<Case> {
         ),
         case("ListMFADevices", json!({"UserName": USER}), denied(user())),
         case(
+            "GetMFADevice",
+            json!({"UserName": USER, "SerialNumber": device_variant}),
+            denied(user()),
+        ),
+        case(
             "SimulateCustomPolicy",
             json!({"PolicyInputList": [allow_s3()], "ActionNames": ["s3:GetObject"],
                    "CallerArn": arn("user/team/ALICE")}),
@@ -549,6 +554,21 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "DeleteVirtualMFADevice",
+            json!({"SerialNumber": device_variant}),
+            denied(device()),
+        ),
+        case(
+            "TagMFADevice",
+            json!({"SerialNumber": device_variant, "Tags": [{"Key": "team", "Value": "x"}]}),
+            denied(device()),
+        ),
+        case(
+            "UntagMFADevice",
+            json!({"SerialNumber": device_variant, "TagKeys": ["team"]}),
+            denied(device()),
+        ),
+        case(
+            "ListMFADeviceTags",
             json!({"SerialNumber": device_variant}),
             denied(device()),
         ),

@@ -14,6 +14,7 @@ mod sts {
     pub mod assume_role;
     pub mod federation;
     pub mod mfa;
+    pub mod mfa_devices;
     pub mod sessions;
     pub mod trust;
 }

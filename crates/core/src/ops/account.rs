@@ -222,7 +222,15 @@ pub(super) fn get_account_summary(cx: &Cx<'_>, _: Empty) -> Result<SummaryOutput
                 "AccountAccessKeysPresent",
                 u64::from(account.keys_of(None).next().is_some()),
             ),
-            ("AccountMFAEnabled", 0),
+            (
+                "AccountMFAEnabled",
+                u64::from(
+                    account
+                        .mfa_devices_of(crate::model::MfaDevice::ROOT)
+                        .next()
+                        .is_some(),
+                ),
+            ),
             ("AccountPasswordPresent", 0),
             ("AccountSigningCertificatesPresent", 0),
             ("MFADevices", count(account.mfa_devices.len())),

@@ -1,31 +1,43 @@
-//! Virtual MFA devices: CreateVirtualMFADevice, EnableMFADevice, ResyncMFADevice,
-//! DeactivateMFADevice, DeleteVirtualMFADevice, ListMFADevices, ListVirtualMFADevices; and
-//! the one-time-code check STS uses (AssumeRole and GetSessionToken with SerialNumber and
-//! TokenCode). Seeds are sealed at rest and leave Warden once, in CreateVirtualMFADevice's
-//! answer.
+//! Virtual MFA devices: CreateVirtualMFADevice (with the seed's QR code as a PNG),
+//! EnableMFADevice, ResyncMFADevice, DeactivateMFADevice, DeleteVirtualMFADevice,
+//! GetMFADevice, ListMFADevices, ListVirtualMFADevices, TagMFADevice, UntagMFADevice,
+//! ListMFADeviceTags; the one-time-code check STS uses (AssumeRole and GetSessionToken with
+//! SerialNumber and TokenCode); and the root user's device, which the console enrols and
+//! checks at sign-in ([`Service::enable_root_mfa_device`], [`Service::use_root_mfa_code`]).
+//! Seeds are sealed at rest and leave Warden once, in CreateVirtualMFADevice's answer.
+//!
+//! A device is enabled for an IAM user (`MfaDevice::user` holds the user's unique id) or for
+//! the account's root user (`MfaDevice::ROOT`).
 //!
 //! Every code check is a write: under the writer lock the `Service`'s `MfaCodes` reads the
 //! device's code use and decides, and the new one is committed before the caller learns the
 //! answer, so a code is accepted once (see `mfa_codes`). A locked device answers as a wrong
 //! code does.
 
+mod qr_png;
+
 use serde::{Deserialize, Serialize};
 
+use super::tags::{ListTagsOutput, list_tags, remove_tags, untag_context};
 use super::users::{WireUser, account, authorized_user, non_user_credentials};
-use super::{WireTag, check_path, tags_from_wire, wire_tags};
+use super::{WireTag, check_path, merge_tags, tags_from_wire, wire_tags};
 use crate::action::Action;
 use crate::arn::{Arn, EntityKind};
 use crate::authz::{Resource, request_tag_keys};
 use crate::error::Error;
-use crate::model::{MfaDevice, Tag};
+use crate::mfa_codes::CodeCheck;
+use crate::model::{MfaDevice, Tag, UniqueId};
 use crate::secret::Secret;
-use crate::service::Cx;
-use crate::state::{Mutation, State};
+use crate::service::{Cx, Service};
+use crate::state::{AccountState, Mutation, State};
 use crate::time::{Timestamp, iso8601};
 use crate::totp;
 
 /// AWS's quota of MFA devices per user.
 pub const DEVICES_PER_USER: usize = 8;
+
+/// The longest VirtualMFADeviceName AWS accepts (its QR code then still fits easily).
+const MAX_DEVICE_NAME: usize = 226;
 
 fn no_such_device(serial: &str) -> Error {
     Error::NoSuchEntity(format!(
@@ -50,9 +62,9 @@ pub(crate) fn use_caller_code_if_given(
     use_caller_code(cx, serial, code).map(Some)
 }
 
-/// STS's MFA check: `serial` must be an MFA device enabled for the calling IAM user and
-/// `code` its current code, not used before. The outcome is committed before this returns
-/// (see the module's documentation). Returns when authentication took place.
+/// STS's MFA check: `serial` must be an MFA device enabled for the calling IAM user (or
+/// root user) and `code` its current code, not used before. The outcome is committed before
+/// this returns (see the module's documentation). Returns when authentication took place.
 fn use_caller_code(
     cx: &Cx<'_>,
     serial: Option<&str>,
@@ -69,12 +81,16 @@ fn use_caller_code(
                 .to_owned(),
         )
     };
-    let user = cx.caller.identity.acting_user().ok_or_else(unknown)?;
+    let owner = match cx.caller.identity.acting_user() {
+        Some(user) => user,
+        None if cx.caller.identity.acts_as_root() => MfaDevice::ROOT,
+        None => return Err(unknown()),
+    };
     let check = cx.service.write(|state| {
         let device = state
             .account(&cx.caller.account)
             .and_then(|a| a.mfa_device(serial))
-            .filter(|d| d.user.as_deref() == Some(user))
+            .filter(|d| d.user.as_deref() == Some(owner))
             .ok_or_else(unknown)?;
         let (usage, check) = cx.service.mfa.check(state, device, &[code])?;
         Ok((usage.into_iter().collect(), check))
@@ -103,6 +119,8 @@ struct WireVirtualDevice {
     serial_number: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     base32_string_seed: Option<String>,
+    #[serde(rename = "QRCodePNG", skip_serializing_if = "Option::is_none")]
+    qr_code_png: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     user: Option<WireUser>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -119,11 +137,18 @@ pub(super) struct CreateOutput {
 }
 
 /// CreateVirtualMFADevice: a new device with a random 160-bit seed, returned once as the
-/// base64 of its base32 text. Needs `iam:CreateVirtualMFADevice` on the device's ARN.
+/// base64 of its base32 text and as a QR code of `otpauth://totp/NAME@ACCOUNT?secret=SEED`
+/// (ACCOUNT: the account's alias, else its id), a PNG in base64. Needs
+/// `iam:CreateVirtualMFADevice` on the device's ARN.
 pub(super) fn create_virtual_mfa_device(
     cx: &Cx<'_>,
     input: CreateInput,
 ) -> Result<CreateOutput, Error> {
+    if input.virtual_mfa_device_name.chars().count() > MAX_DEVICE_NAME {
+        return Err(Error::ValidationError(format!(
+            "1 validation error detected: Value at 'virtualMFADeviceName' failed to satisfy constraint: Member must have length less than or equal to {MAX_DEVICE_NAME}"
+        )));
+    }
     let path = input.path.unwrap_or_else(|| "/".to_owned());
     let tags = tags_from_wire(&input.tags)?;
     cx.service.write(|state| {
@@ -161,10 +186,22 @@ pub(super) fn create_virtual_mfa_device(
             enabled: None,
             tags: tags.clone(),
         };
+        let account_name = account
+            .account
+            .as_ref()
+            .and_then(|a| a.alias.as_deref())
+            .unwrap_or(&cx.caller.account);
+        let uri = qr_png::otpauth_uri(
+            &input.virtual_mfa_device_name,
+            account_name,
+            device.seed.expose(),
+        );
+        let png = qr_png::qr_png(&uri)?;
         let output = CreateOutput {
             virtual_mfa_device: WireVirtualDevice {
                 serial_number: serial,
                 base32_string_seed: Some(totp::base64_encode(device.seed.expose().as_bytes())),
+                qr_code_png: Some(totp::base64_encode(&png)),
                 user: None,
                 enable_date: None,
                 tags: wire_tags(&device.tags),
@@ -194,35 +231,51 @@ pub(super) fn enable_mfa_device(cx: &Cx<'_>, input: CodesInput) -> Result<(), Er
             &input.user_name,
             &[],
         )?;
-        let account = account(cx, state)?;
-        let device = account
-            .mfa_device(&input.serial_number)
-            .ok_or_else(|| no_such_device(&input.serial_number))?;
-        if device.user.is_some() {
-            return Err(Error::EntityAlreadyExists(
-                "MFA Device is already in use.".to_owned(),
-            ));
-        }
-        if account.mfa_devices_of(&user.id).count() >= DEVICES_PER_USER {
-            return Err(Error::LimitExceeded(format!(
-                "Cannot exceed quota for MFADevicesPerUser: {DEVICES_PER_USER}"
-            )));
-        }
-        let (usage, check) = cx.service.mfa.check(
+        enable(
+            cx.service,
             state,
-            device,
-            &[&input.authentication_code1, &input.authentication_code2],
-        )?;
-        let mut mutations: Vec<Mutation> = usage.into_iter().collect();
-        if check.accepted {
-            let mut enabled = device.clone();
-            enabled.user = Some(user.id.clone());
-            enabled.enabled = Some(cx.service.now());
-            mutations.push(Mutation::MfaDevice(enabled));
-        }
-        Ok((mutations, check))
+            account(cx, state)?,
+            &input.serial_number,
+            &user.id,
+            [&input.authentication_code1, &input.authentication_code2],
+        )
     })?;
     check.settle(invalid_codes)
+}
+
+/// The decision of enabling the unassigned device `serial` of `account` for `owner` (a
+/// user's unique id or [`MfaDevice::ROOT`]), proven by two consecutive codes: the code use
+/// to record, and the device enabled if they are right.
+fn enable(
+    service: &Service,
+    state: &State,
+    account: &AccountState,
+    serial: &str,
+    owner: &str,
+    codes: [&str; 2],
+) -> Result<(Vec<Mutation>, CodeCheck), Error> {
+    let device = account
+        .mfa_device(serial)
+        .ok_or_else(|| no_such_device(serial))?;
+    if device.user.is_some() {
+        return Err(Error::EntityAlreadyExists(
+            "MFA Device is already in use.".to_owned(),
+        ));
+    }
+    if account.mfa_devices_of(owner).count() >= DEVICES_PER_USER {
+        return Err(Error::LimitExceeded(format!(
+            "Cannot exceed quota for MFADevicesPerUser: {DEVICES_PER_USER}"
+        )));
+    }
+    let (usage, check) = service.mfa.check(state, device, &codes)?;
+    let mut mutations: Vec<Mutation> = usage.into_iter().collect();
+    if check.accepted {
+        let mut enabled = device.clone();
+        enabled.user = Some(UniqueId::new(owner));
+        enabled.enabled = Some(service.now());
+        mutations.push(Mutation::MfaDevice(enabled));
+    }
+    Ok((mutations, check))
 }
 
 /// ResyncMFADevice: two consecutive codes of a user's device. Warden's clock is the only
@@ -251,6 +304,46 @@ pub(super) fn resync_mfa_device(cx: &Cx<'_>, input: CodesInput) -> Result<(), Er
     check.settle(invalid_codes)
 }
 
+/// Whose devices an MFA operation is about, once authorized: a user's, or the root user's.
+struct Owner<'s> {
+    /// The unique id the devices hold (`MfaDevice::user`).
+    id: &'s str,
+    /// The name ListMFADevices and GetMFADevice show (empty for the root user, as GetUser's).
+    name: String,
+}
+
+/// The owner of the devices an operation taking an optional UserName is about, after
+/// authorizing `action` on it: the named user, else the calling IAM user, else (for the
+/// root user's credentials) the root user, on the account's root ARN.
+fn authorized_owner<'s>(
+    cx: &Cx<'_>,
+    state: &'s State,
+    action: &str,
+    user_name: Option<&str>,
+) -> Result<Owner<'s>, Error> {
+    let name = match user_name {
+        Some(name) => Some(name.to_owned()),
+        None => caller_user_name(cx, state)?,
+    };
+    match name {
+        Some(name) => {
+            let user = authorized_user(cx, state, action, &name, &[])?;
+            Ok(Owner {
+                id: &user.id,
+                name: user.name.to_string(),
+            })
+        }
+        None => {
+            let root = Arn::root(&cx.caller.account).build();
+            cx.authorize(state, action, &root, &[], &[])?;
+            Ok(Owner {
+                id: MfaDevice::ROOT,
+                name: String::new(),
+            })
+        }
+    }
+}
+
 /// The user an MFA operation without UserName is about: the calling IAM user.
 fn caller_user_name(cx: &Cx<'_>, state: &State) -> Result<Option<String>, Error> {
     match cx.caller.identity.acting_user() {
@@ -270,25 +363,19 @@ pub(super) struct DeactivateInput {
     serial_number: String,
 }
 
-/// DeactivateMFADevice: unassigns a device from its user (the device is kept).
+/// DeactivateMFADevice: unassigns a device from its user (the device is kept). The root user
+/// deactivates its own device without UserName.
 pub(super) fn deactivate_mfa_device(cx: &Cx<'_>, input: DeactivateInput) -> Result<(), Error> {
     cx.service.write(|state| {
-        let name = match input.user_name.clone() {
-            Some(name) => name,
-            None => {
-                caller_user_name(cx, state)?.ok_or_else(|| no_such_device(&input.serial_number))?
-            }
-        };
-        let user = authorized_user(
+        let owner = authorized_owner(
             cx,
             state,
             Action::DeactivateMFADevice.iam_action(),
-            &name,
-            &[],
+            input.user_name.as_deref(),
         )?;
         let device = account(cx, state)?
             .mfa_device(&input.serial_number)
-            .filter(|d| d.user.as_deref() == Some(user.id.as_str()))
+            .filter(|d| d.user.as_deref() == Some(owner.id))
             .ok_or_else(|| {
                 Error::NoSuchEntity(format!(
                     "MFA Device with serial number {} does not exist.",
@@ -379,30 +466,22 @@ pub(super) struct ListOutput {
     marker: Option<String>,
 }
 
-/// ListMFADevices: a user's devices (the caller's without UserName; the root user has none
-/// in Warden).
+/// ListMFADevices: a user's devices (the caller's without UserName: the root user's for the
+/// root user).
 pub(super) fn list_mfa_devices(cx: &Cx<'_>, input: ListInput) -> Result<ListOutput, Error> {
     cx.service.read(|state| {
-        let name = match input.user_name {
-            Some(name) => Some(name),
-            None => caller_user_name(cx, state)?,
-        };
-        let Some(name) = name else {
-            let root = Arn::root(&cx.caller.account).build();
-            cx.authorize(state, Action::ListMFADevices.iam_action(), &root, &[], &[])?;
-            return Ok(ListOutput {
-                mfa_devices: Vec::new(),
-                is_truncated: false,
-                marker: None,
-            });
-        };
-        let user = authorized_user(cx, state, Action::ListMFADevices.iam_action(), &name, &[])?;
+        let owner = authorized_owner(
+            cx,
+            state,
+            Action::ListMFADevices.iam_action(),
+            input.user_name.as_deref(),
+        )?;
         let devices = account(cx, state)?
-            .mfa_devices_of(&user.id)
+            .mfa_devices_of(owner.id)
             .map(|d| (d.serial.to_lowercase(), d));
         let page = super::paginate(
             cx,
-            &[&user.id],
+            &[owner.id],
             devices,
             input.marker.as_deref(),
             input.max_items,
@@ -413,7 +492,7 @@ pub(super) fn list_mfa_devices(cx: &Cx<'_>, input: ListInput) -> Result<ListOutp
                 .items
                 .iter()
                 .map(|d| WireMfaDevice {
-                    user_name: user.name.to_string(),
+                    user_name: owner.name.clone(),
                     serial_number: d.serial.clone(),
                     enable_date: iso8601(d.enabled.unwrap_or(d.created)),
                 })
@@ -477,11 +556,15 @@ pub(super) fn list_virtual_mfa_devices(
                 .map(|d| WireVirtualDevice {
                     serial_number: d.serial.clone(),
                     base32_string_seed: None,
-                    user: d
-                        .user
-                        .as_deref()
-                        .and_then(|id| account.user_by_id(id))
-                        .map(|u| WireUser::new(u, false)),
+                    qr_code_png: None,
+                    user: match d.user.as_deref() {
+                        Some(MfaDevice::ROOT) => Some(WireUser::root(
+                            &cx.caller.account,
+                            account.account.as_ref().map_or(0, |a| a.created),
+                        )),
+                        Some(id) => account.user_by_id(id).map(|u| WireUser::new(u, false)),
+                        None => None,
+                    },
                     enable_date: d.enabled.map(iso8601),
                     tags: wire_tags(&d.tags),
                 })
@@ -489,4 +572,219 @@ pub(super) fn list_virtual_mfa_devices(
             marker: page.marker,
         })
     })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct GetInput {
+    serial_number: String,
+    user_name: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct GetOutput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_name: Option<String>,
+    serial_number: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enable_date: Option<String>,
+}
+
+/// GetMFADevice: a device of a user (the caller's without UserName: the root user's for the
+/// root user), authorized on that user as ListMFADevices is. A virtual device has no
+/// certifications (AWS lists those of FIDO security keys only). Without UserName an
+/// unassigned device is shown too, by its serial number alone; a device of anyone else is
+/// NoSuchEntity.
+pub(super) fn get_mfa_device(cx: &Cx<'_>, input: GetInput) -> Result<GetOutput, Error> {
+    cx.service.read(|state| {
+        let owner = authorized_owner(
+            cx,
+            state,
+            Action::GetMFADevice.iam_action(),
+            input.user_name.as_deref(),
+        )?;
+        let device = account(cx, state)?
+            .mfa_device(&input.serial_number)
+            .filter(|d| match d.user.as_deref() {
+                Some(id) => id == owner.id,
+                None => input.user_name.is_none(),
+            })
+            .ok_or_else(|| {
+                Error::NoSuchEntity(format!(
+                    "MFA Device with serial number {} does not exist.",
+                    input.serial_number
+                ))
+            })?;
+        Ok(GetOutput {
+            user_name: device.user.as_ref().map(|_| owner.name.clone()),
+            serial_number: device.serial.clone(),
+            enable_date: device.enabled.map(iso8601),
+        })
+    })
+}
+
+/// The device `serial` names, after authorizing `action` on its ARN (its own, with its tags,
+/// whatever case `serial` is given in; as given when there is none).
+fn authorized_device<'s>(
+    cx: &Cx<'_>,
+    state: &'s State,
+    action: &str,
+    serial: &str,
+    extra: &[(String, warden_policy::ContextValue)],
+) -> Result<&'s MfaDevice, Error> {
+    let account = account(cx, state)?;
+    cx.authorize_resolved(state, action, account.mfa_device(serial), serial, extra)?
+        .ok_or_else(|| no_such_device(serial))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct TagInput {
+    serial_number: String,
+    #[serde(default)]
+    tags: Vec<WireTag>,
+}
+
+/// TagMFADevice: adds tags to a virtual device (same keys are overwritten), at most 50 in all.
+pub(super) fn tag_mfa_device(cx: &Cx<'_>, input: TagInput) -> Result<(), Error> {
+    let tags = tags_from_wire(&input.tags)?;
+    cx.service.write(|state| {
+        let device = authorized_device(
+            cx,
+            state,
+            Action::TagMFADevice.iam_action(),
+            &input.serial_number,
+            &request_tag_keys(&tags),
+        )?;
+        let mut updated = device.clone();
+        updated.tags = merge_tags(&device.tags, tags.clone())?;
+        Ok((vec![Mutation::MfaDevice(updated)], ()))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct UntagInput {
+    serial_number: String,
+    #[serde(default)]
+    tag_keys: Vec<String>,
+}
+
+/// UntagMFADevice: removes the tags of the keys given (keys it does not have are ignored).
+pub(super) fn untag_mfa_device(cx: &Cx<'_>, input: UntagInput) -> Result<(), Error> {
+    cx.service.write(|state| {
+        let device = authorized_device(
+            cx,
+            state,
+            Action::UntagMFADevice.iam_action(),
+            &input.serial_number,
+            &untag_context(&input.tag_keys),
+        )?;
+        let mut updated = device.clone();
+        updated.tags = remove_tags(&device.tags, &input.tag_keys);
+        Ok((vec![Mutation::MfaDevice(updated)], ()))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ListTagsInput {
+    serial_number: String,
+    marker: Option<String>,
+    max_items: Option<i64>,
+}
+
+/// ListMFADeviceTags: a virtual device's tags, by key.
+pub(super) fn list_mfa_device_tags(
+    cx: &Cx<'_>,
+    input: ListTagsInput,
+) -> Result<ListTagsOutput, Error> {
+    cx.service.read(|state| {
+        let device = authorized_device(
+            cx,
+            state,
+            Action::ListMFADeviceTags.iam_action(),
+            &input.serial_number,
+            &[],
+        )?;
+        list_tags(
+            cx,
+            &device.serial.to_lowercase(),
+            &device.tags,
+            input.marker.as_deref(),
+            input.max_items,
+        )
+    })
+}
+
+/// The root user's virtual MFA device, for the console: the root user signs in with a
+/// password and then, once it has a device, a code of it.
+impl Service {
+    /// Enables the unassigned virtual MFA device `serial` of `account` (made by the root user
+    /// with CreateVirtualMFADevice) for the account's root user, proven by two consecutive
+    /// codes. Answers as EnableMFADevice does: NoSuchEntity, EntityAlreadyExists for a device
+    /// in use, InvalidAuthenticationCode for wrong codes (which count towards the device's
+    /// lockout).
+    pub fn enable_root_mfa_device(
+        &self,
+        account: &str,
+        serial: &str,
+        code1: &str,
+        code2: &str,
+    ) -> Result<(), Error> {
+        let check = self.write(|state| {
+            let found = state
+                .account(account)
+                .ok_or_else(|| Error::NoSuchEntity(format!("account {account} does not exist")))?;
+            enable(self, state, found, serial, MfaDevice::ROOT, [code1, code2])
+        })?;
+        check.settle(invalid_codes)
+    }
+
+    /// The serial numbers of the virtual MFA devices enabled for `account`'s root user: when
+    /// there is one, signing in as the root user needs a code of it.
+    pub fn root_mfa_devices(&self, account: &str) -> Result<Vec<String>, Error> {
+        self.read(|state| {
+            Ok(state
+                .account(account)
+                .map(|a| {
+                    a.mfa_devices_of(MfaDevice::ROOT)
+                        .map(|d| d.serial.clone())
+                        .collect()
+                })
+                .unwrap_or_default())
+        })
+    }
+
+    /// Checks `code`, a code of the root user's device `serial` (of its only device when
+    /// `None`), at sign-in: accepted once (its step is recorded before this returns, as
+    /// for STS), wrong codes counting towards the device's lockout. Returns when MFA took
+    /// place. Refused with InvalidAuthenticationCode, also when the root user has no such
+    /// device.
+    pub fn use_root_mfa_code(
+        &self,
+        account: &str,
+        serial: Option<&str>,
+        code: &str,
+    ) -> Result<Timestamp, Error> {
+        let check = self.write(|state| {
+            let found = state.account(account).ok_or_else(invalid_codes)?;
+            let device = match serial {
+                Some(serial) => found.mfa_device(serial).filter(|d| d.is_root()),
+                None => {
+                    let mut devices = found.mfa_devices_of(MfaDevice::ROOT);
+                    match (devices.next(), devices.next()) {
+                        (Some(only), None) => Some(only),
+                        _ => None,
+                    }
+                }
+            }
+            .ok_or_else(invalid_codes)?;
+            let (usage, check) = self.mfa.check(state, device, &[code])?;
+            Ok((usage.into_iter().collect(), check))
+        })?;
+        check.settle(invalid_codes)?;
+        Ok(self.now())
+    }
 }

@@ -13,7 +13,7 @@ use crate::ids::{Prefix, unique_id};
 use crate::model::{EntityName, EntityPath, Tag, User};
 use crate::service::Cx;
 use crate::state::{AccountState, Mutation, State};
-use crate::time::iso8601;
+use crate::time::{Timestamp, iso8601};
 
 /// The `User` structure of IAM's responses.
 #[derive(Serialize)]
@@ -49,6 +49,20 @@ impl WireBoundary {
 }
 
 impl WireUser {
+    /// The account's root identity, as AWS shows it where a `User` is expected.
+    pub(crate) fn root(account: &str, created: Timestamp) -> WireUser {
+        WireUser {
+            path: "/".to_owned(),
+            user_name: String::new(),
+            user_id: account.to_owned(),
+            arn: Arn::root(account).build(),
+            create_date: iso8601(created),
+            password_last_used: None,
+            permissions_boundary: None,
+            tags: Vec::new(),
+        }
+    }
+
     /// `with_details`: GetUser shows the boundary and tags; lists do not.
     pub(crate) fn new(user: &User, with_details: bool) -> WireUser {
         WireUser {
@@ -237,16 +251,7 @@ pub(super) fn get_user(cx: &Cx<'_>, input: GetUserInput) -> Result<GetUserOutput
                     .as_ref()
                     .map_or(0, |a| a.created);
                 return Ok(GetUserOutput {
-                    user: WireUser {
-                        path: "/".to_owned(),
-                        user_name: String::new(),
-                        user_id: cx.caller.account.to_string(),
-                        arn,
-                        create_date: iso8601(created),
-                        password_last_used: None,
-                        permissions_boundary: None,
-                        tags: Vec::new(),
-                    },
+                    user: WireUser::root(&cx.caller.account, created),
                 });
             }
             (None, _) => return Err(non_user_credentials()),

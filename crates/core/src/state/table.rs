@@ -12,7 +12,7 @@ use std::hash::{Hash, Hasher};
 use std::ops::Bound;
 use std::sync::Arc;
 
-use crate::model::names::{fold, with_folded};
+use crate::model::names::with_folded;
 use crate::model::{EntityName, EntityPath, Group, InstanceProfile, ManagedPolicy, Role, User};
 
 /// An entity an account holds by unique name: a user, group, role, managed policy or

@@ -29,7 +29,7 @@ fn base64_decode(text: &str) -> Vec<u8> {
 }
 
 /// A device created by the root user: its serial number and raw seed.
-fn device(sts: &Sts, name: &str) -> (String, Vec<u8>) {
+pub(crate) fn device(sts: &Sts, name: &str) -> (String, Vec<u8>) {
     let created = sts
         .root_call(
             A,
@@ -47,13 +47,13 @@ fn device(sts: &Sts, name: &str) -> (String, Vec<u8>) {
     )
 }
 
-fn code(sts: &Sts, seed: &[u8], steps_ahead: i64) -> String {
+pub(crate) fn code(sts: &Sts, seed: &[u8], steps_ahead: i64) -> String {
     let now = sts.service.now();
     totp::code(seed, totp::step_at(now) + steps_ahead)
 }
 
 /// Enables `serial` for `user` with the codes of now and the next step.
-fn enable(sts: &Sts, user: &str, serial: &str, seed: &[u8]) {
+pub(crate) fn enable(sts: &Sts, user: &str, serial: &str, seed: &[u8]) {
     sts.root_call(
         A,
         "EnableMFADevice",
@@ -63,7 +63,7 @@ fn enable(sts: &Sts, user: &str, serial: &str, seed: &[u8]) {
     .unwrap();
 }
 
-fn wrong(code: &str) -> String {
+pub(crate) fn wrong(code: &str) -> String {
     let digit = code.bytes().next().unwrap();
     let other = if digit == b'9' {
         '0'
