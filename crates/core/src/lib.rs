@@ -31,9 +31,11 @@ mod mfa_codes;
 pub mod model;
 mod oidc_issuers;
 mod ops;
+pub mod passwords;
 pub mod secret;
 mod service;
 pub mod sessions;
+pub mod sign_in;
 pub mod simulator;
 pub mod state;
 pub mod store;
@@ -52,6 +54,7 @@ pub use error::{Error, StoreError};
 pub use oidc_issuers::{FetchError, OidcFetcher};
 pub use secret::{MasterKey, Secret};
 pub use service::{Service, ServiceConfig};
+pub use sign_in::{PasswordChange, SignIn, SignInError};
 pub use store::Store;
 
 /// The input `action`'s handler reads, as [`wire_shape`] sees it; `None` for an operation not

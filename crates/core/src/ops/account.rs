@@ -223,7 +223,10 @@ pub(super) fn get_account_summary(cx: &Cx<'_>, _: Empty) -> Result<SummaryOutput
                 u64::from(account.keys_of(None).next().is_some()),
             ),
             ("AccountMFAEnabled", 0),
-            ("AccountPasswordPresent", 0),
+            (
+                "AccountPasswordPresent",
+                u64::from(account.root_password.is_some()),
+            ),
             ("AccountSigningCertificatesPresent", 0),
             ("MFADevices", count(account.mfa_devices.len())),
             (
