@@ -14,7 +14,6 @@ use crate::caller::{Caller, Identity};
 use crate::error::Error;
 use crate::model::{LoginProfile, PasswordPolicy};
 use crate::passwords;
-use crate::secret::Secret;
 use crate::service::Service;
 use crate::state::{AccountState, Mutation, State};
 
@@ -202,7 +201,7 @@ impl Service {
 
 /// The root user's password hash of `account`: for tests of the stored form.
 #[cfg(test)]
-fn root_hash(service: &Service, account: &str) -> Option<Secret> {
+fn root_hash(service: &Service, account: &str) -> Option<crate::secret::Secret> {
     service
         .read(|state| {
             Ok(state

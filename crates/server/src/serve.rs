@@ -185,6 +185,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     if bootstrap.created_account {
         tracing::info!(account = %bootstrap.account, "created the first account");
     }
+    let service = Arc::new(service);
+    root_password_from_env(&service, &bootstrap.account).await?;
     if let Some((key_id, secret)) = &bootstrap.generated_root_key {
         let path = data.join("root-credentials");
         write_private(
@@ -209,7 +211,6 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             "warden: WARNING: --dev mode: unknown access keys are accepted as the root user; state can be wiped by POST /_warden/reset"
         );
     }
-    let service = Arc::new(service);
     let flusher = tokio::spawn(flush_key_use_periodically(Arc::clone(&service)));
     let edge = Arc::new(Edge::new(
         Arc::clone(&service),
@@ -349,6 +350,39 @@ fn root_key_from_env() -> anyhow::Result<Option<(String, Secret)>> {
         _ => bail!(
             "set both WARDEN_ROOT_ACCESS_KEY_ID and WARDEN_ROOT_SECRET_ACCESS_KEY, or neither"
         ),
+    }
+}
+
+/// `WARDEN_ROOT_PASSWORD`: the first account's root password, set when its root user has none
+/// yet (the first start, or a start after one that stopped before setting it); later starts
+/// leave the password alone, so one changed since is kept. Hashed on a blocking thread.
+async fn root_password_from_env(service: &Arc<Service>, account: &str) -> anyhow::Result<()> {
+    let Some(password) = std::env::var("WARDEN_ROOT_PASSWORD")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(zeroize::Zeroizing::new)
+    else {
+        return Ok(());
+    };
+    let service = Arc::clone(service);
+    let account = account.to_owned();
+    let set = tokio::task::spawn_blocking(move || {
+        if service.has_root_password(&account)? {
+            return Ok(false);
+        }
+        service
+            .set_root_password(&account, &password)
+            .map(|()| true)
+    })
+    .await
+    .context("setting the root password")?;
+    match set {
+        Ok(true) => {
+            tracing::info!("set the root user's password from WARDEN_ROOT_PASSWORD");
+            Ok(())
+        }
+        Ok(false) => Ok(()),
+        Err(error) => bail!("WARDEN_ROOT_PASSWORD: {}", error.message()),
     }
 }
 
