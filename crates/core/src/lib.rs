@@ -10,9 +10,9 @@
 //!
 //! Modules depend on one another without a cycle (`tests/module_graph.rs` checks it); from
 //! the bottom up: the vocabulary (`error`, `time`, `ids`, `secret`, `arn`, `model`, `store`,
-//! `action`), the state (`state`, `managed`), who calls (`caller`, `sessions`), the
+//! `action`, `passwords`), the state (`state`, `managed`), who calls (`caller`, `sessions`), the
 //! components (`caller_cache`, `usage`, `mfa_codes`, `oidc_issuers`), the kernel (`service`),
-//! then authentication (`authn`), authorization (`authz`), the operations (`ops`), and
+//! then authentication (`authn`, and `sign_in` for passwords), authorization (`authz`), the operations (`ops`), and
 //! `accounts`.
 
 mod accounts;
