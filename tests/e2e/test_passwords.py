@@ -371,3 +371,20 @@ def test_root_set_password_on_a_stopped_server(fresh_server, tmp_path):
     with pytest.raises(ClientError) as refused:
         fresh_server.client().change_password(OldPassword="Root-Passw0rd", NewPassword="Root-Passw0rd2")
     assert error(refused)[0] == "InvalidUserType"
+
+
+def test_a_dev_reset_sets_the_root_password_again(tmp_path):
+    import urllib.request
+
+    server = Server(tmp_path / "data", extra_args=["--dev"], env={"WARDEN_ROOT_PASSWORD": "Root-Passw0rd"})
+    server.start()
+    try:
+        iam = server.client()
+        assert summary(iam)["AccountPasswordPresent"] == 1
+        reset = urllib.request.Request(server.endpoint + "/_warden/reset", data=b"", method="POST")
+        urllib.request.urlopen(reset, timeout=30)
+        assert summary(iam)["AccountPasswordPresent"] == 1
+        account = account_of(server)
+    finally:
+        assert server.stop() == 0
+    assert sign_in(server, account, "root", "Root-Passw0rd").returncode == 0

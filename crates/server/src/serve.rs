@@ -186,7 +186,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::info!(account = %bootstrap.account, "created the first account");
     }
     let service = Arc::new(service);
-    root_password_from_env(&service, &bootstrap.account).await?;
+    let root_password = root_password_from_env(&service, &bootstrap.account).await?;
     if let Some((key_id, secret)) = &bootstrap.generated_root_key {
         let path = data.join("root-credentials");
         write_private(
@@ -219,6 +219,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             trusted_proxies: settings.trusted_proxies.clone(),
             tls: false,
             reset_to: Some((bootstrap.account.clone(), root_key.clone())),
+            reset_root_password: root_password,
             clock: dev_clock,
         },
     ));
@@ -356,34 +357,38 @@ fn root_key_from_env() -> anyhow::Result<Option<(String, Secret)>> {
 /// `WARDEN_ROOT_PASSWORD`: the first account's root password, set when its root user has none
 /// yet (the first start, or a start after one that stopped before setting it); later starts
 /// leave the password alone, so one changed since is kept. Hashed on a blocking thread.
-async fn root_password_from_env(service: &Arc<Service>, account: &str) -> anyhow::Result<()> {
+///
+/// Returns the password, which a `--dev` reset sets again.
+async fn root_password_from_env(
+    service: &Arc<Service>,
+    account: &str,
+) -> anyhow::Result<Option<Secret>> {
     let Some(password) = std::env::var("WARDEN_ROOT_PASSWORD")
         .ok()
         .filter(|v| !v.is_empty())
-        .map(zeroize::Zeroizing::new)
+        .map(Secret::new)
     else {
-        return Ok(());
+        return Ok(None);
     };
-    let service = Arc::clone(service);
+    let setter = Arc::clone(service);
     let account = account.to_owned();
+    let given = password.clone();
     let set = tokio::task::spawn_blocking(move || {
-        if service.has_root_password(&account)? {
+        if setter.has_root_password(&account)? {
             return Ok(false);
         }
-        service
-            .set_root_password(&account, &password)
+        setter
+            .set_root_password(&account, given.expose())
             .map(|()| true)
     })
     .await
     .context("setting the root password")?;
     match set {
-        Ok(true) => {
-            tracing::info!("set the root user's password from WARDEN_ROOT_PASSWORD");
-            Ok(())
-        }
-        Ok(false) => Ok(()),
+        Ok(true) => tracing::info!("set the root user's password from WARDEN_ROOT_PASSWORD"),
+        Ok(false) => {}
         Err(error) => bail!("WARDEN_ROOT_PASSWORD: {}", error.message()),
     }
+    Ok(Some(password))
 }
 
 /// Writes a new file readable by its owner only; never overwrites.
