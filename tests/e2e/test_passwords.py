@@ -254,9 +254,13 @@ def test_change_password_needs_the_policy_setting_or_an_allow(fresh_server, name
     assert (code, status) == ("AccessDenied", 403)
     assert f"is not authorized to perform: iam:ChangePassword on resource: arn:aws:iam::{account}:user/{name}" in message
 
-    # AllowUsersToChangePassword grants it...
+    with pytest.raises(ClientError) as hidden:
+        me.get_account_password_policy()
+    assert error(hidden)[0] == "AccessDenied"
+    # AllowUsersToChangePassword grants it, and a view of the policy...
     iam.update_account_password_policy(AllowUsersToChangePassword=True)
     me.change_password(OldPassword="Passw0rd!one", NewPassword="Passw0rd!two")
+    assert me.get_account_password_policy()["PasswordPolicy"]["AllowUsersToChangePassword"] is True
     # ...but not over an explicit deny.
     deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:ChangePassword", "Resource": "*"}]}
     iam.put_user_policy(UserName=name, PolicyName="deny", PolicyDocument=json.dumps(deny))

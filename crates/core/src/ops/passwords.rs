@@ -432,8 +432,11 @@ pub(super) struct GetPolicyOutput {
 
 pub(super) fn get_account_password_policy(cx: &Cx<'_>, _: Empty) -> Result<GetPolicyOutput, Error> {
     cx.service.read(|state| {
+        // Users allowed to change their own password may also read the rules it must meet.
         let action = Action::GetAccountPasswordPolicy.iam_action();
-        cx.authorize(state, action, "*", &[], &[])?;
+        let granted = cx.caller.identity.acting_user().is_some()
+            && policy(cx, state)?.is_some_and(|p| p.allow_users_to_change);
+        cx.authorize_granted(state, action, "*", &[], granted)?;
         let p = policy(cx, state)?.ok_or_else(|| no_password_policy(&cx.caller.account))?;
         Ok(GetPolicyOutput {
             password_policy: WirePasswordPolicy {
