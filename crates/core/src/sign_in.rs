@@ -189,6 +189,27 @@ impl Service {
         })
     }
 
+    /// Records a completed password sign-in (after MFA, when the principal has a device): an
+    /// IAM user's `PasswordLastUsed` (GetUser, ListUsers) becomes now. The root user's is
+    /// not kept.
+    pub fn record_sign_in(&self, signed: &SignIn) -> Result<(), Error> {
+        let Identity::User { id } = &signed.caller.identity else {
+            return Ok(());
+        };
+        self.write(|state| {
+            let Some(user) = state
+                .account(&signed.caller.account)
+                .and_then(|a| a.user_by_id(id))
+            else {
+                // Deleted since: nothing to record.
+                return Ok((Vec::new(), ()));
+            };
+            let mut used = user.clone();
+            used.password_last_used = Some(self.now());
+            Ok((vec![Mutation::User(used)], ()))
+        })
+    }
+
     /// Whether the root user of `account` has a password.
     pub fn has_root_password(&self, account: &str) -> Result<bool, Error> {
         self.read(|state| {

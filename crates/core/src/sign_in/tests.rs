@@ -210,6 +210,18 @@ fn a_user_signs_in_with_its_login_profile() {
             "{user}"
         );
     }
+    // A completed sign-in is the user's PasswordLastUsed.
+    let user = |f: &Fixture| {
+        f.call(Action::GetUser, json!({"UserName": "alice"}))
+            .unwrap()
+    };
+    assert!(user(&f)["User"].get("PasswordLastUsed").is_none());
+    f.clock.0.fetch_add(60, Ordering::SeqCst);
+    f.service.record_sign_in(&alice).unwrap();
+    assert_eq!(
+        user(&f)["User"]["PasswordLastUsed"],
+        json!(crate::time::iso8601(NOW + 60))
+    );
     // Deleting the profile ends password sign-in.
     f.call(Action::DeleteLoginProfile, json!({"UserName": "alice"}))
         .unwrap();
