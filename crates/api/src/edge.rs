@@ -46,6 +46,9 @@ pub struct EdgeConfig {
     pub tls: bool,
     /// What a `--dev` reset restores: the first account's id and the configured root key.
     pub reset_to: Option<(AccountId, Option<(String, warden_core::Secret)>)>,
+    /// What a `--dev` reset gives the first account's root user as its password
+    /// (`WARDEN_ROOT_PASSWORD`), as a first start does.
+    pub reset_root_password: Option<warden_core::Secret>,
     /// `--dev` only: the service's clock, which `POST /_warden/clock?advance=SECONDS` moves.
     pub clock: Option<Arc<warden_core::time::OffsetClock>>,
 }
@@ -239,6 +242,7 @@ async fn reset(State(edge): State<Arc<Edge>>) -> Response {
     }
     let service = Arc::clone(&edge.service);
     let reset_to = edge.config.reset_to.clone();
+    let root_password = edge.config.reset_root_password.clone();
     let result = tokio::task::spawn_blocking(move || {
         service.reset()?;
         let (account, root_key) = match &reset_to {
@@ -248,7 +252,11 @@ async fn reset(State(edge): State<Arc<Edge>>) -> Response {
             ),
             None => (None, None),
         };
-        service.bootstrap(account, root_key).map(|_| ())
+        let bootstrap = service.bootstrap(account, root_key)?;
+        match &root_password {
+            Some(password) => service.set_root_password(&bootstrap.account, password.expose()),
+            None => Ok(()),
+        }
     })
     .await;
     match result {

@@ -133,7 +133,9 @@ fn core_status(error: &Error) -> StatusCode {
         | Error::InvalidAuthorizationMessage(_)
         | Error::InvalidIdentityToken(_)
         | Error::IdpCommunicationError(_)
-        | Error::ExpiredIdentityToken(_) => StatusCode::BAD_REQUEST,
+        | Error::ExpiredIdentityToken(_)
+        | Error::PasswordPolicyViolation(_)
+        | Error::InvalidUserType(_) => StatusCode::BAD_REQUEST,
         Error::IdpRejectedClaim(_) | Error::InvalidAuthenticationCode(_) => StatusCode::FORBIDDEN,
         Error::AccessDenied(_) | Error::InvalidClientTokenId(_) | Error::ExpiredToken(_) => {
             StatusCode::FORBIDDEN

@@ -256,12 +256,12 @@ async fn version_must_be_the_apis_own() {
     // An operation of the model not built here answers AWS's unknown-action error.
     let (status, body) = send(
         default_app(),
-        root_signed("iam", "Action=GetAccountPasswordPolicy&Version=2010-05-08"),
+        root_signed("iam", "Action=ListSSHPublicKeys&Version=2010-05-08"),
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        body.contains("The action GetAccountPasswordPolicy is not valid for this web service."),
+        body.contains("The action ListSSHPublicKeys is not valid for this web service."),
         "{body}"
     );
 }

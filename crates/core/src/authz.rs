@@ -330,6 +330,29 @@ impl Cx<'_> {
         Ok(found)
     }
 
+    /// [`Cx::authorize`] of an action the account may grant besides the caller's policies
+    /// (see [`Authorizer::identity_granted`]), on the caller's own resource.
+    pub(crate) fn authorize_granted(
+        &self,
+        state: &State,
+        action: &str,
+        resource: &str,
+        resource_tags: &[Tag],
+        granted: bool,
+    ) -> Result<(), Error> {
+        let cached = self.cached_caller(state)?;
+        let shown = || resource.to_owned();
+        let target = Target {
+            action,
+            resource,
+            shown: &shown,
+            account: &self.caller.account,
+        };
+        let context = self.request_context(&cached, &target, resource_tags, &[]);
+        self.authorizer()
+            .identity_granted(&cached, &context, &target, granted)
+    }
+
     /// [`Cx::authorize`], with the resource named `shown()` in the AccessDenied message.
     fn authorize_shown(
         &self,

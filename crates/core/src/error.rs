@@ -40,6 +40,11 @@ pub enum Error {
     ExpiredIdentityToken(String),
     /// MFA codes that do not verify (EnableMFADevice, ResyncMFADevice).
     InvalidAuthenticationCode(String),
+    /// A password the account's password policy refuses.
+    PasswordPolicyViolation(String),
+    /// The caller is not the kind of user the operation is for (ChangePassword by the root
+    /// user).
+    InvalidUserType(String),
     /// Other writers kept changing what this request decided on, however often it was
     /// decided again (AWS's `ConcurrentModification`: the client may retry).
     ConcurrentModification(String),
@@ -72,6 +77,8 @@ impl Error {
             Error::IdpCommunicationError(_) => "IDPCommunicationError",
             Error::ExpiredIdentityToken(_) => "ExpiredTokenException",
             Error::InvalidAuthenticationCode(_) => "InvalidAuthenticationCode",
+            Error::PasswordPolicyViolation(_) => "PasswordPolicyViolation",
+            Error::InvalidUserType(_) => "InvalidUserType",
             Error::ConcurrentModification(_) => "ConcurrentModification",
             Error::Internal(_) => "ServiceFailure",
         }
@@ -102,6 +109,8 @@ impl Error {
             | Error::IdpCommunicationError(m)
             | Error::ExpiredIdentityToken(m)
             | Error::InvalidAuthenticationCode(m)
+            | Error::PasswordPolicyViolation(m)
+            | Error::InvalidUserType(m)
             | Error::ConcurrentModification(m) => m,
         }
     }

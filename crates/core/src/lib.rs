@@ -10,9 +10,9 @@
 //!
 //! Modules depend on one another without a cycle (`tests/module_graph.rs` checks it); from
 //! the bottom up: the vocabulary (`error`, `time`, `ids`, `secret`, `arn`, `model`, `store`,
-//! `action`), the state (`state`, `managed`), who calls (`caller`, `sessions`), the
+//! `action`, `passwords`), the state (`state`, `managed`), who calls (`caller`, `sessions`), the
 //! components (`caller_cache`, `usage`, `mfa_codes`, `oidc_issuers`), the kernel (`service`),
-//! then authentication (`authn`), authorization (`authz`), the operations (`ops`), and
+//! then authentication (`authn`, and `sign_in` for passwords), authorization (`authz`), the operations (`ops`), and
 //! `accounts`.
 
 mod accounts;
@@ -31,9 +31,11 @@ mod mfa_codes;
 pub mod model;
 mod oidc_issuers;
 mod ops;
+pub mod passwords;
 pub mod secret;
 mod service;
 pub mod sessions;
+pub mod sign_in;
 pub mod simulator;
 pub mod state;
 pub mod store;
@@ -52,6 +54,7 @@ pub use error::{Error, StoreError};
 pub use oidc_issuers::{FetchError, OidcFetcher};
 pub use secret::{MasterKey, Secret};
 pub use service::{Service, ServiceConfig};
+pub use sign_in::{PasswordChange, SignIn, SignInError};
 pub use store::Store;
 
 /// The input `action`'s handler reads, as [`wire_shape`] sees it; `None` for an operation not

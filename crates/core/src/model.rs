@@ -373,3 +373,51 @@ pub struct UsedAssertion {
     /// When it is refused as expired anyway, and may be forgotten.
     pub expires: Timestamp,
 }
+
+/// A console password: an IAM user's login profile, or the root user's password. Only the
+/// argon2id hash is kept (a PHC string, itself sealed under the master key at rest), with the
+/// hashes of the passwords before it for the policy's reuse prevention.
+#[derive(Clone, Debug)]
+pub struct LoginProfile {
+    pub account: AccountId,
+    /// The user's unique id; `None` for the account's root user.
+    pub user: Option<UniqueId>,
+    pub created: Timestamp,
+    /// The argon2id hash of the current password.
+    pub hash: Secret,
+    /// Whether the password must be changed at the next sign-in.
+    pub reset_required: bool,
+    /// When the current password was set (the start of its maximum age).
+    pub changed: Timestamp,
+    /// The hashes of earlier passwords, the latest first, at most
+    /// [`crate::passwords::HISTORY_KEPT`].
+    pub history: Vec<Secret>,
+}
+
+impl LoginProfile {
+    /// The id of its record: the user's unique id, or the account id for the root user.
+    pub fn record_id(&self) -> &str {
+        self.user.as_deref().unwrap_or(self.account.as_str())
+    }
+}
+
+/// An account's password policy (UpdateAccountPasswordPolicy), every setting as AWS has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    pub account: AccountId,
+    pub minimum_length: u32,
+    pub require_symbols: bool,
+    pub require_numbers: bool,
+    pub require_uppercase: bool,
+    pub require_lowercase: bool,
+    pub allow_users_to_change: bool,
+    /// Days a password is valid; `None`: passwords never expire.
+    #[serde(default)]
+    pub max_age_days: Option<u32>,
+    /// How many of the latest passwords may not be used again.
+    #[serde(default)]
+    pub reuse_prevention: Option<u32>,
+    /// Whether an expired password can only be reset by an administrator.
+    #[serde(default)]
+    pub hard_expiry: bool,
+}

@@ -12,6 +12,7 @@ mod inline_policies;
 mod instance_profiles;
 pub(crate) mod mfa;
 mod oidc_providers;
+mod passwords;
 mod policies;
 mod policy_versions;
 mod roles;
@@ -170,6 +171,20 @@ fn handle<H: Handling>(action: Action, handling: H) -> H::Output {
         Action::CreateInstanceProfile => {
             handling.handler(instance_profiles::create_instance_profile)
         }
+        Action::ChangePassword => handling.handler(passwords::change_password),
+        Action::CreateLoginProfile => handling.handler(passwords::create_login_profile),
+        Action::DeleteAccountPasswordPolicy => {
+            handling.handler(passwords::delete_account_password_policy)
+        }
+        Action::DeleteLoginProfile => handling.handler(passwords::delete_login_profile),
+        Action::GetAccountPasswordPolicy => {
+            handling.handler(passwords::get_account_password_policy)
+        }
+        Action::GetLoginProfile => handling.handler(passwords::get_login_profile),
+        Action::UpdateAccountPasswordPolicy => {
+            handling.handler(passwords::update_account_password_policy)
+        }
+        Action::UpdateLoginProfile => handling.handler(passwords::update_login_profile),
         Action::CreateOpenIDConnectProvider => handling.handler(oidc_providers::create),
         Action::CreatePolicy => handling.handler(policies::create_policy),
         Action::CreatePolicyVersion => handling.handler(policy_versions::create_policy_version),
@@ -311,13 +326,9 @@ fn handle<H: Handling>(action: Action, handling: H) -> H::Output {
         Action::AcceptDelegationRequest
         | Action::AssociateDelegationRequest
         | Action::AssumeRoot
-        | Action::ChangePassword
         | Action::CreateDelegationRequest
-        | Action::CreateLoginProfile
         | Action::CreateServiceLinkedRole
         | Action::CreateServiceSpecificCredential
-        | Action::DeleteAccountPasswordPolicy
-        | Action::DeleteLoginProfile
         | Action::DeleteSSHPublicKey
         | Action::DeleteServerCertificate
         | Action::DeleteServiceLinkedRole
@@ -332,12 +343,10 @@ fn handle<H: Handling>(action: Action, handling: H) -> H::Output {
         | Action::GenerateCredentialReport
         | Action::GenerateOrganizationsAccessReport
         | Action::GenerateServiceLastAccessedDetails
-        | Action::GetAccountPasswordPolicy
         | Action::GetCredentialReport
         | Action::GetDelegatedAccessToken
         | Action::GetDelegationRequest
         | Action::GetHumanReadableSummary
-        | Action::GetLoginProfile
         | Action::GetOrganizationsAccessReport
         | Action::GetOutboundWebIdentityFederationInfo
         | Action::GetSSHPublicKey
@@ -360,9 +369,7 @@ fn handle<H: Handling>(action: Action, handling: H) -> H::Output {
         | Action::SetSecurityTokenServicePreferences
         | Action::TagServerCertificate
         | Action::UntagServerCertificate
-        | Action::UpdateAccountPasswordPolicy
         | Action::UpdateDelegationRequest
-        | Action::UpdateLoginProfile
         | Action::UpdateSSHPublicKey
         | Action::UpdateServerCertificate
         | Action::UpdateServiceSpecificCredential

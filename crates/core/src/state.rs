@@ -14,8 +14,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::error::StoreError;
 use crate::model::names::fold;
 use crate::model::{
-    AccessKey, Account, AccountId, Group, InstanceProfile, KeyLastUsed, ManagedPolicy, MfaCodeUse,
-    MfaDevice, OidcProvider, Role, RoleLastUsed, SamlProvider, UniqueId, UsedAssertion, User,
+    AccessKey, Account, AccountId, Group, InstanceProfile, KeyLastUsed, LoginProfile,
+    ManagedPolicy, MfaCodeUse, MfaDevice, OidcProvider, PasswordPolicy, Role, RoleLastUsed,
+    SamlProvider, UniqueId, UsedAssertion, User,
 };
 use crate::secret::MasterKey;
 use crate::store::{Expect, Kind, Logged, Snapshot, Write};
@@ -61,6 +62,12 @@ pub struct AccountState {
     pub mfa_devices: BTreeMap<String, MfaDevice>,
     /// What the devices' codes have done, by lower-cased serial number.
     pub mfa_code_uses: HashMap<String, MfaCodeUse>,
+    /// IAM users' login profiles (console passwords), by the user's unique id.
+    pub login_profiles: HashMap<UniqueId, LoginProfile>,
+    /// The root user's password, when one was set.
+    pub root_password: Option<LoginProfile>,
+    /// The account's password policy, when one was set.
+    pub password_policy: Option<PasswordPolicy>,
 }
 
 /// A change to one entity, applied to the store and then to memory.
@@ -116,6 +123,17 @@ pub enum Mutation {
     DeleteMfaCodeUse {
         account: AccountId,
         serial: String,
+    },
+    /// A user's login profile, or the root user's password (`user: None`).
+    LoginProfile(LoginProfile),
+    /// Deletes the login profile whose record id is `id` (see [`LoginProfile::record_id`]).
+    DeleteLoginProfile {
+        account: AccountId,
+        id: String,
+    },
+    PasswordPolicy(PasswordPolicy),
+    DeletePasswordPolicy {
+        account: AccountId,
     },
     UsedAssertion(UsedAssertion),
     DeleteUsedAssertion {
@@ -313,6 +331,30 @@ impl State {
                 self.account_mut(&account)
                     .mfa_code_uses
                     .remove(&fold(&serial));
+            }
+            Mutation::LoginProfile(profile) => {
+                let a = self.account_mut(&profile.account);
+                match &profile.user {
+                    Some(user) => {
+                        a.login_profiles.insert(user.clone(), profile);
+                    }
+                    None => a.root_password = Some(profile),
+                }
+            }
+            Mutation::DeleteLoginProfile { account, id } => {
+                let a = self.account_mut(&account);
+                if id == account {
+                    a.root_password = None;
+                } else {
+                    a.login_profiles.remove(id.as_str());
+                }
+            }
+            Mutation::PasswordPolicy(policy) => {
+                let a = self.account_mut(&policy.account);
+                a.password_policy = Some(policy);
+            }
+            Mutation::DeletePasswordPolicy { account } => {
+                self.account_mut(&account).password_policy = None;
             }
             Mutation::UsedAssertion(used) => {
                 if let Some(previous) = self.used_assertions.insert(used.id.clone(), used.expires) {

@@ -47,10 +47,15 @@ pub enum Kind {
     KeyLastUsed,
     /// When a role was last assumed (merged by maximum, apart from the role).
     RoleLastUsed,
+    /// A console password: a user's login profile (id: the user's unique id) or the root
+    /// user's password (id: the account id), its hashes sealed.
+    LoginProfile,
+    /// An account's password policy (id: the account id).
+    PasswordPolicy,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 16] = [
         Kind::Account,
         Kind::User,
         Kind::Group,
@@ -65,6 +70,8 @@ impl Kind {
         Kind::UsedAssertion,
         Kind::KeyLastUsed,
         Kind::RoleLastUsed,
+        Kind::LoginProfile,
+        Kind::PasswordPolicy,
     ];
 
     /// The stable name stored with each record.
@@ -84,6 +91,8 @@ impl Kind {
             Kind::UsedAssertion => "used-saml-assertion",
             Kind::KeyLastUsed => "access-key-last-used",
             Kind::RoleLastUsed => "role-last-used",
+            Kind::LoginProfile => "login-profile",
+            Kind::PasswordPolicy => "password-policy",
         }
     }
 

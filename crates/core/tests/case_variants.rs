@@ -220,6 +220,22 @@ fn cases() -> Vec<Case> {
             json!({"UserName": USER}),
             denied(user()),
         ),
+        case(
+            "CreateLoginProfile",
+            json!({"UserName": USER, "Password": "Passw0rd!case"}),
+            denied(user()),
+        ),
+        case("GetLoginProfile", json!({"UserName": USER}), denied(user())),
+        case(
+            "UpdateLoginProfile",
+            json!({"UserName": USER, "PasswordResetRequired": true}),
+            denied(user()),
+        ),
+        case(
+            "DeleteLoginProfile",
+            json!({"UserName": USER}),
+            denied(user()),
+        ),
         case("CreateAccessKey", json!({"UserName": USER}), denied(user())),
         case("ListAccessKeys", json!({"UserName": USER}), denied(user())),
         case(

@@ -2,6 +2,7 @@
 
 mod account_cli;
 mod logging;
+mod password_cli;
 mod policy_cli;
 mod serve;
 
@@ -27,6 +28,12 @@ enum Command {
     /// Accounts of a deployment (on a stopped server's data folder).
     #[command(subcommand)]
     Account(account_cli::AccountCommand),
+    /// The root user (on a stopped server's data folder).
+    #[command(subcommand)]
+    Root(password_cli::RootCommand),
+    /// Console passwords (on a stopped server's data folder).
+    #[command(subcommand)]
+    Password(password_cli::PasswordCommand),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +42,10 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Policy(command) => policy_cli::run(command),
         Command::Account(command) => account_cli::run(command).map(|()| ExitCode::SUCCESS),
+        Command::Root(command) => password_cli::run_root(command).map(|()| ExitCode::SUCCESS),
+        Command::Password(command) => {
+            password_cli::run_password(command).map(|()| ExitCode::SUCCESS)
+        }
     };
     outcome.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

@@ -185,6 +185,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     if bootstrap.created_account {
         tracing::info!(account = %bootstrap.account, "created the first account");
     }
+    let service = Arc::new(service);
+    let root_password = root_password_from_env(&service, &bootstrap.account).await?;
     if let Some((key_id, secret)) = &bootstrap.generated_root_key {
         let path = data.join("root-credentials");
         write_private(
@@ -209,7 +211,6 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             "warden: WARNING: --dev mode: unknown access keys are accepted as the root user; state can be wiped by POST /_warden/reset"
         );
     }
-    let service = Arc::new(service);
     let flusher = tokio::spawn(flush_key_use_periodically(Arc::clone(&service)));
     let edge = Arc::new(Edge::new(
         Arc::clone(&service),
@@ -218,6 +219,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             trusted_proxies: settings.trusted_proxies.clone(),
             tls: false,
             reset_to: Some((bootstrap.account, root_key.clone())),
+            reset_root_password: root_password,
             clock: dev_clock,
         },
     ));
@@ -350,6 +352,43 @@ fn root_key_from_env() -> anyhow::Result<Option<(String, Secret)>> {
             "set both WARDEN_ROOT_ACCESS_KEY_ID and WARDEN_ROOT_SECRET_ACCESS_KEY, or neither"
         ),
     }
+}
+
+/// `WARDEN_ROOT_PASSWORD`: the first account's root password, set when its root user has none
+/// yet (the first start, or a start after one that stopped before setting it); later starts
+/// leave the password alone, so one changed since is kept. Hashed on a blocking thread.
+///
+/// Returns the password, which a `--dev` reset sets again.
+async fn root_password_from_env(
+    service: &Arc<Service>,
+    account: &str,
+) -> anyhow::Result<Option<Secret>> {
+    let Some(password) = std::env::var("WARDEN_ROOT_PASSWORD")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(Secret::new)
+    else {
+        return Ok(None);
+    };
+    let setter = Arc::clone(service);
+    let account = account.to_owned();
+    let given = password.clone();
+    let set = tokio::task::spawn_blocking(move || {
+        if setter.has_root_password(&account)? {
+            return Ok(false);
+        }
+        setter
+            .set_root_password(&account, given.expose())
+            .map(|()| true)
+    })
+    .await
+    .context("setting the root password")?;
+    match set {
+        Ok(true) => tracing::info!("set the root user's password from WARDEN_ROOT_PASSWORD"),
+        Ok(false) => {}
+        Err(error) => bail!("WARDEN_ROOT_PASSWORD: {}", error.message()),
+    }
+    Ok(Some(password))
 }
 
 /// Writes a new file readable by its owner only; never overwrites.

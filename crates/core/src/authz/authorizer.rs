@@ -99,6 +99,21 @@ impl<'a> Authorizer<'a> {
         context: &Context,
         target: &Target<'_>,
     ) -> Result<(), Error> {
+        self.identity_granted(cached, context, target, false)
+    }
+
+    /// [`Authorizer::identity`], where the account itself may grant the action besides the
+    /// caller's policies (`granted`: the password policy's AllowUsersToChangePassword lets
+    /// users change their own password). The grant stands in for an identity-based allow
+    /// only: an explicit deny still refuses, and so does a caller whose permissions boundary
+    /// or session policies would have to allow too.
+    pub(crate) fn identity_granted(
+        &self,
+        cached: &CachedCaller,
+        context: &Context,
+        target: &Target<'_>,
+        granted: bool,
+    ) -> Result<(), Error> {
         let caller = &cached.policies;
         let request = Request {
             principal: &caller.principal,
@@ -115,6 +130,14 @@ impl<'a> Authorizer<'a> {
         };
         let decision = policies.evaluate(&request);
         if decision.is_allowed() {
+            return Ok(());
+        }
+        let only_identity = caller.boundary.is_none() && cached.session.is_none();
+        if granted
+            && only_identity
+            && decision.reason
+                == warden_policy::Reason::NoAllow(warden_policy::PolicyKind::Identity)
+        {
             return Ok(());
         }
         self.log_identity_denial(&request, &decision);

@@ -270,7 +270,15 @@ mod tests {
     fn names_fold_the_same_on_the_stack_and_off_it() {
         let long = "N".repeat(STACK_FOLD + 1);
         let longest = "N".repeat(STACK_FOLD);
-        for name in ["", "alice", "Alice-Smith_2+=,.@", "ÉCOLE", "İstanbul", &long, &longest] {
+        for name in [
+            "",
+            "alice",
+            "Alice-Smith_2+=,.@",
+            "ÉCOLE",
+            "İstanbul",
+            &long,
+            &longest,
+        ] {
             assert_eq!(with_folded(name, str::to_owned), fold(name), "{name}");
         }
     }

@@ -231,7 +231,10 @@ pub(super) fn get_account_summary(cx: &Cx<'_>, _: Empty) -> Result<SummaryOutput
                         .is_some(),
                 ),
             ),
-            ("AccountPasswordPresent", 0),
+            (
+                "AccountPasswordPresent",
+                u64::from(account.root_password.is_some()),
+            ),
             ("AccountSigningCertificatesPresent", 0),
             ("MFADevices", count(account.mfa_devices.len())),
             (

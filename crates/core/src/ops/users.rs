@@ -365,6 +365,9 @@ pub(super) fn delete_user(cx: &Cx<'_>, input: UserNameInput) -> Result<(), Error
         if account.keys_of(Some(&user.id)).next().is_some() {
             return conflict("delete access keys");
         }
+        if account.login_profiles.contains_key(&user.id) {
+            return conflict("delete login profile");
+        }
         if account.mfa_devices_of(&user.id).next().is_some() {
             return conflict("delete MFA device");
         }

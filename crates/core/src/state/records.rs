@@ -8,8 +8,8 @@ use super::Mutation;
 use crate::arn::Arn;
 use crate::error::{Error, StoreError};
 use crate::model::{
-    AccessKey, AccountId, EntityName, KeyLastUsed, KeyStatus, MfaDevice, Role, RoleLastUsed,
-    UniqueId,
+    AccessKey, AccountId, EntityName, KeyLastUsed, KeyStatus, LoginProfile, MfaDevice, Role,
+    RoleLastUsed, UniqueId,
 };
 use crate::secret::{MasterKey, Secret};
 use crate::store::{Kind, Record, Write};
@@ -78,6 +78,22 @@ struct StoredMfaDevice {
     enabled: Option<Timestamp>,
     #[serde(default)]
     tags: Vec<crate::model::Tag>,
+}
+
+/// How a console password is stored: its hash and the earlier ones sealed under the master
+/// key (an argon2id hash still lets a stolen database be guessed at; sealed, it does not).
+#[derive(Serialize, Deserialize)]
+struct StoredLoginProfile {
+    account: AccountId,
+    user: Option<UniqueId>,
+    created: Timestamp,
+    sealed_hash: String,
+    reset_required: bool,
+    changed: Timestamp,
+    /// The earlier hashes, latest first, joined by newlines (PHC strings hold none) and
+    /// sealed as one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed_history: Option<String>,
 }
 
 fn body<T: Serialize>(value: &T) -> Result<String, Error> {
@@ -200,6 +216,34 @@ impl Mutation {
                 };
                 put(Kind::MfaDevice, &d.serial, &d.account, &stored)
             }
+            Mutation::LoginProfile(p) => {
+                let id = p.record_id();
+                let history = if p.history.is_empty() {
+                    None
+                } else {
+                    let joined: Vec<&str> = p.history.iter().map(Secret::expose).collect();
+                    let joined = zeroize::Zeroizing::new(joined.join("\n"));
+                    let joined = Secret::new(joined.to_string());
+                    Some(master.seal(&joined, &format!("{id}/history"))?)
+                };
+                let stored = StoredLoginProfile {
+                    account: p.account,
+                    user: p.user.clone(),
+                    created: p.created,
+                    sealed_hash: master.seal(&p.hash, id)?,
+                    reset_required: p.reset_required,
+                    changed: p.changed,
+                    sealed_history: history,
+                };
+                put(Kind::LoginProfile, id, &p.account, &stored)
+            }
+            Mutation::DeleteLoginProfile { account, id } => {
+                Ok(delete(Kind::LoginProfile, id, account))
+            }
+            Mutation::PasswordPolicy(p) => put(Kind::PasswordPolicy, &p.account, &p.account, p),
+            Mutation::DeletePasswordPolicy { account } => {
+                Ok(delete(Kind::PasswordPolicy, account, account))
+            }
             Mutation::DeleteMfaDevice { account, serial } => {
                 Ok(delete(Kind::MfaDevice, serial, account))
             }
@@ -293,6 +337,38 @@ impl Mutation {
                     role: stored.role,
                     used: stored.used,
                 }
+            }
+            Kind::PasswordPolicy => Mutation::PasswordPolicy(parse(record)?),
+            Kind::LoginProfile => {
+                let stored: StoredLoginProfile = parse(record)?;
+                let broken = |_| {
+                    StoreError::new(format!(
+                        "the password hash of login profile {} does not open with this master key",
+                        record.id
+                    ))
+                };
+                let hash = master
+                    .open(&stored.sealed_hash, &record.id)
+                    .map_err(broken)?;
+                let history = match &stored.sealed_history {
+                    Some(sealed) => master
+                        .open(sealed, &format!("{}/history", record.id))
+                        .map_err(broken)?
+                        .expose()
+                        .split('\n')
+                        .map(|h| Secret::new(h.to_owned()))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                Mutation::LoginProfile(LoginProfile {
+                    account: stored.account,
+                    user: stored.user,
+                    created: stored.created,
+                    hash,
+                    reset_required: stored.reset_required,
+                    changed: stored.changed,
+                    history,
+                })
             }
             Kind::MfaDevice => {
                 let stored: StoredMfaDevice = parse(record)?;
@@ -402,6 +478,8 @@ impl Mutation {
                 account,
                 serial: id,
             },
+            Kind::LoginProfile => Mutation::DeleteLoginProfile { account, id },
+            Kind::PasswordPolicy => Mutation::DeletePasswordPolicy { account },
         })
     }
 }
