@@ -25,8 +25,10 @@ use tokio_rustls::server::TlsStream;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Handshakes in progress at most; past that, new connections wait in the kernel's backlog
-/// until one finishes or times out.
-const MAX_HANDSHAKES: usize = 1024;
+/// until one finishes or times out. A pending handshake costs about 7 KiB, so the cap bounds
+/// what stalled clients can hold to some 30 MiB while leaving a flood of them little room to
+/// crowd out real clients.
+const MAX_HANDSHAKES: usize = 4096;
 
 /// The server configuration for a certificate chain and its private key, both PEM files:
 /// TLS 1.2 and 1.3 with ring's algorithms, ALPN `http/1.1`. Every problem with either file is
@@ -121,6 +123,7 @@ pub(crate) struct TlsListener {
     tcp: TcpListener,
     acceptor: TlsAcceptor,
     handshake_timeout: Duration,
+    max_handshakes: usize,
     handshakes: JoinSet<Option<(TlsStream<TcpStream>, SocketAddr)>>,
 }
 
@@ -139,6 +142,7 @@ impl TlsListener {
             tcp,
             acceptor: TlsAcceptor::from(Arc::new(config)),
             handshake_timeout: HANDSHAKE_TIMEOUT,
+            max_handshakes: MAX_HANDSHAKES,
             handshakes: JoinSet::new(),
         }
     }
@@ -171,7 +175,7 @@ impl axum::serve::Listener for TlsListener {
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
             tokio::select! {
-                accepted = self.tcp.accept(), if self.handshakes.len() < MAX_HANDSHAKES => {
+                accepted = self.tcp.accept(), if self.handshakes.len() < self.max_handshakes => {
                     match accepted {
                         Ok((stream, peer)) => self.start_handshake(stream, peer),
                         Err(error) => {
@@ -361,19 +365,20 @@ mod tests {
         tokio_rustls::TlsConnector::from(Arc::new(config))
     }
 
-    async fn listener(timeout: Duration) -> (TlsListener, SocketAddr) {
+    async fn listener(timeout: Duration, max_handshakes: usize) -> (TlsListener, SocketAddr) {
         let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let config =
             server_config(&testdata("ec-chain.pem"), &testdata("ec-sec1-key.pem")).unwrap();
         let mut listener = TlsListener::new(tcp, config);
         listener.handshake_timeout = timeout;
+        listener.max_handshakes = max_handshakes;
         let address = listener.local_addr().unwrap();
         (listener, address)
     }
 
     #[tokio::test]
     async fn a_stalled_or_failed_handshake_does_not_hold_up_the_next() {
-        let (mut listener, address) = listener(HANDSHAKE_TIMEOUT).await;
+        let (mut listener, address) = listener(HANDSHAKE_TIMEOUT, MAX_HANDSHAKES).await;
         // One client connects and says nothing; another speaks plain HTTP.
         let _silent = TcpStream::connect(address).await.unwrap();
         let plain = TcpStream::connect(address).await.unwrap();
@@ -398,7 +403,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_handshake_that_never_finishes_is_dropped() {
-        let (mut listener, address) = listener(Duration::from_millis(200)).await;
+        let (mut listener, address) = listener(Duration::from_millis(200), MAX_HANDSHAKES).await;
         let silent = TcpStream::connect(address).await.unwrap();
         // Polling `accept` starts the handshake; it never returns this connection.
         let accepted = tokio::time::timeout(Duration::from_secs(1), listener.accept()).await;
@@ -408,5 +413,32 @@ mod tests {
         silent.readable().await.unwrap();
         let mut buffer = [0u8; 16];
         assert_eq!(silent.try_read(&mut buffer).unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn past_the_cap_connections_wait_for_a_handshake_slot() {
+        let (mut listener, address) = listener(Duration::from_millis(500), 2).await;
+        let _silent = [
+            TcpStream::connect(address).await.unwrap(),
+            TcpStream::connect(address).await.unwrap(),
+        ];
+        // Take both silent connections into handshakes before the real client arrives.
+        let accepted = tokio::time::timeout(Duration::from_millis(100), listener.accept()).await;
+        assert!(accepted.is_err());
+        assert_eq!(listener.handshakes.len(), 2);
+        let client = tokio::spawn(async move {
+            let tcp = TcpStream::connect(address).await.unwrap();
+            client()
+                .connect(ServerName::try_from("localhost").unwrap(), tcp)
+                .await
+                .unwrap()
+        });
+        let started = tokio::time::Instant::now();
+        tokio::time::timeout(Duration::from_secs(5), listener.accept())
+            .await
+            .expect("accepted once the silent handshakes time out");
+        // Not before the stalled handshakes gave up their slots.
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        client.await.unwrap();
     }
 }
