@@ -398,6 +398,16 @@ def test_bad_tls_files_stop_the_start_with_a_message(pki, tmp_path):
     err = _start_fails(tmp_path, "--tls-cert", cert, "--tls-key", str(broken))
     assert f"the TLS private key {broken} is not valid PEM" in err
     assert secret_line[:20] not in err
+    encrypted = tmp_path / "encrypted-key.pem"
+    encrypted.write_bytes(
+        serialization.load_pem_private_key((pki / "ec-key.pem").read_bytes(), None).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"passphrase"),
+        )
+    )
+    err = _start_fails(tmp_path, "--tls-cert", cert, "--tls-key", str(encrypted))
+    assert f"the TLS private key {encrypted} is encrypted" in err
     err = _start_fails(tmp_path, "--tls-cert", cert, "--tls-key", str(pki / "rsa-key.pem"))
     assert f"the TLS private key {pki / 'rsa-key.pem'} does not match the certificate {cert}" in err
     # Both or neither, however given.

@@ -82,6 +82,15 @@ fn read_certificates(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>
 /// The first private key of a PEM file: PKCS#8, PKCS#1 (RSA) or SEC1 (EC).
 fn read_private_key(path: &Path) -> anyhow::Result<PrivateKeyDer<'static>> {
     let bytes = read(path, "private key")?;
+    // An encrypted key (PKCS#8 "ENCRYPTED PRIVATE KEY", or OpenSSL's legacy Proc-Type header)
+    // would otherwise read as no key or as bad base64.
+    let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    if contains(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") || contains(b"Proc-Type: 4,ENCRYPTED") {
+        bail!(
+            "the TLS private key {} is encrypted: give the key unencrypted (e.g. `openssl pkey -in KEY -out PLAIN`) and keep the file readable by Warden only",
+            path.display()
+        );
+    }
     PrivateKeyDer::from_pem_slice(&bytes).map_err(|error| match error {
         pem::Error::NoItemsFound => anyhow!(
             "the TLS private key {} holds no PEM private key (PKCS#8 \"PRIVATE KEY\", PKCS#1 \"RSA PRIVATE KEY\" or SEC1 \"EC PRIVATE KEY\")",
@@ -331,6 +340,33 @@ mod tests {
         let message = error(&testdata("ec-cert.pem"), &unended);
         assert!(message.contains("is not valid PEM"), "{message}");
         assert!(!message.contains(secret_line), "{message}");
+    }
+
+    #[test]
+    fn encrypted_keys_are_named_as_such() {
+        let dir = scratch("encrypted");
+        let pkcs8 = dir.join("pkcs8.pem");
+        std::fs::write(
+            &pkcs8,
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAc\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let legacy = dir.join("legacy.pem");
+        std::fs::write(
+            &legacy,
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,FA57E5FF18101457262831C901370410\n\nMIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAc\n-----END RSA PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        for key in [pkcs8, legacy] {
+            let message = error(&testdata("rsa-cert.pem"), &key);
+            assert!(
+                message.starts_with(&format!(
+                    "the TLS private key {} is encrypted",
+                    key.display()
+                )),
+                "{message}"
+            );
+        }
     }
 
     #[test]
