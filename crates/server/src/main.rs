@@ -5,6 +5,7 @@ mod logging;
 mod password_cli;
 mod policy_cli;
 mod serve;
+mod tls;
 
 use std::process::ExitCode;
 

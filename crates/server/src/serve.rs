@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use axum::serve::ListenerExt;
 use clap::Args;
 use serde::Deserialize;
 use warden_api::edge::{Edge, EdgeConfig, router};
@@ -56,8 +57,16 @@ pub struct ServeArgs {
     /// provider. Off by default: issuers are https:// URLs without a port.
     #[arg(long, env = "WARDEN_ALLOW_HTTP_OIDC_LOOPBACK")]
     allow_http_oidc_loopback: bool,
+    /// Serve HTTPS with this PEM certificate chain (the server's certificate first); needs
+    /// `--tls-key`.
+    #[arg(long, env = "WARDEN_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key (PKCS#8, PKCS#1 RSA or SEC1 EC) of `--tls-cert`.
+    #[arg(long, env = "WARDEN_TLS_KEY")]
+    tls_key: Option<PathBuf>,
     /// A TOML file with any of the settings above (`listen`, `data`, `account_id`, `dev`,
-    /// `log_format`, `trusted_proxies`, `session_key_generation`, `allow_http_oidc_loopback`).
+    /// `log_format`, `trusted_proxies`, `session_key_generation`, `allow_http_oidc_loopback`,
+    /// `tls_cert`, `tls_key`).
     #[arg(long, env = "WARDEN_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -73,6 +82,8 @@ struct FileConfig {
     trusted_proxies: Option<Vec<IpAddr>>,
     session_key_generation: Option<u32>,
     allow_http_oidc_loopback: Option<bool>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 /// The settings in force after flags, environment and file are merged.
@@ -86,6 +97,8 @@ struct Settings {
     trusted_proxies: Vec<IpAddr>,
     session_key_generation: u32,
     allow_http_oidc_loopback: bool,
+    /// The certificate chain and private key files, when serving HTTPS.
+    tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl ServeArgs {
@@ -106,6 +119,15 @@ impl ServeArgs {
             "human" => false,
             "json" => true,
             other => bail!("unknown log format `{other}`: use `human` or `json`"),
+        };
+        let tls = match (
+            self.tls_cert.or(file.tls_cert),
+            self.tls_key.or(file.tls_key),
+        ) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            (Some(_), None) => bail!("--tls-cert needs --tls-key (the certificate's private key)"),
+            (None, Some(_)) => bail!("--tls-key needs --tls-cert (the certificate chain)"),
         };
         Ok(Settings {
             listen: self
@@ -130,6 +152,7 @@ impl ServeArgs {
                 .unwrap_or(1),
             allow_http_oidc_loopback: self.allow_http_oidc_loopback
                 || file.allow_http_oidc_loopback.unwrap_or(false),
+            tls,
         })
     }
 }
@@ -145,6 +168,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
+    // Read before anything is created, so a bad file stops the start with nothing changed.
+    let tls = match &settings.tls {
+        Some((cert, key)) => Some(crate::tls::server_config(cert, key)?),
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let data = &settings.data;
     fs::DirBuilder::new()
         .recursive(true)
@@ -163,7 +192,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let service = ServiceConfig::new(Arc::new(store), master, clock, Arc::new(OsRandom))
         .session_key_generation(settings.session_key_generation)
         // SAML responses may be addressed to this server's own sign-in URL as well as to AWS's.
-        .saml_sign_in_url(&format!("http://{}/saml", settings.listen))
+        .saml_sign_in_url(&format!("{scheme}://{}/saml", settings.listen))
         .oidc_fetcher(Arc::new(HttpFetcher::new(
             tokio::runtime::Handle::current(),
             settings.allow_http_oidc_loopback,
@@ -217,7 +246,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         EdgeConfig {
             dev: settings.dev,
             trusted_proxies: settings.trusted_proxies.clone(),
-            tls: false,
+            tls: tls.is_some(),
             reset_to: Some((bootstrap.account, root_key.clone())),
             reset_root_password: root_password,
             clock: dev_clock,
@@ -226,13 +255,24 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
-    tracing::info!(address = %listener.local_addr()?, account = %bootstrap.account, "warden is ready");
-    axum::serve(
-        listener,
-        router(edge).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    tracing::info!(address = %listener.local_addr()?, %scheme, account = %bootstrap.account, "warden is ready");
+    let app = router(edge).into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        // `tap_io` gives the TLS listener's connections their peer address as `ConnectInfo`.
+        Some(config) => {
+            axum::serve(
+                crate::tls::TlsListener::new(listener, config).tap_io(|_| {}),
+                app,
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+        }
+    }
     .context("serving")?;
     flusher.abort();
     let flushed = tokio::task::spawn_blocking(move || service.flush_key_use()).await;
