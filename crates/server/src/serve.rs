@@ -13,6 +13,7 @@ use clap::Args;
 use serde::Deserialize;
 use warden_api::edge::{Edge, EdgeConfig, router};
 use warden_api::oidc_fetch::HttpFetcher;
+use warden_console::{Console, ConsoleConfig};
 use warden_core::ids::OsRandom;
 use warden_core::time::{Clock, OffsetClock, SystemClock};
 use warden_core::{MasterKey, Secret, Service, ServiceConfig};
@@ -227,9 +228,15 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
     tracing::info!(address = %listener.local_addr()?, account = %bootstrap.account, "warden is ready");
+    // The console, at /console, beside the API's routes.
+    let console = Arc::new(Console::new(
+        Arc::clone(&service),
+        ConsoleConfig { tls: false },
+    ));
+    let app = router(edge).merge(warden_console::router(console));
     axum::serve(
         listener,
-        router(edge).into_make_service_with_connect_info::<SocketAddr>(),
+        app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
