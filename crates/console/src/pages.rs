@@ -2,6 +2,11 @@
 //! security credentials and users. Each page past sign-in runs its IAM operation through
 //! [`Service::call`] as the session's caller.
 
+#![allow(
+    clippy::result_large_err,
+    reason = "a refusal is the response answered at once, not an error passed up"
+)]
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -92,6 +97,11 @@ fn posted(
         return Err(redirect("/console", &[]));
     }
     Ok((id, session))
+}
+
+/// The text member `name` of `value`, if there is one.
+fn text<'v>(value: &'v Value, name: &str) -> Option<&'v str> {
+    value.get(name).and_then(Value::as_str)
 }
 
 fn field<'f>(fields: &'f HashMap<String, String>, name: &str) -> &'f str {
@@ -535,7 +545,9 @@ async fn credentials_page(
             body.push_str(&error(e.message()));
         }
         Ok(listed) => {
-            let keys = listed["AccessKeyMetadata"]
+            let keys = listed
+                .get("AccessKeyMetadata")
+                .unwrap_or(&Value::Null)
                 .as_array()
                 .cloned()
                 .unwrap_or_default();
@@ -546,8 +558,8 @@ async fn credentials_page(
                     "<table id=\"access-keys\"><tr><th>Access key ID</th><th>Status</th><th>Created</th><th></th></tr>",
                 );
                 for key in &keys {
-                    let id = esc(key["AccessKeyId"].as_str().unwrap_or_default());
-                    let state = key["Status"].as_str().unwrap_or_default();
+                    let id = esc(text(key, "AccessKeyId").unwrap_or_default());
+                    let state = text(key, "Status").unwrap_or_default();
                     let toggle = if state == "Active" {
                         "Inactive"
                     } else {
@@ -569,7 +581,7 @@ async fn credentials_page(
                          <input type=\"hidden\" name=\"access_key_id\" value=\"{id}\">\
                          <button type=\"submit\">Delete</button></form></td></tr>",
                         esc(state),
-                        esc(key["CreateDate"].as_str().unwrap_or_default()),
+                        esc(text(key, "CreateDate").unwrap_or_default()),
                     );
                 }
                 body.push_str("</table>");
@@ -598,15 +610,15 @@ pub(crate) async fn create_key(
         .await
     {
         Ok(created) => {
-            let key = &created["AccessKey"];
+            let key = created.get("AccessKey").unwrap_or(&Value::Null);
             (
                 StatusCode::OK,
                 format!(
                     "<div class=\"notice\" id=\"new-key\"><p>Your new access key. This is the only time its secret is shown: keep it now.</p>\
                          <p>Access key ID: <code id=\"new-access-key-id\">{}</code></p>\
                          <p>Secret access key: <code id=\"new-secret-access-key\">{}</code></p></div>",
-                    esc(key["AccessKeyId"].as_str().unwrap_or_default()),
-                    esc(key["SecretAccessKey"].as_str().unwrap_or_default()),
+                    esc(text(key, "AccessKeyId").unwrap_or_default()),
+                    esc(text(key, "SecretAccessKey").unwrap_or_default()),
                 ),
             )
         }
@@ -735,7 +747,9 @@ async fn users_page(
         }
         Ok(listed) => {
             let wanted = filter.to_lowercase();
-            let users: Vec<&Value> = listed["Users"]
+            let users: Vec<&Value> = listed
+                .get("Users")
+                .unwrap_or(&Value::Null)
                 .as_array()
                 .map(|all| {
                     all.iter()
@@ -754,21 +768,21 @@ async fn users_page(
                     "<table id=\"users\"><tr><th>User name</th><th>ARN</th><th>Created</th><th>Password last used</th><th></th></tr>",
                 );
                 for user in users {
-                    let name = esc(user["UserName"].as_str().unwrap_or_default());
+                    let name = esc(text(user, "UserName").unwrap_or_default());
                     let _ = write!(
                         body,
                         "<tr><td class=\"user-name\">{name}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>\
                          <form class=\"inline\" method=\"post\" action=\"/console/users/delete\">{csrf}\
                          <input type=\"hidden\" name=\"user_name\" value=\"{name}\">\
                          <button type=\"submit\">Delete</button></form></td></tr>",
-                        esc(user["Arn"].as_str().unwrap_or_default()),
-                        esc(user["CreateDate"].as_str().unwrap_or_default()),
-                        esc(user["PasswordLastUsed"].as_str().unwrap_or("never")),
+                        esc(text(user, "Arn").unwrap_or_default()),
+                        esc(text(user, "CreateDate").unwrap_or_default()),
+                        esc(text(user, "PasswordLastUsed").unwrap_or("never")),
                     );
                 }
                 body.push_str("</table>");
             }
-            if listed["IsTruncated"].as_bool() == Some(true) {
+            if listed.get("IsTruncated").and_then(Value::as_bool) == Some(true) {
                 body.push_str("<p>Only the first 1000 users are listed.</p>");
             }
         }

@@ -2,6 +2,7 @@
 //! carries, and the failed sign-in counters that lock a principal's sign-in.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::{Mutex, PoisonError};
 
 use subtle::ConstantTimeEq;
@@ -79,13 +80,10 @@ pub fn random_token() -> Option<String> {
     getrandom::getrandom(&mut bytes).ok()?;
     let mut out = String::with_capacity(64);
     for b in bytes {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
+        let _ = write!(out, "{b:02x}");
     }
     Some(out)
 }
-
-const HEX: [u8; 16] = *b"0123456789abcdef";
 
 /// The sessions, by id.
 #[derive(Debug, Default)]

@@ -95,7 +95,7 @@ fn candidate(state: &State, account: &str, user_name: &str) -> Option<Candidate>
     if user_name == ROOT_USER_NAME {
         return Some(Candidate {
             caller: Caller {
-                account: id.clone(),
+                account: *id,
                 identity: Identity::Root,
                 access_key_id: None,
             },
@@ -107,7 +107,7 @@ fn candidate(state: &State, account: &str, user_name: &str) -> Option<Candidate>
     let user = a.user(user_name)?;
     Some(Candidate {
         caller: Caller {
-            account: id.clone(),
+            account: *id,
             identity: Identity::User {
                 id: user.id.clone(),
             },

@@ -129,7 +129,7 @@ pub(super) fn create_login_profile(
         let user = target_user(cx, state, action, user_name)?;
         let now = cx.service.now();
         let profile = LoginProfile {
-            account: cx.caller.account.clone(),
+            account: cx.caller.account,
             user: Some(user.id.clone()),
             created: now,
             hash: hash.clone(),
@@ -179,7 +179,7 @@ pub(super) fn delete_login_profile(cx: &Cx<'_>, input: UserNameInput) -> Result<
         let profile = profile_of(state, cx, user)?;
         Ok((
             vec![Mutation::DeleteLoginProfile {
-                account: profile.account.clone(),
+                account: profile.account,
                 id: profile.record_id().to_owned(),
             }],
             (),
@@ -377,7 +377,7 @@ pub(super) fn update_account_password_policy(
     input: UpdatePolicyInput,
 ) -> Result<(), Error> {
     let policy = PasswordPolicy {
-        account: cx.caller.account.clone(),
+        account: cx.caller.account,
         minimum_length: match input.minimum_password_length {
             Some(n) => within("minimumPasswordLength", n, 6, 128)?,
             None => 6,
@@ -464,7 +464,7 @@ pub(super) fn delete_account_password_policy(cx: &Cx<'_>, _: Empty) -> Result<()
         }
         Ok((
             vec![Mutation::DeletePasswordPolicy {
-                account: cx.caller.account.clone(),
+                account: cx.caller.account,
             }],
             (),
         ))
