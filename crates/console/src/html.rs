@@ -43,7 +43,8 @@ pub fn page(title: &str, signed_in: Option<(&str, &str)>, body: &str) -> String 
     if let Some((arn, csrf)) = signed_in {
         let _ = write!(
             out,
-            "<a href=\"/console\">Home</a><a href=\"/console/users\">Users</a>\
+            "<a href=\"/console\">Home</a><a href=\"/console/users\">Users</a><a href=\"/console/groups\">Groups</a>\
+             <a href=\"/console/roles\">Roles</a><a href=\"/console/policies\">Policies</a>\
              <a href=\"/console/credentials\">My security credentials</a>\
              <span class=\"arn\" id=\"principal-arn\">{}</span>\
              <form class=\"inline\" method=\"post\" action=\"/console/signout\">{}\

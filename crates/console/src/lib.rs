@@ -13,6 +13,7 @@
 //! CSRF token (the sign-in form a double-submitted one), and a POST without a valid token is
 //! refused with 403.
 
+mod browse;
 mod html;
 mod pages;
 pub mod sessions;
@@ -95,6 +96,25 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/console/credentials/keys/delete", post(pages::delete_key))
         .route("/console/users", get(pages::users).post(pages::create_user))
         .route("/console/users/delete", post(pages::delete_user))
+        .route("/console/users/{name}", get(browse::user))
+        .route(
+            "/console/users/{name}/attach",
+            post(browse::attach_user_policy),
+        )
+        .route(
+            "/console/users/{name}/detach",
+            post(browse::detach_user_policy),
+        )
+        .route(
+            "/console/groups",
+            get(browse::groups).post(browse::create_group),
+        )
+        .route("/console/groups/delete", post(browse::delete_group))
+        .route("/console/groups/{name}", get(browse::group))
+        .route("/console/roles", get(browse::roles))
+        .route("/console/roles/{name}", get(browse::role))
+        .route("/console/policies", get(browse::policies))
+        .route("/console/policies/view", get(browse::policy))
         .route("/console/{*rest}", get(not_found).post(not_found))
         .with_state(console)
         .layer(DefaultBodyLimit::max(MAX_FORM))

@@ -35,7 +35,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 }
 
 /// The HTTP status a refused operation is shown with.
-fn status_of(e: &Error) -> StatusCode {
+pub(crate) fn status_of(e: &Error) -> StatusCode {
     match e {
         Error::AccessDenied(_) | Error::InvalidClientTokenId(_) => StatusCode::FORBIDDEN,
         Error::NoSuchEntity(_) => StatusCode::NOT_FOUND,
@@ -46,7 +46,7 @@ fn status_of(e: &Error) -> StatusCode {
 }
 
 /// Runs `action` with `input` as `session`'s caller, on a blocking thread.
-async fn call(
+pub(crate) async fn call(
     console: &Arc<Console>,
     req: &Req,
     session: &ConsoleSession,
@@ -69,7 +69,10 @@ fn current(console: &Console, req: &Req) -> Option<(String, ConsoleSession)> {
 }
 
 /// The signed-in session for a page, or where to go instead.
-fn signed_in(console: &Console, req: &Req) -> Result<(String, ConsoleSession), Response> {
+pub(crate) fn signed_in(
+    console: &Console,
+    req: &Req,
+) -> Result<(String, ConsoleSession), Response> {
     match current(console, req) {
         None => Err(redirect("/console/signin", &[])),
         Some((_, s)) if s.stage == Stage::Mfa => Err(redirect("/console/mfa", &[])),
@@ -80,7 +83,7 @@ fn signed_in(console: &Console, req: &Req) -> Result<(String, ConsoleSession), R
 
 /// The session for a state-changing form at one of `stages`: a missing session or CSRF
 /// token is a 403.
-fn posted(
+pub(crate) fn posted(
     console: &Console,
     req: &Req,
     fields: &HashMap<String, String>,
@@ -100,16 +103,21 @@ fn posted(
 }
 
 /// The text member `name` of `value`, if there is one.
-fn text<'v>(value: &'v Value, name: &str) -> Option<&'v str> {
+pub(crate) fn text<'v>(value: &'v Value, name: &str) -> Option<&'v str> {
     value.get(name).and_then(Value::as_str)
 }
 
-fn field<'f>(fields: &'f HashMap<String, String>, name: &str) -> &'f str {
+pub(crate) fn field<'f>(fields: &'f HashMap<String, String>, name: &str) -> &'f str {
     fields.get(name).map_or("", String::as_str)
 }
 
 /// A signed-in page.
-fn show(status: StatusCode, session: &ConsoleSession, title: &str, body: &str) -> Response {
+pub(crate) fn show(
+    status: StatusCode,
+    session: &ConsoleSession,
+    title: &str,
+    body: &str,
+) -> Response {
     respond(
         status,
         page(title, Some((&session.sign_in.arn, &session.csrf)), body),
@@ -135,7 +143,8 @@ pub(crate) async fn home(State(console): State<Arc<Console>>, req: Req) -> Respo
     let body = format!(
         "<p>Signed in as <code>{}</code>, {} at {}.</p><ul>\
          <li><a href=\"/console/credentials\">My security credentials</a></li>\
-         <li><a href=\"/console/users\">Users</a></li></ul>",
+         <li><a href=\"/console/users\">Users</a></li><li><a href=\"/console/groups\">Groups</a></li>\
+         <li><a href=\"/console/roles\">Roles</a></li><li><a href=\"/console/policies\">Policies</a></li></ul>",
         esc(&session.sign_in.arn),
         esc(&mfa),
         iso8601(session.created),
@@ -768,10 +777,13 @@ async fn users_page(
                     "<table id=\"users\"><tr><th>User name</th><th>ARN</th><th>Created</th><th>Password last used</th><th></th></tr>",
                 );
                 for user in users {
-                    let name = esc(text(user, "UserName").unwrap_or_default());
+                    let raw = text(user, "UserName").unwrap_or_default();
+                    let name = esc(raw);
+                    let link =
+                        esc(&form_urlencoded::byte_serialize(raw.as_bytes()).collect::<String>());
                     let _ = write!(
                         body,
-                        "<tr><td class=\"user-name\">{name}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>\
+                        "<tr><td class=\"user-name\"><a href=\"/console/users/{link}\">{name}</a></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>\
                          <form class=\"inline\" method=\"post\" action=\"/console/users/delete\">{csrf}\
                          <input type=\"hidden\" name=\"user_name\" value=\"{name}\">\
                          <button type=\"submit\">Delete</button></form></td></tr>",
@@ -798,7 +810,7 @@ async fn users_page(
 
 /// A user name as AWS's model allows one: 1 to 64 of `[\w+=,.@-]`; otherwise AWS's
 /// ValidationError message.
-fn check_user_name(name: &str) -> Result<(), Error> {
+pub(crate) fn check_user_name(name: &str) -> Result<(), Error> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c);
     if name.is_empty() || name.chars().count() > 64 || !name.chars().all(allowed) {
         return Err(Error::ValidationError(format!(

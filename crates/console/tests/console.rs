@@ -620,7 +620,7 @@ async fn mfa_at_sign_in_makes_multi_factor_auth_present() {
     assert_eq!(accepted.location.as_deref(), Some("/console"));
     let users = w.get("/console/users", &cookie).await;
     assert_eq!(users.status, StatusCode::OK, "{}", users.body);
-    assert!(users.body.contains("<td class=\"user-name\">alice</td>"));
+    assert!(users.body.contains(">alice</a></td>"), "{}", users.body);
 }
 
 #[tokio::test]
@@ -708,8 +708,8 @@ async fn the_root_user_signs_in_and_users_are_listed_filtered_and_deleted() {
     let home = w.get("/console", &cookie).await;
     assert!(home.body.contains("arn:aws:iam::111122223333:root"));
     let filtered = w.get("/console/users?filter=ALP", &cookie).await;
-    assert!(filtered.body.contains(">alpha</td>"));
-    assert!(!filtered.body.contains(">beta</td>"));
+    assert!(filtered.body.contains(">alpha</a></td>"));
+    assert!(!filtered.body.contains(">beta</a></td>"));
     let invalid = w
         .post(
             "/console/users",
@@ -760,4 +760,156 @@ async fn unknown_pages_and_odd_input_are_answered_without_failing() {
         .post("/console/signin", &cookie, &[("csrf", &token)])
         .await;
     assert_eq!(empty.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn groups_roles_and_policies_are_listed_and_shown_with_documents_pretty_printed() {
+    let w = world(false);
+    w.service.set_root_password(ACCOUNT, PASSWORD).unwrap();
+    w.user("alice", false);
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    let made = w.admin(
+        Action::CreatePolicy,
+        json!({"PolicyName": "readers", "PolicyDocument": document}),
+    );
+    let policy_arn = made["Policy"]["Arn"].as_str().unwrap().to_owned();
+    w.admin(
+        Action::CreateRole,
+        json!({
+            "RoleName": "deployer",
+            "AssumeRolePolicyDocument": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}"#,
+        }),
+    );
+    w.admin(
+        Action::PutRolePolicy,
+        json!({"RoleName": "deployer", "PolicyName": "inline-one", "PolicyDocument": document}),
+    );
+    let (cookie, token) = w.session("root").await;
+
+    let made = w
+        .post(
+            "/console/groups",
+            &cookie,
+            &[("csrf", &token), ("group_name", "ops")],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    assert!(made.body.contains("Group ops was created."));
+    w.admin(
+        Action::AddUserToGroup,
+        json!({"GroupName": "ops", "UserName": "alice"}),
+    );
+    let group = w.get("/console/groups/ops", &cookie).await;
+    assert_eq!(group.status, StatusCode::OK, "{}", group.body);
+    assert!(group.body.contains("arn:aws:iam::111122223333:group/ops"));
+    assert!(
+        group
+            .body
+            .contains("<a href=\"/console/users/alice\">alice</a>")
+    );
+    let missing = w.get("/console/groups/nope", &cookie).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    let roles = w.get("/console/roles?filter=DEPLOY", &cookie).await;
+    assert!(roles.body.contains(">deployer</a></td>"), "{}", roles.body);
+    let role = w.get("/console/roles/deployer", &cookie).await;
+    assert_eq!(role.status, StatusCode::OK, "{}", role.body);
+    assert!(
+        role.body.contains(
+            "{\n  &quot;Version&quot;: &quot;2012-10-17&quot;,\n  &quot;Statement&quot;: ["
+        ),
+        "{}",
+        role.body
+    );
+    assert!(role.body.contains("<h3>inline-one</h3>"));
+    assert!(
+        role.body
+            .contains("&quot;Action&quot;: &quot;s3:GetObject&quot;")
+    );
+
+    let policies = w.get("/console/policies", &cookie).await;
+    assert!(
+        policies.body.contains(">readers</a></td>"),
+        "{}",
+        policies.body
+    );
+    let aws = w
+        .get(
+            "/console/policies?scope=AWS&filter=AdministratorAccess",
+            &cookie,
+        )
+        .await;
+    assert!(aws.body.contains(">AdministratorAccess</a></td>"));
+    let shown = w
+        .get(
+            &format!(
+                "/console/policies/view?arn={}",
+                policy_arn.replace(':', "%3A").replace('/', "%2F")
+            ),
+            &cookie,
+        )
+        .await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    assert!(
+        shown.body.contains("&quot;Effect&quot;: &quot;Allow&quot;"),
+        "{}",
+        shown.body
+    );
+
+    // Attach and detach from the user's page.
+    let attached = w
+        .post(
+            "/console/users/alice/attach",
+            &cookie,
+            &[("csrf", &token), ("policy_arn", &policy_arn)],
+        )
+        .await;
+    assert_eq!(attached.status, StatusCode::OK, "{}", attached.body);
+    let listed = w.admin(
+        Action::ListAttachedUserPolicies,
+        json!({"UserName": "alice"}),
+    );
+    assert_eq!(
+        listed["AttachedPolicies"][0]["PolicyArn"],
+        policy_arn.as_str()
+    );
+    let detached = w
+        .post(
+            "/console/users/alice/detach",
+            &cookie,
+            &[("csrf", &token), ("policy_arn", &policy_arn)],
+        )
+        .await;
+    assert_eq!(detached.status, StatusCode::OK, "{}", detached.body);
+    let listed = w.admin(
+        Action::ListAttachedUserPolicies,
+        json!({"UserName": "alice"}),
+    );
+    assert_eq!(listed["AttachedPolicies"].as_array().unwrap().len(), 0);
+    let forged = w
+        .post(
+            "/console/users/alice/attach",
+            &cookie,
+            &[("policy_arn", &policy_arn)],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    // A user without permissions sees AWS's message on each list.
+    let (alice, _) = w.session("alice").await;
+    for (path, action) in [
+        ("/console/groups", "iam:ListGroups"),
+        ("/console/roles", "iam:ListRoles"),
+        ("/console/policies", "iam:ListPolicies"),
+    ] {
+        let denied = w.get(path, &alice).await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(
+            denied.body.contains(&format!(
+                "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: {action}"
+            )),
+            "{path}: {}",
+            denied.body
+        );
+    }
 }

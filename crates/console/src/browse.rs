@@ -1,0 +1,919 @@
+//! Browsing an account: groups, roles and managed policies (lists with a filter and detail
+//! pages with policy documents pretty-printed), a user's detail page with its policies
+//! attached and detached, groups created and deleted. Each section is one IAM operation run
+//! through [`warden_core::Service::call`] as the signed-in principal; a refused section shows
+//! AWS's message in place.
+
+#![allow(
+    clippy::result_large_err,
+    reason = "a refusal is the response answered at once, not an error passed up"
+)]
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Value, json};
+use warden_core::{Action, Error};
+
+use crate::html::{csrf_field, error, esc, notice};
+use crate::pages::{call, field, posted, show, signed_in, status_of, text};
+use crate::sessions::{ConsoleSession, Stage};
+use crate::{Console, Req, form};
+
+/// `text` for a URL's path segment or query value.
+fn url(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// A policy document as JSON, pretty-printed in its own key order (URL-encoded documents
+/// decoded first); as it is when it is not JSON.
+pub(crate) fn pretty(document: &str) -> String {
+    let decoded;
+    let text = if serde_json::from_str::<Value>(document).is_ok() {
+        document
+    } else {
+        decoded = form_urlencoded::parse(format!("d={document}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        if serde_json::from_str::<Value>(&decoded).is_err() {
+            return document.to_owned();
+        }
+        &decoded
+    };
+    reindent(text)
+}
+
+/// Valid JSON `text` laid out two spaces per level, one member or element per line.
+fn reindent(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = text.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                    chars.next();
+                }
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    continue;
+                }
+                depth += 1;
+                newline(&mut out, depth);
+            }
+            '}' | ']' => {
+                if !matches!(out.chars().last(), Some('{' | '[')) {
+                    depth = depth.saturating_sub(1);
+                    newline(&mut out, depth);
+                }
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The items of `listed`'s array `member`.
+fn items<'v>(listed: &'v Value, member: &str) -> &'v [Value] {
+    listed
+        .get(member)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Runs `action` and answers its output, or writes AWS's message into `body`.
+async fn fetch(
+    console: &Arc<Console>,
+    req: &Req,
+    session: &ConsoleSession,
+    action: Action,
+    input: Value,
+    status: &mut StatusCode,
+    body: &mut String,
+) -> Option<Value> {
+    match call(console, req, session, action, input).await {
+        Ok(value) => Some(value),
+        Err(e) => {
+            if *status == StatusCode::OK {
+                *status = status_of(&e);
+            }
+            body.push_str(&error(e.message()));
+            None
+        }
+    }
+}
+
+/// The filter form of a list page.
+fn filter_form(path: &str, filter: &str) -> String {
+    format!(
+        "<form method=\"get\" action=\"{path}\" id=\"filter-form\">\
+         <label>Filter by name <input name=\"filter\" id=\"filter\" value=\"{}\"></label>\
+         <button type=\"submit\">Filter</button></form>",
+        esc(filter)
+    )
+}
+
+fn filter_of(query: Option<String>) -> String {
+    form(query.unwrap_or_default().as_bytes())
+        .remove("filter")
+        .unwrap_or_default()
+}
+
+/// Whether `name` passes the filter `wanted` (lowercase).
+fn passes(name: &str, wanted: &str) -> bool {
+    name.to_lowercase().contains(wanted)
+}
+
+/// A table of attached managed policies, with a detach button when `detach` names the form's
+/// action.
+fn attached_table(listed: &Value, csrf: &str, detach: Option<&str>) -> String {
+    let attached = items(listed, "AttachedPolicies");
+    if attached.is_empty() {
+        return "<p>No attached managed policies.</p>".to_owned();
+    }
+    let mut out =
+        String::from("<table class=\"attached\"><tr><th>Policy</th><th>ARN</th><th></th></tr>");
+    for policy in attached {
+        let arn = text(policy, "PolicyArn").unwrap_or_default();
+        let _ = write!(
+            out,
+            "<tr><td><a href=\"/console/policies/view?arn={}\">{}</a></td><td><code>{}</code></td><td>",
+            esc(&url(arn)),
+            esc(text(policy, "PolicyName").unwrap_or_default()),
+            esc(arn),
+        );
+        if let Some(action) = detach {
+            let _ = write!(
+                out,
+                "<form class=\"inline\" method=\"post\" action=\"{}\">{}\
+                 <input type=\"hidden\" name=\"policy_arn\" value=\"{}\">\
+                 <button type=\"submit\">Detach</button></form>",
+                esc(action),
+                csrf_field(csrf),
+                esc(arn)
+            );
+        }
+        out.push_str("</td></tr>");
+    }
+    out.push_str("</table>");
+    out
+}
+
+/// The inline policies of an entity, each pretty-printed: `list` names them, `get` reads one.
+async fn inline_policies(
+    console: &Arc<Console>,
+    req: &Req,
+    session: &ConsoleSession,
+    (list, get, name_member, name): (Action, Action, &str, &str),
+    status: &mut StatusCode,
+    body: &mut String,
+) {
+    body.push_str("<h2>Inline policies</h2>");
+    let Some(listed) = fetch(
+        console,
+        req,
+        session,
+        list,
+        json!({ name_member: name }),
+        status,
+        body,
+    )
+    .await
+    else {
+        return;
+    };
+    let names = items(&listed, "PolicyNames");
+    if names.is_empty() {
+        body.push_str("<p>No inline policies.</p>");
+    }
+    for policy in names {
+        let policy = policy.as_str().unwrap_or_default();
+        let _ = write!(body, "<h3>{}</h3>", esc(policy));
+        if let Some(got) = fetch(
+            console,
+            req,
+            session,
+            get,
+            json!({ name_member: name, "PolicyName": policy }),
+            status,
+            body,
+        )
+        .await
+        {
+            let _ = write!(
+                body,
+                "<pre class=\"policy\">{}</pre>",
+                esc(&pretty(text(&got, "PolicyDocument").unwrap_or_default()))
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Users: detail, attach and detach
+
+pub(crate) async fn user(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    Path(name): Path<String>,
+) -> Response {
+    let (_, session) = match signed_in(&console, &req) {
+        Ok(found) => found,
+        Err(elsewhere) => return elsewhere,
+    };
+    user_page(
+        &console,
+        &req,
+        &session,
+        &name,
+        StatusCode::OK,
+        String::new(),
+    )
+    .await
+}
+
+async fn user_page(
+    console: &Arc<Console>,
+    req: &Req,
+    session: &ConsoleSession,
+    name: &str,
+    status: StatusCode,
+    message: String,
+) -> Response {
+    let mut status = status;
+    let mut body = message;
+    let input = json!({"UserName": name});
+    if let Some(got) = fetch(
+        console,
+        req,
+        session,
+        Action::GetUser,
+        input.clone(),
+        &mut status,
+        &mut body,
+    )
+    .await
+    {
+        let user = got.get("User").unwrap_or(&Value::Null);
+        let _ = write!(
+            body,
+            "<p>ARN: <code id=\"user-arn\">{}</code><br>Created: {}<br>Password last used: {}</p>",
+            esc(text(user, "Arn").unwrap_or_default()),
+            esc(text(user, "CreateDate").unwrap_or_default()),
+            esc(text(user, "PasswordLastUsed").unwrap_or("never")),
+        );
+    }
+    body.push_str("<h2>Groups</h2>");
+    if let Some(groups) = fetch(
+        console,
+        req,
+        session,
+        Action::ListGroupsForUser,
+        input.clone(),
+        &mut status,
+        &mut body,
+    )
+    .await
+    {
+        let groups = items(&groups, "Groups");
+        if groups.is_empty() {
+            body.push_str("<p>In no group.</p>");
+        } else {
+            body.push_str("<ul>");
+            for group in groups {
+                let group = text(group, "GroupName").unwrap_or_default();
+                let _ = write!(
+                    body,
+                    "<li><a href=\"/console/groups/{}\">{}</a></li>",
+                    esc(&url(group)),
+                    esc(group)
+                );
+            }
+            body.push_str("</ul>");
+        }
+    }
+    body.push_str("<h2>Attached managed policies</h2>");
+    let base = format!("/console/users/{}", url(name));
+    if let Some(attached) = fetch(
+        console,
+        req,
+        session,
+        Action::ListAttachedUserPolicies,
+        input.clone(),
+        &mut status,
+        &mut body,
+    )
+    .await
+    {
+        body.push_str(&attached_table(
+            &attached,
+            &session.csrf,
+            Some(&format!("{base}/detach")),
+        ));
+    }
+    let _ = write!(
+        body,
+        "<form method=\"post\" action=\"{}/attach\" id=\"attach-form\">{}\
+         <label>Policy ARN <input name=\"policy_arn\" id=\"policy_arn\" size=\"60\" required></label>\
+         <button type=\"submit\" id=\"attach-policy\">Attach policy</button></form>",
+        esc(&base),
+        csrf_field(&session.csrf)
+    );
+    inline_policies(
+        console,
+        req,
+        session,
+        (
+            Action::ListUserPolicies,
+            Action::GetUserPolicy,
+            "UserName",
+            name,
+        ),
+        &mut status,
+        &mut body,
+    )
+    .await;
+    show(status, session, &format!("User {name}"), &body)
+}
+
+pub(crate) async fn attach_user_policy(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    user_policy_change(console, req, name, body, Action::AttachUserPolicy).await
+}
+
+pub(crate) async fn detach_user_policy(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    user_policy_change(console, req, name, body, Action::DetachUserPolicy).await
+}
+
+async fn user_policy_change(
+    console: Arc<Console>,
+    req: Req,
+    name: String,
+    body: Bytes,
+    action: Action,
+) -> Response {
+    let fields = form(&body);
+    let (_, session) = match posted(&console, &req, &fields, &[Stage::Active]) {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let arn = field(&fields, "policy_arn").trim();
+    let input = json!({"UserName": name, "PolicyArn": arn});
+    let (status, message) = match call(&console, &req, &session, action, input).await {
+        Ok(_) if action == Action::AttachUserPolicy => (
+            StatusCode::OK,
+            notice(&format!("Policy {arn} was attached.")),
+        ),
+        Ok(_) => (
+            StatusCode::OK,
+            notice(&format!("Policy {arn} was detached.")),
+        ),
+        Err(e) => (status_of(&e), error(e.message())),
+    };
+    user_page(&console, &req, &session, &name, status, message).await
+}
+
+// ---------------------------------------------------------------------------------------
+// Groups
+
+pub(crate) async fn groups(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let (_, session) = match signed_in(&console, &req) {
+        Ok(found) => found,
+        Err(elsewhere) => return elsewhere,
+    };
+    groups_page(
+        &console,
+        &req,
+        &session,
+        StatusCode::OK,
+        String::new(),
+        &filter_of(query),
+    )
+    .await
+}
+
+async fn groups_page(
+    console: &Arc<Console>,
+    req: &Req,
+    session: &ConsoleSession,
+    status: StatusCode,
+    message: String,
+    filter: &str,
+) -> Response {
+    let mut status = status;
+    let mut body = message;
+    body.push_str(&filter_form("/console/groups", filter));
+    let csrf = csrf_field(&session.csrf);
+    if let Some(listed) = fetch(
+        console,
+        req,
+        session,
+        Action::ListGroups,
+        json!({"MaxItems": 1000}),
+        &mut status,
+        &mut body,
+    )
+    .await
+    {
+        let wanted = filter.to_lowercase();
+        let groups: Vec<&Value> = items(&listed, "Groups")
+            .iter()
+            .filter(|g| passes(text(g, "GroupName").unwrap_or_default(), &wanted))
+            .collect();
+        if groups.is_empty() {
+            body.push_str("<p id=\"no-groups\">No groups.</p>");
+        } else {
+            body.push_str("<table id=\"groups\"><tr><th>Group name</th><th>ARN</th><th>Created</th><th></th></tr>");
+            for group in groups {
+                let name = text(group, "GroupName").unwrap_or_default();
+                let _ = write!(
+                    body,
+                    "<tr><td class=\"group-name\"><a href=\"/console/groups/{}\">{}</a></td><td><code>{}</code></td><td>{}</td><td>\
+                     <form class=\"inline\" method=\"post\" action=\"/console/groups/delete\">{csrf}\
+                     <input type=\"hidden\" name=\"group_name\" value=\"{}\">\
+                     <button type=\"submit\">Delete</button></form></td></tr>",
+                    esc(&url(name)),
+                    esc(name),
+                    esc(text(group, "Arn").unwrap_or_default()),
+                    esc(text(group, "CreateDate").unwrap_or_default()),
+                    esc(name),
+                );
+            }
+            body.push_str("</table>");
+        }
+    }
+    let _ = write!(
+        body,
+        "<h2>Create a group</h2><form method=\"post\" action=\"/console/groups\" id=\"create-group-form\">{csrf}\
+         <label>Group name <input name=\"group_name\" id=\"new-group-name\" required></label>\
+         <button type=\"submit\" id=\"create-group\">Create group</button></form>"
+    );
+    show(status, session, "Groups", &body)
+}
+
+pub(crate) async fn create_group(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    body: Bytes,
+) -> Response {
+    group_change(console, req, body, Action::CreateGroup).await
+}
+
+pub(crate) async fn delete_group(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    body: Bytes,
+) -> Response {
+    group_change(console, req, body, Action::DeleteGroup).await
+}
+
+/// A group name as AWS's model allows one: 1 to 128 of `[\w+=,.@-]`.
+fn check_group_name(name: &str) -> Result<(), Error> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c);
+    if name.is_empty() || name.chars().count() > 128 || !name.chars().all(allowed) {
+        return Err(Error::ValidationError(format!(
+            "1 validation error detected: Value '{name}' at 'groupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+ and have length between 1 and 128"
+        )));
+    }
+    Ok(())
+}
+
+async fn group_change(console: Arc<Console>, req: Req, body: Bytes, action: Action) -> Response {
+    let fields = form(&body);
+    let (_, session) = match posted(&console, &req, &fields, &[Stage::Active]) {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let name = field(&fields, "group_name").trim();
+    let outcome = match check_group_name(name) {
+        Ok(()) => call(&console, &req, &session, action, json!({"GroupName": name}))
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    let (status, message) = match outcome {
+        Ok(()) if action == Action::CreateGroup => (
+            StatusCode::OK,
+            notice(&format!("Group {name} was created.")),
+        ),
+        Ok(()) => (
+            StatusCode::OK,
+            notice(&format!("Group {name} was deleted.")),
+        ),
+        Err(e) => (status_of(&e), error(e.message())),
+    };
+    groups_page(&console, &req, &session, status, message, "").await
+}
+
+pub(crate) async fn group(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    Path(name): Path<String>,
+) -> Response {
+    let (_, session) = match signed_in(&console, &req) {
+        Ok(found) => found,
+        Err(elsewhere) => return elsewhere,
+    };
+    let mut status = StatusCode::OK;
+    let mut body = String::new();
+    let input = json!({"GroupName": name});
+    if let Some(got) = fetch(
+        &console,
+        &req,
+        &session,
+        Action::GetGroup,
+        input.clone(),
+        &mut status,
+        &mut body,
+    )
+    .await
+    {
+        let group = got.get("Group").unwrap_or(&Value::Null);
+        let _ = write!(
+            body,
+            "<p>ARN: <code id=\"group-arn\">{}</code><br>Created: {}</p><h2>Members</h2>",
+            esc(text(group, "Arn").unwrap_or_default()),
+            esc(text(group, "CreateDate").unwrap_or_default()),
+        );
+        let users = items(&got, "Users");
+        if users.is_empty() {
+            body.push_str("<p>No members.</p>");
+        } else {
+            body.push_str("<ul id=\"members\">");
+            for user in users {
+                let user = text(user, "UserName").unwrap_or_default();
+                let _ = write!(
+                    body,
+                    "<li><a href=\"/console/users/{}\">{}</a></li>",
+                    esc(&url(user)),
+                    esc(user)
+                );
+            }
+            body.push_str("</ul>");
+        }
+    }
+    body.push_str("<h2>Attached managed policies</h2>");
+    if let Some(attached) = fetch(
+        &console,
+        &req,
+        &session,
+        Action::ListAttachedGroupPolicies,
+        input,
+        &mut status,
+        &mut body,
+    )
+    .await
+    {
+        body.push_str(&attached_table(&attached, &session.csrf, None));
+    }
+    inline_policies(
+        &console,
+        &req,
+        &session,
+        (
+            Action::ListGroupPolicies,
+            Action::GetGroupPolicy,
+            "GroupName",
+            &name,
+        ),
+        &mut status,
+        &mut body,
+    )
+    .await;
+    show(status, &session, &format!("Group {name}"), &body)
+}
+
+// ---------------------------------------------------------------------------------------
+// Roles
+
+pub(crate) async fn roles(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let (_, session) = match signed_in(&console, &req) {
+        Ok(found) => found,
+        Err(elsewhere) => return elsewhere,
+    };
+    let filter = filter_of(query);
+    let mut status = StatusCode::OK;
+    let mut body = filter_form("/console/roles", &filter);
+    if let Some(listed) = fetch(
+        &console,
+        &req,
+        &session,
+        Action::ListRoles,
+        json!({"MaxItems": 1000}),
+        &mut status,
+        &mut body,
+    )
+    .await
+    {
+        let wanted = filter.to_lowercase();
+        let roles: Vec<&Value> = items(&listed, "Roles")
+            .iter()
+            .filter(|r| passes(text(r, "RoleName").unwrap_or_default(), &wanted))
+            .collect();
+        if roles.is_empty() {
+            body.push_str("<p id=\"no-roles\">No roles.</p>");
+        } else {
+            body.push_str(
+                "<table id=\"roles\"><tr><th>Role name</th><th>ARN</th><th>Created</th></tr>",
+            );
+            for role in roles {
+                let name = text(role, "RoleName").unwrap_or_default();
+                let _ = write!(
+                    body,
+                    "<tr><td class=\"role-name\"><a href=\"/console/roles/{}\">{}</a></td><td><code>{}</code></td><td>{}</td></tr>",
+                    esc(&url(name)),
+                    esc(name),
+                    esc(text(role, "Arn").unwrap_or_default()),
+                    esc(text(role, "CreateDate").unwrap_or_default()),
+                );
+            }
+            body.push_str("</table>");
+        }
+    }
+    show(status, &session, "Roles", &body)
+}
+
+pub(crate) async fn role(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    Path(name): Path<String>,
+) -> Response {
+    let (_, session) = match signed_in(&console, &req) {
+        Ok(found) => found,
+        Err(elsewhere) => return elsewhere,
+    };
+    let mut status = StatusCode::OK;
+    let mut body = String::new();
+    let input = json!({"RoleName": name});
+    if let Some(got) = fetch(
+        &console,
+        &req,
+        &session,
+        Action::GetRole,
+        input.clone(),
+        &mut status,
+        &mut body,
+    )
+    .await
+    {
+        let role = got.get("Role").unwrap_or(&Value::Null);
+        let _ = write!(
+            body,
+            "<p>ARN: <code id=\"role-arn\">{}</code><br>Created: {}<br>Description: {}</p>\
+             <h2>Trust policy</h2><pre class=\"policy\" id=\"trust-policy\">{}</pre>",
+            esc(text(role, "Arn").unwrap_or_default()),
+            esc(text(role, "CreateDate").unwrap_or_default()),
+            esc(text(role, "Description").unwrap_or_default()),
+            esc(&pretty(
+                text(role, "AssumeRolePolicyDocument").unwrap_or_default()
+            )),
+        );
+    }
+    body.push_str("<h2>Attached managed policies</h2>");
+    if let Some(attached) = fetch(
+        &console,
+        &req,
+        &session,
+        Action::ListAttachedRolePolicies,
+        input,
+        &mut status,
+        &mut body,
+    )
+    .await
+    {
+        body.push_str(&attached_table(&attached, &session.csrf, None));
+    }
+    inline_policies(
+        &console,
+        &req,
+        &session,
+        (
+            Action::ListRolePolicies,
+            Action::GetRolePolicy,
+            "RoleName",
+            &name,
+        ),
+        &mut status,
+        &mut body,
+    )
+    .await;
+    show(status, &session, &format!("Role {name}"), &body)
+}
+
+// ---------------------------------------------------------------------------------------
+// Managed policies
+
+pub(crate) async fn policies(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let (_, session) = match signed_in(&console, &req) {
+        Ok(found) => found,
+        Err(elsewhere) => return elsewhere,
+    };
+    let query = form(query.unwrap_or_default().as_bytes());
+    let filter = query.get("filter").cloned().unwrap_or_default();
+    let scope = match query.get("scope").map(String::as_str) {
+        Some("All") => "All",
+        Some("AWS") => "AWS",
+        _ => "Local",
+    };
+    let mut status = StatusCode::OK;
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<form method=\"get\" action=\"/console/policies\" id=\"filter-form\">\
+         <label>Filter by name <input name=\"filter\" id=\"filter\" value=\"{}\"></label>\
+         <label>Scope <select name=\"scope\" id=\"scope\">",
+        esc(&filter)
+    );
+    for (value, label) in [
+        ("Local", "Customer managed"),
+        ("AWS", "AWS managed"),
+        ("All", "All"),
+    ] {
+        let selected = if value == scope { " selected" } else { "" };
+        let _ = write!(body, "<option value=\"{value}\"{selected}>{label}</option>");
+    }
+    body.push_str("</select></label><button type=\"submit\">Filter</button></form>");
+    let input = json!({"Scope": scope, "MaxItems": 1000});
+    if let Some(listed) = fetch(
+        &console,
+        &req,
+        &session,
+        Action::ListPolicies,
+        input,
+        &mut status,
+        &mut body,
+    )
+    .await
+    {
+        let wanted = filter.to_lowercase();
+        let policies: Vec<&Value> = items(&listed, "Policies")
+            .iter()
+            .filter(|p| passes(text(p, "PolicyName").unwrap_or_default(), &wanted))
+            .collect();
+        if policies.is_empty() {
+            body.push_str("<p id=\"no-policies\">No policies.</p>");
+        } else {
+            body.push_str("<table id=\"policies\"><tr><th>Policy name</th><th>ARN</th><th>Attachments</th></tr>");
+            for policy in policies {
+                let arn = text(policy, "Arn").unwrap_or_default();
+                let _ = write!(
+                    body,
+                    "<tr><td class=\"policy-name\"><a href=\"/console/policies/view?arn={}\">{}</a></td><td><code>{}</code></td><td>{}</td></tr>",
+                    esc(&url(arn)),
+                    esc(text(policy, "PolicyName").unwrap_or_default()),
+                    esc(arn),
+                    policy
+                        .get("AttachmentCount")
+                        .and_then(Value::as_i64)
+                        .unwrap_or_default(),
+                );
+            }
+            body.push_str("</table>");
+        }
+    }
+    show(status, &session, "Policies", &body)
+}
+
+pub(crate) async fn policy(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let (_, session) = match signed_in(&console, &req) {
+        Ok(found) => found,
+        Err(elsewhere) => return elsewhere,
+    };
+    let arn = form(query.unwrap_or_default().as_bytes())
+        .remove("arn")
+        .unwrap_or_default();
+    let mut status = StatusCode::OK;
+    let mut body = String::new();
+    let mut title = "Policy".to_owned();
+    if let Some(got) = fetch(
+        &console,
+        &req,
+        &session,
+        Action::GetPolicy,
+        json!({"PolicyArn": arn}),
+        &mut status,
+        &mut body,
+    )
+    .await
+    {
+        let policy = got.get("Policy").unwrap_or(&Value::Null);
+        title = format!("Policy {}", text(policy, "PolicyName").unwrap_or_default());
+        let version = text(policy, "DefaultVersionId")
+            .unwrap_or_default()
+            .to_owned();
+        let _ = write!(
+            body,
+            "<p>ARN: <code id=\"policy-arn\">{}</code><br>Default version: {}<br>Attachments: {}<br>Description: {}</p>",
+            esc(&arn),
+            esc(&version),
+            policy
+                .get("AttachmentCount")
+                .and_then(Value::as_i64)
+                .unwrap_or_default(),
+            esc(text(policy, "Description").unwrap_or_default()),
+        );
+        let input = json!({"PolicyArn": arn, "VersionId": version});
+        if let Some(got) = fetch(
+            &console,
+            &req,
+            &session,
+            Action::GetPolicyVersion,
+            input,
+            &mut status,
+            &mut body,
+        )
+        .await
+        {
+            let document = got
+                .get("PolicyVersion")
+                .and_then(|v| text(v, "Document"))
+                .unwrap_or_default();
+            let _ = write!(
+                body,
+                "<h2>Policy document</h2><pre class=\"policy\" id=\"policy-document\">{}</pre>",
+                esc(&pretty(document))
+            );
+        }
+    }
+    show(status, &session, &title, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn documents_are_pretty_printed() {
+        let compact = r#"{"Version":"2012-10-17","Statement":[]}"#;
+        assert_eq!(
+            super::pretty(compact),
+            "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": []\n}"
+        );
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%7D";
+        assert_eq!(
+            super::pretty(encoded),
+            "{\n  \"Version\": \"2012-10-17\"\n}"
+        );
+        assert_eq!(super::pretty("not json"), "not json");
+        let spaced = "{ \"A\" : [ 1 , {\"b\":\"x, \\\"y\\\" {\"} ] , \"C\": {} }";
+        assert_eq!(
+            super::pretty(spaced),
+            "{\n  \"A\": [\n    1,\n    {\n      \"b\": \"x, \\\"y\\\" {\"\n    }\n  ],\n  \"C\": {}\n}"
+        );
+    }
+}
