@@ -94,6 +94,8 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/console/credentials/keys", post(pages::create_key))
         .route("/console/credentials/keys/status", post(pages::key_status))
         .route("/console/credentials/keys/delete", post(pages::delete_key))
+        .route("/console/credentials/mfa", post(pages::create_mfa))
+        .route("/console/credentials/mfa/enable", post(pages::enable_mfa))
         .route("/console/users", get(pages::users).post(pages::create_user))
         .route("/console/users/delete", post(pages::delete_user))
         .route("/console/users/{name}", get(browse::user))

@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 use warden_core::time::iso8601;
-use warden_core::{Action, Error, PasswordChange, SignIn, SignInError};
+use warden_core::{Action, Error, Identity, PasswordChange, SignIn, SignInError};
 
 use crate::html::{csrf_field, error, esc, notice, page};
 use crate::sessions::{ConsoleSession, Stage, random_token, tokens_match};
@@ -602,6 +602,7 @@ async fn credentials_page(
         "<form method=\"post\" action=\"/console/credentials/keys\">{csrf}\
          <button type=\"submit\" id=\"create-access-key\">Create access key</button></form>"
     );
+    mfa_section(console, req, session, &mut body).await;
     show(status, session, "My security credentials", &body)
 }
 
@@ -857,4 +858,174 @@ async fn user_change(console: Arc<Console>, req: Req, body: Bytes, action: Actio
         Err(e) => (status_of(&e), error(e.message())),
     };
     users_page(&console, &req, &session, status, message, "").await
+}
+
+// ---------------------------------------------------------------------------------------
+// MFA enrolment (my security credentials)
+
+/// Standard base64 decoded (the JSON form of a blob); `None` if it is not base64.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut count = 0u32;
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    for c in text.bytes().filter(|&c| c != b'=') {
+        let value = ALPHABET.iter().position(|&a| a == c)?;
+        bits = (bits << 6) | u32::try_from(value).ok()?;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push(u8::try_from((bits >> count) & 0xff).ok()?);
+            bits &= (1 << count) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// The MFA section of "my security credentials": the principal's devices and the form that
+/// starts enrolling a virtual one.
+pub(crate) async fn mfa_section(
+    console: &Arc<Console>,
+    req: &Req,
+    session: &ConsoleSession,
+    body: &mut String,
+) {
+    body.push_str("<h2>Multi-factor authentication</h2>");
+    match call(console, req, session, Action::ListMFADevices, json!({})).await {
+        Err(e) => body.push_str(&error(e.message())),
+        Ok(listed) => {
+            let devices = listed
+                .get("MFADevices")
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice);
+            if devices.is_empty() {
+                body.push_str("<p id=\"no-mfa\">No MFA device is assigned.</p>");
+            } else {
+                body.push_str("<ul id=\"mfa-devices\">");
+                for device in devices {
+                    let _ = write!(
+                        body,
+                        "<li><code>{}</code>, enabled {}</li>",
+                        esc(text(device, "SerialNumber").unwrap_or_default()),
+                        esc(text(device, "EnableDate").unwrap_or_default())
+                    );
+                }
+                body.push_str("</ul>");
+            }
+        }
+    }
+    let _ = write!(
+        body,
+        "<form method=\"post\" action=\"/console/credentials/mfa\" id=\"mfa-create-form\">{}\
+         <label>Virtual MFA device name <input name=\"device_name\" id=\"device_name\" required></label>\
+         <button type=\"submit\" id=\"create-mfa\">Assign a virtual MFA device</button></form>",
+        csrf_field(&session.csrf)
+    );
+}
+
+/// Makes a virtual MFA device (CreateVirtualMFADevice) and shows its QR code and secret with
+/// the form that enables it with two consecutive codes.
+pub(crate) async fn create_mfa(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    body: Bytes,
+) -> Response {
+    let fields = form(&body);
+    let (_, session) = match posted(&console, &req, &fields, &[Stage::Active]) {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let name = field(&fields, "device_name").trim();
+    let input = json!({"VirtualMFADeviceName": name});
+    let created = match call(
+        &console,
+        &req,
+        &session,
+        Action::CreateVirtualMFADevice,
+        input,
+    )
+    .await
+    {
+        Ok(created) => created,
+        Err(e) => {
+            return credentials_page(&console, &req, &session, status_of(&e), error(e.message()))
+                .await;
+        }
+    };
+    let device = created.get("VirtualMFADevice").unwrap_or(&Value::Null);
+    let serial = text(device, "SerialNumber").unwrap_or_default();
+    let png = text(device, "QRCodePNG").unwrap_or_default();
+    let seed = text(device, "Base32StringSeed")
+        .and_then(base64_decode)
+        .and_then(|s| String::from_utf8(s).ok())
+        .unwrap_or_default();
+    let body = format!(
+        "<p>Scan this QR code with an authenticator app, or type in the secret key; then enter two consecutive codes.</p>\
+         <p><img id=\"mfa-qr\" alt=\"QR code of the MFA device's secret\" src=\"data:image/png;base64,{}\"></p>\
+         <p>Secret key: <code id=\"mfa-secret\">{}</code><br>Serial number: <code id=\"mfa-serial\">{}</code></p>\
+         <form method=\"post\" action=\"/console/credentials/mfa/enable\" id=\"mfa-enable-form\">{}\
+         <input type=\"hidden\" name=\"serial_number\" value=\"{}\">\
+         <label>MFA code 1 <input name=\"mfa_code1\" id=\"mfa_code1\" inputmode=\"numeric\" required></label>\
+         <label>MFA code 2 <input name=\"mfa_code2\" id=\"mfa_code2\" inputmode=\"numeric\" required></label>\
+         <button type=\"submit\" id=\"enable-mfa\">Assign MFA</button></form>",
+        esc(png),
+        esc(&seed),
+        esc(serial),
+        csrf_field(&session.csrf),
+        esc(serial),
+    );
+    show(
+        StatusCode::OK,
+        &session,
+        "Assign a virtual MFA device",
+        &body,
+    )
+}
+
+/// Enables the device made by [`create_mfa`] for the signed-in principal: EnableMFADevice for
+/// an IAM user, [`warden_core::Service::enable_root_mfa_device`] for the root user.
+pub(crate) async fn enable_mfa(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    body: Bytes,
+) -> Response {
+    let fields = form(&body);
+    let (_, session) = match posted(&console, &req, &fields, &[Stage::Active]) {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let serial = field(&fields, "serial_number").to_owned();
+    let code1 = field(&fields, "mfa_code1").trim().to_owned();
+    let code2 = field(&fields, "mfa_code2").trim().to_owned();
+    let outcome = if session.sign_in.caller.identity == Identity::Root {
+        let service = Arc::clone(&console.service);
+        let account = session.sign_in.caller.account.to_string();
+        let (serial, code1, code2) = (serial.clone(), code1, code2);
+        blocking(move || service.enable_root_mfa_device(&account, &serial, &code1, &code2))
+            .await
+            .unwrap_or_else(|| Err(Error::Internal("the console's call stopped".to_owned())))
+    } else {
+        // The user's own name: the last segment of its ARN.
+        let arn = &session.sign_in.arn;
+        let user_name = arn.rsplit('/').next().unwrap_or_default();
+        let input = json!({
+            "UserName": user_name,
+            "SerialNumber": serial,
+            "AuthenticationCode1": code1,
+            "AuthenticationCode2": code2,
+        });
+        call(&console, &req, &session, Action::EnableMFADevice, input)
+            .await
+            .map(|_| ())
+    };
+    let (status, message) = match outcome {
+        Ok(()) => (
+            StatusCode::OK,
+            notice(&format!(
+                "MFA device {serial} is assigned: sign-in now asks for its code."
+            )),
+        ),
+        Err(e) => (status_of(&e), error(e.message())),
+    };
+    credentials_page(&console, &req, &session, status, message).await
 }

@@ -913,3 +913,113 @@ async fn groups_roles_and_policies_are_listed_and_shown_with_documents_pretty_pr
         );
     }
 }
+
+/// The text between `start` and the next `<` after it in `body`.
+fn between(body: &str, start: &str) -> String {
+    let from = body
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start} in {body}"))
+        + start.len();
+    body[from..].split('<').next().unwrap().to_owned()
+}
+
+/// Enrols a virtual MFA device from "my security credentials"; answers its secret key.
+async fn enrol(w: &World, cookie: &str, token: &str, device: &str) -> String {
+    let page = w.get("/console/credentials", cookie).await;
+    assert!(
+        page.body.contains("No MFA device is assigned."),
+        "{}",
+        page.body
+    );
+    let made = w
+        .post(
+            "/console/credentials/mfa",
+            cookie,
+            &[("csrf", token), ("device_name", device)],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    assert!(
+        made.body
+            .contains("src=\"data:image/png;base64,iVBORw0KGgo")
+    );
+    let seed = between(&made.body, "id=\"mfa-secret\">");
+    let serial = between(&made.body, "id=\"mfa-serial\">");
+    let now = w.service.now();
+    let wrong = w
+        .post(
+            "/console/credentials/mfa/enable",
+            cookie,
+            &[
+                ("csrf", token),
+                ("serial_number", &serial),
+                ("mfa_code1", "123456"),
+                ("mfa_code2", "654321"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST, "{}", wrong.body);
+    let enabled = w
+        .post(
+            "/console/credentials/mfa/enable",
+            cookie,
+            &[
+                ("csrf", token),
+                ("serial_number", &serial),
+                ("mfa_code1", &code_of(&seed, now - 30)),
+                ("mfa_code2", &code_of(&seed, now)),
+            ],
+        )
+        .await;
+    assert_eq!(enabled.status, StatusCode::OK, "{}", enabled.body);
+    assert!(enabled.body.contains("is assigned"), "{}", enabled.body);
+    assert!(enabled.body.contains(&serial));
+    seed
+}
+
+#[tokio::test]
+async fn the_root_user_enrols_mfa_in_the_console_and_then_needs_it() {
+    let w = world(false);
+    w.service.set_root_password(ACCOUNT, PASSWORD).unwrap();
+    let (cookie, token) = w.session("root").await;
+    let seed = enrol(&w, &cookie, &token, "root-phone").await;
+    assert_eq!(w.service.root_mfa_devices(ACCOUNT).unwrap().len(), 1);
+    w.post("/console/signout", &cookie, &[("csrf", &token)])
+        .await;
+    w.clock.advance(60);
+    let signed = w.sign_in("root", PASSWORD).await;
+    assert_eq!(signed.location.as_deref(), Some("/console/mfa"));
+    let cookie = cookie_pair(&signed.cookies, "warden-console");
+    let page = w.get("/console/mfa", &cookie).await;
+    let code = code_of(&seed, w.service.now());
+    let done = w
+        .post(
+            "/console/mfa",
+            &cookie,
+            &[("csrf", &csrf(&page.body)), ("mfa_code", &code)],
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/console"));
+    let home = w.get("/console", &cookie).await;
+    assert!(home.body.contains("with MFA"), "{}", home.body);
+}
+
+#[tokio::test]
+async fn an_iam_user_enrols_mfa_in_the_console() {
+    let w = world(false);
+    w.user("alice", false);
+    w.admin(
+        Action::AttachUserPolicy,
+        json!({"UserName": "alice", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+    );
+    let (cookie, token) = w.session("alice").await;
+    enrol(&w, &cookie, &token, "alice-phone").await;
+    let devices = w.admin(Action::ListMFADevices, json!({"UserName": "alice"}));
+    assert_eq!(
+        devices["MFADevices"].as_array().unwrap().len(),
+        1,
+        "{devices}"
+    );
+    let signed = w.sign_in("alice", PASSWORD).await;
+    assert_eq!(signed.location.as_deref(), Some("/console/mfa"));
+}
