@@ -97,12 +97,22 @@ def by(browser, css):
     return browser.find_element(By.CSS_SELECTOR, css)
 
 
+def click(browser, css):
+    """Clicks what submits a form and waits for the next page to replace this one."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = by(browser, "html")
+    by(browser, css).click()
+    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(page))
+
+
 def fill(browser, fields, submit):
     for name, value in fields.items():
         element = by(browser, name if name.startswith("#") else f"[name='{name}']")
         element.clear()
         element.send_keys(value)
-    by(browser, submit).click()
+    click(browser, submit)
 
 
 def sign_in(browser, server, account, user, password):
@@ -176,7 +186,7 @@ def test_sign_in_forced_change_sign_out_and_in_again(browser, server, iam, accou
 
         browser.get(f"{server.endpoint}/console")
         assert by(browser, "#principal-arn").text == arn
-        by(browser, "#sign-out").click()
+        click(browser, "#sign-out")
         assert by(browser, "#sign-in-form")
         assert "warden-console" not in {c["name"] for c in browser.get_cookies()}
         shot(browser, "signed-out")
@@ -198,7 +208,7 @@ def test_sign_in_forced_change_sign_out_and_in_again(browser, server, iam, accou
 def test_a_denied_page_shows_aws_message(browser, server, iam, account, name):
     user_with_password(iam, name)
     sign_in(browser, server, account, name, PASSWORD)
-    by(browser, "header a[href='/console/users']").click()
+    click(browser, "header a[href='/console/users']")
     message = error_text(browser)
     assert (
         f"User: arn:aws:iam::{account}:user/{name} is not authorized to perform: "
@@ -280,7 +290,7 @@ def test_an_administrator_creates_a_user_and_an_access_key(browser, server, iam,
     shot(browser, "users-filtered")
 
     browser.get(f"{server.endpoint}/console/credentials")
-    by(browser, "#create-access-key").click()
+    click(browser, "#create-access-key")
     key_id = by(browser, "#new-access-key-id").text
     secret = by(browser, "#new-secret-access-key").text
     shot(browser, "access-key-created")
@@ -289,3 +299,61 @@ def test_an_administrator_creates_a_user_and_an_access_key(browser, server, iam,
     assert who["Arn"] == f"arn:aws:iam::{account}:user/{name}"
     browser.get(f"{server.endpoint}/console/credentials")
     assert key_id in text(browser) and secret not in browser.page_source
+
+
+def test_mfa_enrolment_from_the_page_then_sign_in_with_a_code(browser, server, iam, account, name):
+    from test_mfa import qr_text
+
+    user_with_password(iam, name, policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")
+    sign_in(browser, server, account, name, PASSWORD)
+    browser.get(f"{server.endpoint}/console/credentials")
+    assert "No MFA device is assigned." in text(browser)
+    fill(browser, {"device_name": name + "-phone"}, "#create-mfa")
+    secret = by(browser, "#mfa-secret").text
+    serial = by(browser, "#mfa-serial").text
+    # The QR code on the page is the otpauth URI of the secret shown beside it.
+    src = by(browser, "#mfa-qr").get_attribute("src")
+    assert src.startswith("data:image/png;base64,"), src[:40]
+    uri = qr_text(base64.b64decode(src.split(",", 1)[1]))
+    assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri, uri
+    shot(browser, "mfa-qr-code")
+    now = time.time()
+    fill(
+        browser,
+        {"mfa_code1": totp(secret, now - 30), "mfa_code2": totp(secret, now)},
+        "#enable-mfa",
+    )
+    assert "is assigned" in text(browser)
+    shot(browser, "mfa-assigned")
+    assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName=name)["MFADevices"]] == [serial]
+
+    click(browser, "#sign-out")
+    sign_in(browser, server, account, name, PASSWORD)
+    assert browser.current_url.endswith("/console/mfa"), browser.current_url
+    right = totp(secret, now + 30)
+    fill(browser, {"mfa_code": "000000" if right != "000000" else "111111"}, "#submit-mfa")
+    assert "The MFA code is not valid" in error_text(browser)
+    fill(browser, {"mfa_code": right}, "#submit-mfa")
+    assert browser.current_url.endswith("/console"), browser.current_url
+    assert "with MFA" in text(browser)
+    shot(browser, "signed-in-with-mfa")
+
+
+def test_create_a_user_and_attach_a_policy(browser, server, iam, account, name):
+    user_with_password(iam, name, policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")
+    sign_in(browser, server, account, name, PASSWORD)
+    browser.get(f"{server.endpoint}/console/users")
+    created = name + "-new"
+    fill(browser, {"#new-user-name": created}, "#create-user")
+    assert f"User {created} was created." in text(browser)
+    browser.get(f"{server.endpoint}/console/users/{created}")
+    policy = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    fill(browser, {"policy_arn": policy}, "#attach-policy")
+    assert f"Policy {policy} was attached." in text(browser)
+    shot(browser, "policy-attached")
+    attached = iam.list_attached_user_policies(UserName=created)["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [policy]
+    browser.get(f"{server.endpoint}/console/policies/view?arn={policy}")
+    document = by(browser, "#policy-document").text
+    assert '\n  "Version": "2012-10-17",\n' in document, document
+    shot(browser, "policy-document")
