@@ -58,6 +58,9 @@ pub struct Console {
     config: ConsoleConfig,
     sessions: Sessions,
     lockouts: Lockouts,
+    /// Password checks and changes (argon2id: memory and CPU) running at once are bounded;
+    /// more wait their turn instead of taking blocking threads and memory without limit.
+    hashing: tokio::sync::Semaphore,
 }
 
 impl Console {
@@ -67,6 +70,9 @@ impl Console {
             config,
             sessions: Sessions::default(),
             lockouts: Lockouts::default(),
+            hashing: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
+            ),
         }
     }
 

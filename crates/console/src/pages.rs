@@ -213,6 +213,7 @@ pub(crate) async fn sign_in(
     let now = console.now();
     // The principal's key is looked up for anyone (one read); the password is checked for
     // anyone, locked or not, so an answer takes the same time whatever it is.
+    let permit = console.hashing.acquire().await.ok();
     let checked = {
         let console = Arc::clone(&console);
         blocking(move || {
@@ -224,6 +225,7 @@ pub(crate) async fn sign_in(
         })
         .await
     };
+    drop(permit);
     let account = field(&fields, "account").trim();
     let Some((key, outcome)) = checked else {
         return sign_in_page(
@@ -483,7 +485,10 @@ pub(crate) async fn change_password(
         "OldPassword": field(&fields, "old_password"),
         "NewPassword": new,
     });
-    if let Err(e) = call(&console, &req, &session, Action::ChangePassword, input).await {
+    let permit = console.hashing.acquire().await.ok();
+    let changed = call(&console, &req, &session, Action::ChangePassword, input).await;
+    drop(permit);
+    if let Err(e) = changed {
         return password_page(&session, status_of(&e), e.message());
     }
     if session.stage == Stage::ChangePassword {
