@@ -917,3 +917,97 @@ mod tests {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The policy simulator
+
+/// At most this many actions and this many resources per simulation from the console.
+const MAX_SIMULATED: usize = 20;
+
+/// The words of `text` split at commas and white space.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// SimulatePrincipalPolicy for a principal (the signed-in one by default), actions and
+/// resources: the same simulator as the API, authorized as the API authorizes it.
+pub(crate) async fn simulate(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let (_, session) = match signed_in(&console, &req) {
+        Ok(found) => found,
+        Err(elsewhere) => return elsewhere,
+    };
+    let query = form(query.unwrap_or_default().as_bytes());
+    let principal = query
+        .get("policy_source_arn")
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| session.sign_in.arn.clone());
+    let actions_text = query.get("action_names").cloned().unwrap_or_default();
+    let resources_text = query.get("resource_arns").cloned().unwrap_or_default();
+    let mut status = StatusCode::OK;
+    let mut body = format!(
+        "<form method=\"get\" action=\"/console/simulate\" id=\"simulate-form\">\
+         <label>Principal ARN <input name=\"policy_source_arn\" id=\"policy_source_arn\" size=\"60\" value=\"{}\"></label>\
+         <label>Actions (separated by spaces or commas) <input name=\"action_names\" id=\"action_names\" size=\"60\" value=\"{}\" required></label>\
+         <label>Resource ARNs (optional; <code>*</code> when empty) <input name=\"resource_arns\" id=\"resource_arns\" size=\"60\" value=\"{}\"></label>\
+         <button type=\"submit\" id=\"run-simulation\">Simulate</button></form>",
+        esc(&principal),
+        esc(&actions_text),
+        esc(&resources_text),
+    );
+    let actions = words(&actions_text);
+    let resources = words(&resources_text);
+    if actions.is_empty() {
+        return show(status, &session, "Policy simulator", &body);
+    }
+    if actions.len() > MAX_SIMULATED || resources.len() > MAX_SIMULATED {
+        body.push_str(&error(&format!(
+            "The console simulates at most {MAX_SIMULATED} actions and {MAX_SIMULATED} resources at once."
+        )));
+        return show(StatusCode::BAD_REQUEST, &session, "Policy simulator", &body);
+    }
+    let mut input = json!({"PolicySourceArn": principal, "ActionNames": actions});
+    if !resources.is_empty() {
+        input["ResourceArns"] = json!(resources);
+    }
+    let permit = console.heavy.acquire().await.ok();
+    let simulated = fetch(
+        &console,
+        &req,
+        &session,
+        Action::SimulatePrincipalPolicy,
+        input,
+        &mut status,
+        &mut body,
+    )
+    .await;
+    drop(permit);
+    if let Some(simulated) = simulated {
+        body.push_str(
+            "<table id=\"simulation\"><tr><th>Action</th><th>Resource</th><th>Decision</th><th>Matched statements</th></tr>",
+        );
+        for result in items(&simulated, "EvaluationResults") {
+            let matched: Vec<String> = items(result, "MatchedStatements")
+                .iter()
+                .map(|m| esc(text(m, "SourcePolicyId").unwrap_or_default()))
+                .collect();
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td><code>{}</code></td><td class=\"decision\">{}</td><td>{}</td></tr>",
+                esc(text(result, "EvalActionName").unwrap_or_default()),
+                esc(text(result, "EvalResourceName").unwrap_or_default()),
+                esc(text(result, "EvalDecision").unwrap_or_default()),
+                matched.join("<br>"),
+            );
+        }
+        body.push_str("</table>");
+    }
+    show(status, &session, "Policy simulator", &body)
+}

@@ -45,6 +45,7 @@ pub fn page(title: &str, signed_in: Option<(&str, &str)>, body: &str) -> String 
             out,
             "<a href=\"/console\">Home</a><a href=\"/console/users\">Users</a><a href=\"/console/groups\">Groups</a>\
              <a href=\"/console/roles\">Roles</a><a href=\"/console/policies\">Policies</a>\
+             <a href=\"/console/simulate\">Policy simulator</a>\
              <a href=\"/console/credentials\">My security credentials</a>\
              <span class=\"arn\" id=\"principal-arn\">{}</span>\
              <form class=\"inline\" method=\"post\" action=\"/console/signout\">{}\

@@ -58,9 +58,10 @@ pub struct Console {
     config: ConsoleConfig,
     sessions: Sessions,
     lockouts: Lockouts,
-    /// Password checks and changes (argon2id: memory and CPU) running at once are bounded;
-    /// more wait their turn instead of taking blocking threads and memory without limit.
-    hashing: tokio::sync::Semaphore,
+    /// Password checks and changes (argon2id: memory and CPU) and policy simulations running
+    /// at once are bounded; more wait their turn instead of taking blocking threads and memory
+    /// without limit.
+    heavy: tokio::sync::Semaphore,
 }
 
 impl Console {
@@ -70,7 +71,7 @@ impl Console {
             config,
             sessions: Sessions::default(),
             lockouts: Lockouts::default(),
-            hashing: tokio::sync::Semaphore::new(
+            heavy: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
             ),
         }
@@ -123,6 +124,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/console/roles/{name}", get(browse::role))
         .route("/console/policies", get(browse::policies))
         .route("/console/policies/view", get(browse::policy))
+        .route("/console/simulate", get(browse::simulate))
         .route("/console/{*rest}", get(not_found).post(not_found))
         .with_state(console)
         .layer(DefaultBodyLimit::max(MAX_FORM))

@@ -213,7 +213,7 @@ pub(crate) async fn sign_in(
     let now = console.now();
     // The principal's key is looked up for anyone (one read); the password is checked for
     // anyone, locked or not, so an answer takes the same time whatever it is.
-    let permit = console.hashing.acquire().await.ok();
+    let permit = console.heavy.acquire().await.ok();
     let checked = {
         let console = Arc::clone(&console);
         blocking(move || {
@@ -485,7 +485,7 @@ pub(crate) async fn change_password(
         "OldPassword": field(&fields, "old_password"),
         "NewPassword": new,
     });
-    let permit = console.hashing.acquire().await.ok();
+    let permit = console.heavy.acquire().await.ok();
     let changed = call(&console, &req, &session, Action::ChangePassword, input).await;
     drop(permit);
     if let Err(e) = changed {

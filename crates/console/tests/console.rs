@@ -1023,3 +1023,58 @@ async fn an_iam_user_enrols_mfa_in_the_console() {
     let signed = w.sign_in("alice", PASSWORD).await;
     assert_eq!(signed.location.as_deref(), Some("/console/mfa"));
 }
+
+#[tokio::test]
+async fn the_policy_simulator_page_runs_the_api_simulator_as_the_principal() {
+    let w = world(false);
+    w.user("alice", false);
+    w.admin(
+        Action::PutUserPolicy,
+        json!({
+            "UserName": "alice",
+            "PolicyName": "sim",
+            "PolicyDocument": json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Action": ["iam:SimulatePrincipalPolicy", "iam:ListUsers"],
+                    "Resource": "*"
+                }]
+            }).to_string(),
+        }),
+    );
+    let (cookie, _) = w.session("alice").await;
+    let form = w.get("/console/simulate", &cookie).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body
+            .contains("value=\"arn:aws:iam::111122223333:user/alice\"")
+    );
+    let ran = w
+        .get(
+            "/console/simulate?action_names=iam%3AListUsers+iam%3ADeleteUser",
+            &cookie,
+        )
+        .await;
+    assert_eq!(ran.status, StatusCode::OK, "{}", ran.body);
+    assert!(
+        ran.body.contains("<td>iam:ListUsers</td><td><code>*</code></td><td class=\"decision\">allowed</td><td>sim</td>"),
+        "{}",
+        ran.body
+    );
+    assert!(
+        ran.body.contains(
+            "<td>iam:DeleteUser</td><td><code>*</code></td><td class=\"decision\">implicitDeny</td>"
+        ),
+        "{}",
+        ran.body
+    );
+    let many = (0..21)
+        .map(|i| format!("iam:A{i}"))
+        .collect::<Vec<_>>()
+        .join("+");
+    let refused = w
+        .get(&format!("/console/simulate?action_names={many}"), &cookie)
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+}
