@@ -895,29 +895,6 @@ pub(crate) async fn policy(
     show(status, &session, &title, &body)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn documents_are_pretty_printed() {
-        let compact = r#"{"Version":"2012-10-17","Statement":[]}"#;
-        assert_eq!(
-            super::pretty(compact),
-            "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": []\n}"
-        );
-        let encoded = "%7B%22Version%22%3A%222012-10-17%22%7D";
-        assert_eq!(
-            super::pretty(encoded),
-            "{\n  \"Version\": \"2012-10-17\"\n}"
-        );
-        assert_eq!(super::pretty("not json"), "not json");
-        let spaced = "{ \"A\" : [ 1 , {\"b\":\"x, \\\"y\\\" {\"} ] , \"C\": {} }";
-        assert_eq!(
-            super::pretty(spaced),
-            "{\n  \"A\": [\n    1,\n    {\n      \"b\": \"x, \\\"y\\\" {\"\n    }\n  ],\n  \"C\": {}\n}"
-        );
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // The policy simulator
 
@@ -973,10 +950,11 @@ pub(crate) async fn simulate(
         )));
         return show(StatusCode::BAD_REQUEST, &session, "Policy simulator", &body);
     }
-    let mut input = json!({"PolicySourceArn": principal, "ActionNames": actions});
-    if !resources.is_empty() {
-        input["ResourceArns"] = json!(resources);
-    }
+    let input = if resources.is_empty() {
+        json!({"PolicySourceArn": principal, "ActionNames": actions})
+    } else {
+        json!({"PolicySourceArn": principal, "ActionNames": actions, "ResourceArns": resources})
+    };
     let permit = console.heavy.acquire().await.ok();
     let simulated = fetch(
         &console,
@@ -1010,4 +988,27 @@ pub(crate) async fn simulate(
         body.push_str("</table>");
     }
     show(status, &session, "Policy simulator", &body)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn documents_are_pretty_printed() {
+        let compact = r#"{"Version":"2012-10-17","Statement":[]}"#;
+        assert_eq!(
+            super::pretty(compact),
+            "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": []\n}"
+        );
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%7D";
+        assert_eq!(
+            super::pretty(encoded),
+            "{\n  \"Version\": \"2012-10-17\"\n}"
+        );
+        assert_eq!(super::pretty("not json"), "not json");
+        let spaced = "{ \"A\" : [ 1 , {\"b\":\"x, \\\"y\\\" {\"} ] , \"C\": {} }";
+        assert_eq!(
+            super::pretty(spaced),
+            "{\n  \"A\": [\n    1,\n    {\n      \"b\": \"x, \\\"y\\\" {\"\n    }\n  ],\n  \"C\": {}\n}"
+        );
+    }
 }
