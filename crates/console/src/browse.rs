@@ -191,6 +191,17 @@ fn attached_table(listed: &Value, csrf: &str, detach: Option<&str>) -> String {
     out
 }
 
+/// The form that attaches a managed policy to the entity whose page is `base`.
+fn attach_form(base: &str, csrf: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"{}/attach\" id=\"attach-form\">{}\
+         <label>Policy ARN <input name=\"policy_arn\" id=\"policy_arn\" size=\"60\" required></label>\
+         <button type=\"submit\" id=\"attach-policy\">Attach policy</button></form>",
+        esc(base),
+        csrf_field(csrf)
+    )
+}
+
 /// The inline policies of an entity, each pretty-printed: `list` names them, `get` reads one.
 async fn inline_policies(
     console: &Arc<Console>,
@@ -343,14 +354,7 @@ async fn user_page(
             Some(&format!("{base}/detach")),
         ));
     }
-    let _ = write!(
-        body,
-        "<form method=\"post\" action=\"{}/attach\" id=\"attach-form\">{}\
-         <label>Policy ARN <input name=\"policy_arn\" id=\"policy_arn\" size=\"60\" required></label>\
-         <button type=\"submit\" id=\"attach-policy\">Attach policy</button></form>",
-        esc(&base),
-        csrf_field(&session.csrf)
-    );
+    body.push_str(&attach_form(&base, &session.csrf));
     inline_policies(
         console,
         req,
@@ -393,15 +397,36 @@ async fn user_policy_change(
     body: Bytes,
     action: Action,
 ) -> Response {
+    policy_change(console, req, name, body, action).await
+}
+
+/// Attaches or detaches (`action`) the managed policy a form names to the user, group or role
+/// `name`, then shows the entity's page.
+async fn policy_change(
+    console: Arc<Console>,
+    req: Req,
+    name: String,
+    body: Bytes,
+    action: Action,
+) -> Response {
     let fields = form(&body);
     let (_, session) = match posted(&console, &req, &fields, &[Stage::Active]) {
         Ok(found) => found,
         Err(refused) => return refused,
     };
     let arn = field(&fields, "policy_arn").trim();
-    let input = json!({"UserName": name, "PolicyArn": arn});
+    let member = match action {
+        Action::AttachGroupPolicy | Action::DetachGroupPolicy => "GroupName",
+        Action::AttachRolePolicy | Action::DetachRolePolicy => "RoleName",
+        _ => "UserName",
+    };
+    let attaching = matches!(
+        action,
+        Action::AttachUserPolicy | Action::AttachGroupPolicy | Action::AttachRolePolicy
+    );
+    let input = json!({ member: name, "PolicyArn": arn });
     let (status, message) = match call(&console, &req, &session, action, input).await {
-        Ok(_) if action == Action::AttachUserPolicy => (
+        Ok(_) if attaching => (
             StatusCode::OK,
             notice(&format!("Policy {arn} was attached.")),
         ),
@@ -411,7 +436,47 @@ async fn user_policy_change(
         ),
         Err(e) => (status_of(&e), error(e.message())),
     };
-    user_page(&console, &req, &session, &name, status, message).await
+    match member {
+        "GroupName" => group_page(&console, &req, &session, &name, status, message).await,
+        "RoleName" => role_page(&console, &req, &session, &name, status, message).await,
+        _ => user_page(&console, &req, &session, &name, status, message).await,
+    }
+}
+
+pub(crate) async fn attach_group_policy(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    policy_change(console, req, name, body, Action::AttachGroupPolicy).await
+}
+
+pub(crate) async fn detach_group_policy(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    policy_change(console, req, name, body, Action::DetachGroupPolicy).await
+}
+
+pub(crate) async fn attach_role_policy(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    policy_change(console, req, name, body, Action::AttachRolePolicy).await
+}
+
+pub(crate) async fn detach_role_policy(
+    State(console): State<Arc<Console>>,
+    req: Req,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    policy_change(console, req, name, body, Action::DetachRolePolicy).await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -559,13 +624,33 @@ pub(crate) async fn group(
         Ok(found) => found,
         Err(elsewhere) => return elsewhere,
     };
-    let mut status = StatusCode::OK;
-    let mut body = String::new();
-    let input = json!({"GroupName": name});
-    if let Some(got) = fetch(
+    group_page(
         &console,
         &req,
         &session,
+        &name,
+        StatusCode::OK,
+        String::new(),
+    )
+    .await
+}
+
+async fn group_page(
+    console: &Arc<Console>,
+    req: &Req,
+    session: &ConsoleSession,
+    name: &str,
+    status: StatusCode,
+    message: String,
+) -> Response {
+    let mut status = status;
+    let mut body = message;
+    let base = format!("/console/groups/{}", url(name));
+    let input = json!({"GroupName": name});
+    if let Some(got) = fetch(
+        console,
+        req,
+        session,
         Action::GetGroup,
         input.clone(),
         &mut status,
@@ -599,9 +684,9 @@ pub(crate) async fn group(
     }
     body.push_str("<h2>Attached managed policies</h2>");
     if let Some(attached) = fetch(
-        &console,
-        &req,
-        &session,
+        console,
+        req,
+        session,
         Action::ListAttachedGroupPolicies,
         input,
         &mut status,
@@ -609,23 +694,28 @@ pub(crate) async fn group(
     )
     .await
     {
-        body.push_str(&attached_table(&attached, &session.csrf, None));
+        body.push_str(&attached_table(
+            &attached,
+            &session.csrf,
+            Some(&format!("{base}/detach")),
+        ));
     }
+    body.push_str(&attach_form(&base, &session.csrf));
     inline_policies(
-        &console,
-        &req,
-        &session,
+        console,
+        req,
+        session,
         (
             Action::ListGroupPolicies,
             Action::GetGroupPolicy,
             "GroupName",
-            &name,
+            name,
         ),
         &mut status,
         &mut body,
     )
     .await;
-    show(status, &session, &format!("Group {name}"), &body)
+    show(status, session, &format!("Group {name}"), &body)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -691,13 +781,33 @@ pub(crate) async fn role(
         Ok(found) => found,
         Err(elsewhere) => return elsewhere,
     };
-    let mut status = StatusCode::OK;
-    let mut body = String::new();
-    let input = json!({"RoleName": name});
-    if let Some(got) = fetch(
+    role_page(
         &console,
         &req,
         &session,
+        &name,
+        StatusCode::OK,
+        String::new(),
+    )
+    .await
+}
+
+async fn role_page(
+    console: &Arc<Console>,
+    req: &Req,
+    session: &ConsoleSession,
+    name: &str,
+    status: StatusCode,
+    message: String,
+) -> Response {
+    let mut status = status;
+    let mut body = message;
+    let base = format!("/console/roles/{}", url(name));
+    let input = json!({"RoleName": name});
+    if let Some(got) = fetch(
+        console,
+        req,
+        session,
         Action::GetRole,
         input.clone(),
         &mut status,
@@ -720,9 +830,9 @@ pub(crate) async fn role(
     }
     body.push_str("<h2>Attached managed policies</h2>");
     if let Some(attached) = fetch(
-        &console,
-        &req,
-        &session,
+        console,
+        req,
+        session,
         Action::ListAttachedRolePolicies,
         input,
         &mut status,
@@ -730,23 +840,28 @@ pub(crate) async fn role(
     )
     .await
     {
-        body.push_str(&attached_table(&attached, &session.csrf, None));
+        body.push_str(&attached_table(
+            &attached,
+            &session.csrf,
+            Some(&format!("{base}/detach")),
+        ));
     }
+    body.push_str(&attach_form(&base, &session.csrf));
     inline_policies(
-        &console,
-        &req,
-        &session,
+        console,
+        req,
+        session,
         (
             Action::ListRolePolicies,
             Action::GetRolePolicy,
             "RoleName",
-            &name,
+            name,
         ),
         &mut status,
         &mut body,
     )
     .await;
-    show(status, &session, &format!("Role {name}"), &body)
+    show(status, session, &format!("Role {name}"), &body)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -120,8 +120,24 @@ pub fn router(console: Arc<Console>) -> Router {
         )
         .route("/console/groups/delete", post(browse::delete_group))
         .route("/console/groups/{name}", get(browse::group))
+        .route(
+            "/console/groups/{name}/attach",
+            post(browse::attach_group_policy),
+        )
+        .route(
+            "/console/groups/{name}/detach",
+            post(browse::detach_group_policy),
+        )
         .route("/console/roles", get(browse::roles))
         .route("/console/roles/{name}", get(browse::role))
+        .route(
+            "/console/roles/{name}/attach",
+            post(browse::attach_role_policy),
+        )
+        .route(
+            "/console/roles/{name}/detach",
+            post(browse::detach_role_policy),
+        )
         .route("/console/policies", get(browse::policies))
         .route("/console/policies/view", get(browse::policy))
         .route("/console/simulate", get(browse::simulate))

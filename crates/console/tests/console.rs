@@ -1078,3 +1078,73 @@ async fn the_policy_simulator_page_runs_the_api_simulator_as_the_principal() {
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn policies_are_attached_to_and_detached_from_groups_and_roles() {
+    let w = world(false);
+    w.service.set_root_password(ACCOUNT, PASSWORD).unwrap();
+    w.admin(Action::CreateGroup, json!({"GroupName": "ops"}));
+    w.admin(
+        Action::CreateRole,
+        json!({
+            "RoleName": "deployer",
+            "AssumeRolePolicyDocument": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}"#,
+        }),
+    );
+    let (cookie, token) = w.session("root").await;
+    let policy = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    for (base, list, member, name) in [
+        (
+            "/console/groups/ops",
+            Action::ListAttachedGroupPolicies,
+            "GroupName",
+            "ops",
+        ),
+        (
+            "/console/roles/deployer",
+            Action::ListAttachedRolePolicies,
+            "RoleName",
+            "deployer",
+        ),
+    ] {
+        let page = w.get(base, &cookie).await;
+        assert!(page.body.contains("id=\"attach-form\""), "{base}");
+        let attached = w
+            .post(
+                &format!("{base}/attach"),
+                &cookie,
+                &[("csrf", &token), ("policy_arn", policy)],
+            )
+            .await;
+        assert_eq!(attached.status, StatusCode::OK, "{}", attached.body);
+        assert!(attached.body.contains("was attached."));
+        assert!(
+            attached.body.contains(">ReadOnlyAccess</a>"),
+            "{}",
+            attached.body
+        );
+        let listed = w.admin(list, json!({ member: name }));
+        assert_eq!(listed["AttachedPolicies"][0]["PolicyArn"], policy);
+        let detached = w
+            .post(
+                &format!("{base}/detach"),
+                &cookie,
+                &[("csrf", &token), ("policy_arn", policy)],
+            )
+            .await;
+        assert_eq!(detached.status, StatusCode::OK, "{}", detached.body);
+        let listed = w.admin(list, json!({ member: name }));
+        assert_eq!(listed["AttachedPolicies"].as_array().unwrap().len(), 0);
+        let unknown = w
+            .post(
+                &format!("{base}/attach"),
+                &cookie,
+                &[
+                    ("csrf", &token),
+                    ("policy_arn", "arn:aws:iam::aws:policy/NoSuch"),
+                ],
+            )
+            .await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+    }
+}
