@@ -1,7 +1,8 @@
 """The console in real headless Chromium (Debian's chromium and chromium-driver, driven by
 selenium): sign-in as an IAM user made with boto3, a forced password change, sign-out and
-sign-in again, a wrong password refused, MFA at sign-in, a denied page showing AWS's message,
-lockout after five failures, the session cookie's flags, and a user created from the console.
+sign-in again, a wrong password refused, MFA at sign-in and MFA enrolment from the page's QR
+code, a denied page showing AWS's message, lockout after five failures, the session cookie's
+flags, a user created and a policy attached from the console, and the root user's sign-in.
 
 Each step's screenshot is kept under target/console-screenshots/ (named by test and step) and
 its path printed."""
@@ -357,3 +358,18 @@ def test_create_a_user_and_attach_a_policy(browser, server, iam, account, name):
     document = by(browser, "#policy-document").text
     assert '\n  "Version": "2012-10-17",\n' in document, document
     shot(browser, "policy-document")
+
+
+def test_the_root_user_signs_in_with_the_password_set_at_first_start(browser, tmp_path):
+    root = Server(tmp_path / "data", env={"WARDEN_ROOT_PASSWORD": "Root-Password-123"}).start()
+    try:
+        account = root.client("sts").get_caller_identity()["Account"]
+        sign_in(browser, root, account, "root", "Root-Password-1234")
+        assert "Your authentication information is incorrect" in error_text(browser)
+        sign_in(browser, root, account, "root", "Root-Password-123")
+        assert by(browser, "#principal-arn").text == f"arn:aws:iam::{account}:root"
+        shot(browser, "root-signed-in")
+        browser.get(f"{root.endpoint}/console/users")
+        assert by(browser, "#no-users")
+    finally:
+        assert root.stop() == 0, root.log.read_text()
