@@ -1148,3 +1148,78 @@ async fn policies_are_attached_to_and_detached_from_groups_and_roles() {
         assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
     }
 }
+
+#[tokio::test]
+async fn mfa_comes_before_a_required_password_change() {
+    let w = world(false);
+    w.admin(
+        Action::UpdateAccountPasswordPolicy,
+        json!({"AllowUsersToChangePassword": true}),
+    );
+    w.user("alice", true);
+    let device = w.admin(
+        Action::CreateVirtualMFADevice,
+        json!({"VirtualMFADeviceName": "alice-phone"}),
+    );
+    let serial = device["VirtualMFADevice"]["SerialNumber"].as_str().unwrap();
+    let seed = device["VirtualMFADevice"]["Base32StringSeed"]
+        .as_str()
+        .unwrap();
+    let seed = String::from_utf8(base64_decode(seed)).unwrap();
+    let now = w.service.now();
+    w.admin(
+        Action::EnableMFADevice,
+        json!({
+            "UserName": "alice",
+            "SerialNumber": serial,
+            "AuthenticationCode1": code_of(&seed, now - 30),
+            "AuthenticationCode2": code_of(&seed, now),
+        }),
+    );
+    w.clock.advance(60);
+    let signed = w.sign_in("alice", PASSWORD).await;
+    assert_eq!(signed.location.as_deref(), Some("/console/mfa"));
+    let cookie = cookie_pair(&signed.cookies, "warden-console");
+    // The password page waits for the code.
+    let early = w.get("/console/password", &cookie).await;
+    assert_eq!(early.location.as_deref(), Some("/console/mfa"));
+    let page = w.get("/console/mfa", &cookie).await;
+    let token = csrf(&page.body);
+    let code = code_of(&seed, w.service.now());
+    let coded = w
+        .post(
+            "/console/mfa",
+            &cookie,
+            &[("csrf", &token), ("mfa_code", &code)],
+        )
+        .await;
+    assert_eq!(coded.location.as_deref(), Some("/console/password"));
+    // The session is an MFA session: ChangePassword runs as it.
+    let changed = w
+        .post(
+            "/console/password",
+            &cookie,
+            &[
+                ("csrf", &token),
+                ("old_password", PASSWORD),
+                ("new_password", "Another-Password-9"),
+                ("confirm_password", "Another-Password-9"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    let home = w.get("/console", &cookie).await;
+    assert!(home.body.contains("with MFA"), "{}", home.body);
+    // The code is used: the same code does not sign in again.
+    let again = w.sign_in("alice", "Another-Password-9").await;
+    let cookie = cookie_pair(&again.cookies, "warden-console");
+    let page = w.get("/console/mfa", &cookie).await;
+    let reused = w
+        .post(
+            "/console/mfa",
+            &cookie,
+            &[("csrf", &csrf(&page.body)), ("mfa_code", &code)],
+        )
+        .await;
+    assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
+}
