@@ -373,3 +373,32 @@ def test_the_root_user_signs_in_with_the_password_set_at_first_start(browser, tm
         assert by(browser, "#no-users")
     finally:
         assert root.stop() == 0, root.log.read_text()
+
+
+def test_groups_roles_and_the_policy_simulator(browser, server, iam, account, name):
+    user_with_password(iam, name, policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    iam.create_role(RoleName=name + "-role", AssumeRolePolicyDocument=json.dumps(trust))
+    sign_in(browser, server, account, name, PASSWORD)
+
+    browser.get(f"{server.endpoint}/console/groups")
+    fill(browser, {"#new-group-name": name + "-group"}, "#create-group")
+    assert f"Group {name}-group was created." in text(browser)
+    assert iam.get_group(GroupName=name + "-group")["Group"]["GroupName"] == name + "-group"
+
+    browser.get(f"{server.endpoint}/console/roles/{name}-role")
+    shown = by(browser, "#trust-policy").text
+    assert json.loads(shown) == trust
+    assert shown.startswith('{\n  "Version": "2012-10-17",\n  "Statement": [\n'), shown
+    shot(browser, "role-trust-policy")
+
+    browser.get(f"{server.endpoint}/console/simulate")
+    fill(browser, {"action_names": "iam:ListUsers iam:CreateUser"}, "#run-simulation")
+    decisions = [e.text for e in browser.find_elements("css selector", "td.decision")]
+    assert decisions == ["allowed", "allowed"], decisions
+    shot(browser, "policy-simulator")
