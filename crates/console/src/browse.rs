@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use warden_core::{Action, Error};
 
 use crate::html::{csrf_field, error, esc, notice};
-use crate::pages::{call, field, posted, show, signed_in, status_of, text};
+use crate::pages::{call, field, name_char, posted, show, signed_in, status_of, text, validate};
 use crate::sessions::{ConsoleSession, Stage};
 use crate::{Console, Req, form};
 
@@ -283,6 +283,9 @@ async fn user_page(
     status: StatusCode,
     message: String,
 ) -> Response {
+    if let Err(e) = validate("userName", name, (1, 128), name_char, "[\\w+=,.@-]+", false) {
+        return show(status_of(&e), session, "Not found", &error(e.message()));
+    }
     let mut status = status;
     let mut body = message;
     let input = json!({"UserName": name});
@@ -415,6 +418,18 @@ async fn policy_change(
         Err(refused) => return refused,
     };
     let arn = field(&fields, "policy_arn").trim();
+    if let Err(e) = validate("policyArn", arn, (20, 2048), |_| true, "", false) {
+        let message = error(e.message());
+        return match action {
+            Action::AttachGroupPolicy | Action::DetachGroupPolicy => {
+                group_page(&console, &req, &session, &name, status_of(&e), message).await
+            }
+            Action::AttachRolePolicy | Action::DetachRolePolicy => {
+                role_page(&console, &req, &session, &name, status_of(&e), message).await
+            }
+            _ => user_page(&console, &req, &session, &name, status_of(&e), message).await,
+        };
+    }
     let member = match action {
         Action::AttachGroupPolicy | Action::DetachGroupPolicy => "GroupName",
         Action::AttachRolePolicy | Action::DetachRolePolicy => "RoleName",
@@ -643,6 +658,16 @@ async fn group_page(
     status: StatusCode,
     message: String,
 ) -> Response {
+    if let Err(e) = validate(
+        "groupName",
+        name,
+        (1, 128),
+        name_char,
+        "[\\w+=,.@-]+",
+        false,
+    ) {
+        return show(status_of(&e), session, "Not found", &error(e.message()));
+    }
     let mut status = status;
     let mut body = message;
     let base = format!("/console/groups/{}", url(name));
@@ -800,6 +825,9 @@ async fn role_page(
     status: StatusCode,
     message: String,
 ) -> Response {
+    if let Err(e) = validate("roleName", name, (1, 64), name_char, "[\\w+=,.@-]+", false) {
+        return show(status_of(&e), session, "Not found", &error(e.message()));
+    }
     let mut status = status;
     let mut body = message;
     let base = format!("/console/roles/{}", url(name));
@@ -957,6 +985,10 @@ pub(crate) async fn policy(
     let mut status = StatusCode::OK;
     let mut body = String::new();
     let mut title = "Policy".to_owned();
+    if let Err(e) = validate("policyArn", &arn, (20, 2048), |_| true, "", false) {
+        body.push_str(&error(e.message()));
+        return show(status_of(&e), &session, &title, &body);
+    }
     if let Some(got) = fetch(
         &console,
         &req,
@@ -1064,6 +1096,34 @@ pub(crate) async fn simulate(
             "The console simulates at most {MAX_SIMULATED} actions and {MAX_SIMULATED} resources at once."
         )));
         return show(StatusCode::BAD_REQUEST, &session, "Policy simulator", &body);
+    }
+    let mut valid = validate(
+        "policySourceArn",
+        &principal,
+        (20, 2048),
+        |_| true,
+        "",
+        false,
+    );
+    for action in &actions {
+        valid = valid
+            .and_then(|()| validate("actionNames.member", action, (3, 128), |_| true, "", false));
+    }
+    for resource in &resources {
+        valid = valid.and_then(|()| {
+            validate(
+                "resourceArns.member",
+                resource,
+                (1, 2048),
+                |_| true,
+                "",
+                false,
+            )
+        });
+    }
+    if let Err(e) = valid {
+        body.push_str(&error(e.message()));
+        return show(status_of(&e), &session, "Policy simulator", &body);
     }
     let input = if resources.is_empty() {
         json!({"PolicySourceArn": principal, "ActionNames": actions})

@@ -481,6 +481,11 @@ pub(crate) async fn change_password(
             "The new password and its confirmation do not match.",
         );
     }
+    let checked = check_password("oldPassword", field(&fields, "old_password"))
+        .and_then(|()| check_password("newPassword", new));
+    if let Err(e) = checked {
+        return password_page(&session, status_of(&e), e.message());
+    }
     let input = json!({
         "OldPassword": field(&fields, "old_password"),
         "NewPassword": new,
@@ -814,6 +819,56 @@ async fn users_page(
     show(status, session, "Users", &body)
 }
 
+/// Characters of AWS's name pattern `[\w+=,.@-]`.
+pub(crate) fn name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+}
+
+/// Checks `value` against a member's constraints in AWS's model (length in characters and the
+/// characters its pattern allows), as the API's decoder would before the operation: the
+/// console calls the core directly, so what the API refuses must be refused here too. The
+/// message is AWS's ValidationError; a `secret` value is not repeated in it.
+pub(crate) fn validate(
+    member: &str,
+    value: &str,
+    (min, max): (usize, usize),
+    allowed: impl Fn(char) -> bool,
+    pattern: &str,
+    secret: bool,
+) -> Result<(), Error> {
+    let length = value.chars().count();
+    let shown = if secret {
+        String::new()
+    } else {
+        format!(" '{value}'")
+    };
+    let broken = if length < min {
+        format!("Member must have length greater than or equal to {min}")
+    } else if length > max {
+        format!("Member must have length less than or equal to {max}")
+    } else if !value.chars().all(allowed) {
+        format!("Member must satisfy regular expression pattern: {pattern}")
+    } else {
+        return Ok(());
+    };
+    Err(Error::ValidationError(format!(
+        "1 validation error detected: Value{shown} at '{member}' failed to satisfy constraint: {broken}"
+    )))
+}
+
+/// A password as the model allows one: 1 to 512 of tab, line feed, carriage return and
+/// U+0020 to U+00FF.
+pub(crate) fn check_password(member: &str, value: &str) -> Result<(), Error> {
+    validate(
+        member,
+        value,
+        (1, 512),
+        |c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}'),
+        "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+        true,
+    )
+}
+
 /// A user name as AWS's model allows one: 1 to 64 of `[\w+=,.@-]`; otherwise AWS's
 /// ValidationError message.
 pub(crate) fn check_user_name(name: &str) -> Result<(), Error> {
@@ -941,6 +996,17 @@ pub(crate) async fn create_mfa(
         Err(refused) => return refused,
     };
     let name = field(&fields, "device_name").trim();
+    let pattern = "[\\w+=,.@-]+";
+    if let Err(e) = validate(
+        "virtualMFADeviceName",
+        name,
+        (1, 226),
+        name_char,
+        pattern,
+        false,
+    ) {
+        return credentials_page(&console, &req, &session, status_of(&e), error(e.message())).await;
+    }
     let input = json!({"VirtualMFADeviceName": name});
     let created = match call(
         &console,
@@ -1002,6 +1068,39 @@ pub(crate) async fn enable_mfa(
     let serial = field(&fields, "serial_number").to_owned();
     let code1 = field(&fields, "mfa_code1").trim().to_owned();
     let code2 = field(&fields, "mfa_code2").trim().to_owned();
+    let serial_char = |c: char| name_char(c) || c == '/' || c == ':';
+    let digits = |c: char| c.is_ascii_digit();
+    let valid = validate(
+        "serialNumber",
+        &serial,
+        (9, 256),
+        serial_char,
+        "[\\w+=/:,.@-]+",
+        false,
+    )
+    .and_then(|()| {
+        validate(
+            "authenticationCode1",
+            &code1,
+            (6, 6),
+            digits,
+            "[\\d]+",
+            false,
+        )
+    })
+    .and_then(|()| {
+        validate(
+            "authenticationCode2",
+            &code2,
+            (6, 6),
+            digits,
+            "[\\d]+",
+            false,
+        )
+    });
+    if let Err(e) = valid {
+        return credentials_page(&console, &req, &session, status_of(&e), error(e.message())).await;
+    }
     let outcome = if session.sign_in.caller.identity == Identity::Root {
         let service = Arc::clone(&console.service);
         let account = session.sign_in.caller.account.to_string();

@@ -1223,3 +1223,82 @@ async fn mfa_comes_before_a_required_password_change() {
         .await;
     assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn odd_names_and_arns_are_answered_in_aws_words_never_with_a_500() {
+    let w = world(false);
+    w.service.set_root_password(ACCOUNT, PASSWORD).unwrap();
+    let (cookie, token) = w.session("root").await;
+    let long = "x".repeat(5000);
+    for path in [
+        "/console/users/%3Cscript%3E".to_owned(),
+        "/console/users/%C3%A9%00".to_owned(),
+        format!("/console/groups/{long}"),
+        "/console/roles/..".to_owned(),
+        "/console/policies/view?arn=%3Cb%3E".to_owned(),
+        "/console/policies/view".to_owned(),
+        "/console/policies?scope=%3Cx%3E&filter=%3Cx%3E".to_owned(),
+        "/console/simulate?action_names=%3Cb%3E&policy_source_arn=nope".to_owned(),
+        "/console/simulate?action_names=iam%3AListUsers&resource_arns=%3Cb%3E".to_owned(),
+    ] {
+        let answer = w.get(&path, &cookie).await;
+        assert!(
+            answer.status.is_client_error() || answer.status == StatusCode::OK,
+            "{path}: {} {}",
+            answer.status,
+            answer.body
+        );
+        assert!(!answer.body.contains("<script>"), "{path}");
+        assert!(!answer.body.contains("<b>"), "{path}");
+    }
+    for (path, form) in [
+        ("/console/users/%3Cx%3E/attach", vec![("policy_arn", "<x>")]),
+        ("/console/groups/x/detach", vec![("policy_arn", "")]),
+        ("/console/groups", vec![("group_name", "<x>")]),
+        ("/console/credentials/mfa", vec![("device_name", "<x>")]),
+        (
+            "/console/credentials/mfa/enable",
+            vec![("serial_number", "<x>")],
+        ),
+        (
+            "/console/password",
+            vec![("new_password", "a"), ("confirm_password", "a")],
+        ),
+    ] {
+        let mut fields = vec![("csrf", token.as_str())];
+        fields.extend(form);
+        let answer = w.post(path, &cookie, &fields).await;
+        assert!(
+            answer.status.is_client_error(),
+            "{path}: {} {}",
+            answer.status,
+            answer.body
+        );
+        assert!(!answer.body.contains("<x>"), "{path}");
+    }
+    // What the API's model refuses is refused here too, in its words.
+    let devices = w.admin(Action::ListVirtualMFADevices, json!({}));
+    assert_eq!(
+        devices["VirtualMFADevices"].as_array().unwrap().len(),
+        0,
+        "{devices}"
+    );
+    let euro = w
+        .post(
+            "/console/password",
+            &cookie,
+            &[
+                ("csrf", &token),
+                ("old_password", PASSWORD),
+                ("new_password", "Euro-\u{20ac}-Password-1"),
+                ("confirm_password", "Euro-\u{20ac}-Password-1"),
+            ],
+        )
+        .await;
+    assert_eq!(euro.status, StatusCode::BAD_REQUEST);
+    assert!(
+        euro.body.contains("1 validation error detected: Value at &#39;newPassword&#39; failed to satisfy constraint"),
+        "{}",
+        euro.body
+    );
+}
