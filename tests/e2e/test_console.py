@@ -2,7 +2,8 @@
 selenium): sign-in as an IAM user made with boto3, a forced password change, sign-out and
 sign-in again, a wrong password refused, MFA at sign-in and MFA enrolment from the page's QR
 code, a denied page showing AWS's message, lockout after five failures, the session cookie's
-flags, a user created and a policy attached from the console, and the root user's sign-in.
+flags, a user created and a policy attached from the console, the root user's sign-in, and a
+session ended after an idle hour (on --dev's movable clock).
 
 Each step's screenshot is kept under target/console-screenshots/ (named by test and step) and
 its path printed."""
@@ -402,3 +403,33 @@ def test_groups_roles_and_the_policy_simulator(browser, server, iam, account, na
     decisions = [e.text for e in browser.find_elements("css selector", "td.decision")]
     assert decisions == ["allowed", "allowed"], decisions
     shot(browser, "policy-simulator")
+
+
+def test_a_session_ends_after_an_idle_hour(browser, tmp_path):
+    import urllib.request
+
+    dev = Server(tmp_path / "data", extra_args=["--dev"]).start()
+    try:
+        iam = dev.client("iam")
+        account = dev.client("sts").get_caller_identity()["Account"]
+        user_with_password(iam, "idle")
+        sign_in(browser, dev, account, "idle", PASSWORD)
+        assert by(browser, "#principal-arn").text == f"arn:aws:iam::{account}:user/idle"
+
+        def advance(seconds):
+            request = urllib.request.Request(
+                f"{dev.endpoint}/_warden/clock?advance={seconds}", method="POST"
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.status == 200
+
+        advance(3500)
+        browser.get(f"{dev.endpoint}/console")
+        assert by(browser, "#principal-arn")
+        advance(3601)
+        browser.get(f"{dev.endpoint}/console/credentials")
+        assert browser.current_url.endswith("/console/signin"), browser.current_url
+        assert by(browser, "#sign-in-form")
+        shot(browser, "signed-out-after-an-idle-hour")
+    finally:
+        assert dev.stop() == 0, dev.log.read_text()
