@@ -20,7 +20,7 @@ pub mod sessions;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::Router;
@@ -44,11 +44,14 @@ pub const SIGN_IN_COOKIE: &str = "warden-console-signin";
 pub const MAX_FORM: usize = 64 * 1024;
 
 /// How the console is served.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ConsoleConfig {
     /// Whether the listener is TLS: cookies are then marked Secure and requests carry
     /// `aws:SecureTransport`.
     pub tls: bool,
+    /// Proxies whose `X-Forwarded-For` is believed for `aws:SourceIp`, as the API's edge
+    /// believes them.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 /// The console: the service it acts on, its sessions and failed sign-in counters.
@@ -190,13 +193,14 @@ struct Req {
     session_id: Option<String>,
     sign_in_token: Option<String>,
     source: Option<SocketAddr>,
+    forwarded_for: Vec<IpAddr>,
     user_agent: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Req {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Req, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Req, Infallible> {
         let mut session_id = None;
         let mut sign_in_token = None;
         for value in parts.headers.get_all(header::COOKIE) {
@@ -215,10 +219,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Req {
         Ok(Req {
             session_id,
             sign_in_token,
-            source: parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
+            source: ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+                .await
+                .ok()
                 .map(|c| c.0),
+            forwarded_for: parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+                .take(32)
+                .collect(),
             user_agent: parts
                 .headers
                 .get(header::USER_AGENT)
@@ -229,9 +242,24 @@ impl<S: Send + Sync> FromRequestParts<S> for Req {
 }
 
 impl Req {
+    /// The client's address: the TCP peer, or, when the peer is a trusted proxy, the
+    /// right-most `X-Forwarded-For` address no trusted proxy added.
+    fn source_ip(&self, trusted: &[IpAddr]) -> Option<IpAddr> {
+        let peer = self.source?.ip();
+        if !trusted.contains(&peer) {
+            return Some(peer);
+        }
+        let client = self
+            .forwarded_for
+            .iter()
+            .rev()
+            .find(|ip| !trusted.contains(ip));
+        Some(client.copied().unwrap_or(peer))
+    }
+
     fn info(&self, console: &Console) -> RequestInfo {
         RequestInfo {
-            source_ip: self.source.map(|s| s.ip()),
+            source_ip: self.source_ip(&console.config.trusted_proxies),
             secure_transport: console.config.tls,
             user_agent: self.user_agent.clone(),
             region: "us-east-1".to_owned(),

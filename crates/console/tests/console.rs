@@ -35,6 +35,13 @@ struct World {
 }
 
 fn world(tls: bool) -> World {
+    world_with(ConsoleConfig {
+        tls,
+        ..ConsoleConfig::default()
+    })
+}
+
+fn world_with(config: ConsoleConfig) -> World {
     let clock = Arc::new(OffsetClock::default());
     let service = Service::open(
         Arc::new(MemoryStore::default()),
@@ -45,7 +52,7 @@ fn world(tls: bool) -> World {
     .unwrap();
     service.bootstrap(Some(ACCOUNT), None).unwrap();
     let service = Arc::new(service);
-    let console = Arc::new(Console::new(Arc::clone(&service), ConsoleConfig { tls }));
+    let console = Arc::new(Console::new(Arc::clone(&service), config));
     let peer: SocketAddr = "192.0.2.7:4000".parse().unwrap();
     let app = router(console).layer(MockConnectInfo(peer));
     World {
@@ -1301,4 +1308,52 @@ async fn odd_names_and_arns_are_answered_in_aws_words_never_with_a_500() {
         "{}",
         euro.body
     );
+}
+
+#[tokio::test]
+async fn aws_source_ip_is_the_peer_or_what_a_trusted_proxy_forwards() {
+    let policy = json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": "iam:ListUsers",
+            "Resource": "*",
+            "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}
+        }]
+    })
+    .to_string();
+    // Requests come from 192.0.2.7 (MockConnectInfo): not the allowed network.
+    let direct = world(false);
+    direct.user("alice", false);
+    direct.admin(
+        Action::PutUserPolicy,
+        json!({"UserName": "alice", "PolicyName": "net", "PolicyDocument": policy}),
+    );
+    let (cookie, _) = direct.session("alice").await;
+    assert_eq!(
+        direct.get("/console/users", &cookie).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let proxied = world_with(ConsoleConfig {
+        tls: false,
+        trusted_proxies: vec!["192.0.2.7".parse().unwrap()],
+    });
+    proxied.user("alice", false);
+    proxied.admin(
+        Action::PutUserPolicy,
+        json!({"UserName": "alice", "PolicyName": "net", "PolicyDocument": policy}),
+    );
+    let (cookie, _) = proxied.session("alice").await;
+    let forwarded = |value: &str| {
+        Request::get("/console/users")
+            .header(header::COOKIE, &cookie)
+            .header("x-forwarded-for", value)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let allowed = proxied.send(forwarded("198.51.100.9, 203.0.113.5")).await;
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.body);
+    let refused = proxied.send(forwarded("203.0.113.5, 198.51.100.9")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }

@@ -231,7 +231,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     // The console, at /console, beside the API's routes.
     let console = Arc::new(Console::new(
         Arc::clone(&service),
-        ConsoleConfig { tls: false },
+        ConsoleConfig {
+            tls: false,
+            trusted_proxies: settings.trusted_proxies.clone(),
+        },
     ));
     let app = router(edge).merge(warden_console::router(console));
     axum::serve(
