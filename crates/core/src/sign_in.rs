@@ -210,6 +210,21 @@ impl Service {
         })
     }
 
+    /// Who `account` (id or alias) and `user_name` name at sign-in, when that principal has
+    /// a password: a key to count its failed sign-ins by, the same whichever way the account
+    /// and the user's name are spelled (`ACCOUNT/UNIQUE-ID`, or `ACCOUNT/root`). `None` for
+    /// anything that cannot sign in, so counting for it would bound nothing.
+    pub fn sign_in_key(&self, account: &str, user_name: &str) -> Option<String> {
+        let found = self
+            .read(|state| Ok(candidate(state, account, user_name)))
+            .ok()
+            .flatten()?;
+        Some(match &found.caller.identity {
+            Identity::User { id } => format!("{}/{}", found.caller.account, id.as_str()),
+            _ => format!("{}/{ROOT_USER_NAME}", found.caller.account),
+        })
+    }
+
     /// Whether the root user of `account` has a password.
     pub fn has_root_password(&self, account: &str) -> Result<bool, Error> {
         self.read(|state| {

@@ -14,6 +14,7 @@ use clap::Args;
 use serde::Deserialize;
 use warden_api::edge::{Edge, EdgeConfig, router};
 use warden_api::oidc_fetch::HttpFetcher;
+use warden_console::{Console, ConsoleConfig};
 use warden_core::ids::OsRandom;
 use warden_core::time::{Clock, OffsetClock, SystemClock};
 use warden_core::{MasterKey, Secret, Service, ServiceConfig};
@@ -256,7 +257,17 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
     tracing::info!(address = %listener.local_addr()?, %scheme, account = %bootstrap.account, "warden is ready");
-    let app = router(edge).into_make_service_with_connect_info::<SocketAddr>();
+    // The console, at /console, beside the API's routes.
+    let console = Arc::new(Console::new(
+        Arc::clone(&service),
+        ConsoleConfig {
+            tls: tls.is_some(),
+            trusted_proxies: settings.trusted_proxies.clone(),
+        },
+    ));
+    let app = router(edge)
+        .merge(warden_console::router(console))
+        .into_make_service_with_connect_info::<SocketAddr>();
     match tls {
         // `tap_io` gives the TLS listener's connections their peer address as `ConnectInfo`.
         Some(config) => {

@@ -24,6 +24,7 @@ use super::{WireTag, check_path, merge_tags, tags_from_wire, wire_tags};
 use crate::action::Action;
 use crate::arn::{Arn, EntityKind};
 use crate::authz::{Resource, request_tag_keys};
+use crate::caller::Caller;
 use crate::error::Error;
 use crate::mfa_codes::CodeCheck;
 use crate::model::{MfaDevice, Tag, UniqueId};
@@ -786,5 +787,52 @@ impl Service {
         })?;
         check.settle(invalid_codes)?;
         Ok(self.now())
+    }
+}
+
+/// A signed-in principal's virtual MFA device, for the console: an IAM user or the root user
+/// with an enabled device gives a code of it after the password.
+impl Service {
+    /// The serial numbers of the MFA devices enabled for `caller` (an IAM user or the root
+    /// user; none for anyone else).
+    pub fn mfa_devices_of(&self, caller: &Caller) -> Result<Vec<String>, Error> {
+        let Some(owner) = mfa_owner(caller) else {
+            return Ok(Vec::new());
+        };
+        self.read(|state| {
+            Ok(state
+                .account(&caller.account)
+                .map(|a| a.mfa_devices_of(owner).map(|d| d.serial.clone()).collect())
+                .unwrap_or_default())
+        })
+    }
+
+    /// Checks `code`, a code of one of `caller`'s enabled MFA devices, at sign-in, as
+    /// [`Service::use_root_mfa_code`] does for the root user: accepted once, wrong codes
+    /// counting towards the device's lockout. Returns when MFA took place, or
+    /// InvalidAuthenticationCode.
+    pub fn use_sign_in_mfa_code(&self, caller: &Caller, code: &str) -> Result<Timestamp, Error> {
+        let owner = mfa_owner(caller).ok_or_else(invalid_codes)?;
+        let check = self.write(|state| {
+            let found = state.account(&caller.account).ok_or_else(invalid_codes)?;
+            let mut devices = found.mfa_devices_of(owner);
+            let device = match (devices.next(), devices.next()) {
+                (Some(only), None) => only,
+                _ => return Err(invalid_codes()),
+            };
+            let (usage, check) = self.mfa.check(state, device, &[code])?;
+            Ok((usage.into_iter().collect(), check))
+        })?;
+        check.settle(invalid_codes)?;
+        Ok(self.now())
+    }
+}
+
+/// Whose devices `caller`'s are: its IAM user's unique id, or [`MfaDevice::ROOT`].
+fn mfa_owner(caller: &Caller) -> Option<&str> {
+    match caller.identity.acting_user() {
+        Some(user) => Some(user.as_str()),
+        None if caller.identity.acts_as_root() => Some(MfaDevice::ROOT),
+        None => None,
     }
 }
