@@ -193,3 +193,22 @@ def test_an_empty_access_key_id_is_an_unknown_key(server):
     assert status == 403
     assert "<Code>InvalidClientTokenId</Code>" in text
     assert "The security token included in the request is invalid." in text
+
+
+def test_oversized_headers_are_refused_on_the_console_as_on_the_api(server):
+    """64 KiB of header fields is the limit for every route, console pages included."""
+    padding = {f"X-Pad-{i}": "p" * 1000 for i in range(70)}
+    for path in ("/", "/console"):
+        request = urllib.request.Request(server.endpoint + path, headers=padding)
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            raise AssertionError(f"{path}: oversized headers were accepted")
+        except urllib.error.HTTPError as error:
+            assert error.code == 431, (path, error.code)
+        # Under the limit, the same page answers.
+        small = {f"X-Pad-{i}": "p" * 1000 for i in range(10)}
+        try:
+            status = urllib.request.urlopen(urllib.request.Request(server.endpoint + path, headers=small), timeout=10).status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        assert status != 431, path

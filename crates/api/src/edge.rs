@@ -100,9 +100,10 @@ pub fn router(edge: Arc<Edge>) -> Router {
 
 /// Refuses a request whose header fields are over [`MAX_HEADERS`] with 431 (Request Header
 /// Fields Too Large), before any route sees it. A plain service around each route: the
-/// request goes on as it is, with no copy of the route and no boxed future.
+/// request goes on as it is, with no copy of the route and no boxed future. [`router`]
+/// applies it to the API's routes; the server applies it to the console's as well.
 #[derive(Debug, Clone, Copy)]
-struct LimitHeadersLayer;
+pub struct LimitHeadersLayer;
 
 impl<S> tower::Layer<S> for LimitHeadersLayer {
     type Service = LimitHeaders<S>;
@@ -113,7 +114,7 @@ impl<S> tower::Layer<S> for LimitHeadersLayer {
 }
 
 #[derive(Debug, Clone)]
-struct LimitHeaders<S>(S);
+pub struct LimitHeaders<S>(S);
 
 impl<S> tower::Service<axum::extract::Request> for LimitHeaders<S>
 where
@@ -146,7 +147,7 @@ where
 
 /// The answer of [`LimitHeaders`]: the refusal, or the route's own.
 #[derive(Debug)]
-enum Limited<F> {
+pub enum Limited<F> {
     Refused(Option<Response>),
     Passed(F),
 }

@@ -266,7 +266,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         },
     ));
     let app = router(edge)
-        .merge(warden_console::router(console))
+        // The console's routes get the API's limit on header size too.
+        .merge(warden_console::router(console).layer(warden_api::edge::LimitHeadersLayer))
         .into_make_service_with_connect_info::<SocketAddr>();
     match tls {
         // `tap_io` gives the TLS listener's connections their peer address as `ConnectInfo`.
