@@ -101,12 +101,23 @@ def by(browser, css):
 
 def click(browser, css):
     """Clicks what submits a form and waits for the next page to replace this one."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = by(browser, "html")
     by(browser, css).click()
-    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(page))
+
+    def replaced(_):
+        # The old page's root is gone once the next page is in. While the navigation is under
+        # way, chromedriver may answer "stale element" or, racing the swap, an inspector
+        # error ("Node with given id does not belong to the document"): both mean it is gone.
+        try:
+            page.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+
+    WebDriverWait(browser, 20).until(replaced)
 
 
 def fill(browser, fields, submit):
